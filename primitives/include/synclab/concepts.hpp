@@ -1,0 +1,35 @@
+// concepts.hpp — the interfaces every primitive and peer is measured through.
+//
+// The harness, the benchmarks and the tests are written once against these
+// concepts, so an implementation of ours and a third-party peer are driven by
+// exactly the same code. A new variant joins a family by modelling the concept
+// and appearing once in that family's catalogue (see locks/catalog.hpp).
+#pragma once
+
+#include <concepts>
+#include <string_view>
+
+namespace synclab {
+
+// Every primitive carries a stable, human-readable name. It becomes the
+// `primitive` component of a benchmark name, so it must never change silently.
+template <class P>
+concept Named = requires {
+  { P::name } -> std::convertible_to<std::string_view>;
+};
+
+// A mutual-exclusion lock: lock() blocks until the caller owns it, unlock() is
+// called only by the owner. Default-constructible so the harness can own one.
+template <class L>
+concept Lockable = Named<L> && std::default_initializable<L> && requires(L& l) {
+  l.lock();
+  l.unlock();
+};
+
+// A lock that can also be tried without waiting.
+template <class L>
+concept TryLockable = Lockable<L> && requires(L& l) {
+  { l.try_lock() } -> std::same_as<bool>;
+};
+
+}  // namespace synclab
