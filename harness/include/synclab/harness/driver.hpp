@@ -1,0 +1,150 @@
+// driver.hpp — the fixed-duration workload driver.
+//
+// Every worker is pinned, waits on one barrier, then performs operations
+// until the main thread raises the stop flag after the measured window. So
+// every thread contends for the whole window (a fixed per-thread count would
+// let fast threads finish early and leave an uncontended tail), and the
+// numbers are per window: operations, per-thread counts, sampled latency,
+// OS and wait-layer counters.
+//
+// The stop flag is written once and read with relaxed loads: it is the only
+// shared line every worker reads in its loop, it stays Shared in all caches
+// until the single store, and the results travel back through join(), which
+// orders everything the workers wrote before the main thread reads it.
+//
+// A worker that does not stop within the grace period after the window (a
+// lock that is never released, a lost wake-up) fires the watchdog: it prints
+// one line naming the case and ends the process with status 3, because a
+// thread stuck in someone else's primitive cannot be cancelled safely.
+#pragma once
+
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "synclab/harness/clock.hpp"
+#include "synclab/harness/histogram.hpp"
+#include "synclab/harness/os_counters.hpp"
+#include "synclab/harness/placement.hpp"
+#include "synclab/harness/topology.hpp"
+#include "synclab/wait/futex.hpp"
+
+namespace synclab::harness {
+
+inline constexpr int kWatchdogExitStatus = 3;
+
+struct DriverConfig {
+  std::string case_name;
+  PinPlan plan;                               // one entry per worker
+  const HwlocTopology* pinner = nullptr;      // nullptr: workers are not pinned
+  std::chrono::nanoseconds duration = std::chrono::milliseconds(300);
+  bool sample_latency = true;
+  std::uint32_t sample_every = 64;            // a power of two
+  std::chrono::milliseconds watchdog_grace = std::chrono::seconds(10);
+};
+
+// Handed to the workload's operation; the workload records owner changes here.
+// A workload is any type with operation(WorkerContext&), the part that is
+// timed when latency is sampled, and think(WorkerContext&), the work between
+// two operations.
+struct WorkerContext {
+  int index = 0;
+  std::uint64_t handoffs = 0;
+};
+
+struct WorkerResult {
+  std::uint64_t ops = 0;
+  std::uint64_t handoffs = 0;
+  std::uint64_t pin_violations = 0;  // samples taken on another CPU than planned
+  int planned_pu = -1;
+  LatencyHistogram latency;
+  OsCounters os;
+  std::uint64_t futex_waits = 0;
+  std::uint64_t futex_wakes = 0;
+  std::string error;  // non-empty: the worker could not run (pinning failed)
+};
+
+struct RunResult {
+  std::vector<WorkerResult> workers;
+  double elapsed_s = 0;
+  [[nodiscard]] std::uint64_t total_ops() const;
+  [[nodiscard]] std::string first_error() const;
+};
+
+namespace detail {
+// Waits until `finished` reaches `workers` or the grace period passes; in the
+// latter case prints the watchdog line and ends the process.
+void await_workers_or_fire(const DriverConfig& cfg, const std::atomic<int>& finished, int workers);
+inline constexpr std::uint32_t kCpuCheckMask = 4095;
+}  // namespace detail
+
+template <class W>
+concept Workload = requires(W& w, WorkerContext& ctx) {
+  w.operation(ctx);
+  w.think(ctx);
+};
+
+template <Workload W>
+RunResult run_fixed_duration(const DriverConfig& cfg, W& workload) {
+  const int n = static_cast<int>(cfg.plan.pu_of_thread.size());
+  RunResult run;
+  run.workers.resize(static_cast<std::size_t>(n));
+  std::atomic<bool> stop{false};
+  std::atomic<int> finished{0};
+  std::barrier start(n + 1);
+  const std::uint32_t sample_mask = cfg.sample_every - 1;
+
+  auto worker = [&](int index) {
+    WorkerResult& r = run.workers[static_cast<std::size_t>(index)];
+    r.planned_pu = cfg.plan.pu_of_thread[static_cast<std::size_t>(index)];
+    try {
+      if (cfg.pinner != nullptr) cfg.pinner->pin_current_thread(r.planned_pu);
+    } catch (const std::exception& e) {
+      r.error = e.what();
+      stop.store(true, std::memory_order_relaxed);
+    }
+    WorkerContext ctx{index, 0};
+    const OsCounters os_before = read_thread_os_counters();
+    const wait::WaitCounters wait_before = wait::wait_counters();
+    const bool check_cpu = cfg.pinner != nullptr;
+    start.arrive_and_wait();
+    std::uint64_t ops = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+      if (cfg.sample_latency && (ops & sample_mask) == 0) {
+        const std::uint64_t t0 = now_ns();
+        workload.operation(ctx);
+        r.latency.record(now_ns() - t0);
+      } else {
+        workload.operation(ctx);
+      }
+      workload.think(ctx);
+      if (check_cpu && (ops & detail::kCpuCheckMask) == 0 && current_cpu() != r.planned_pu) ++r.pin_violations;
+      ++ops;
+    }
+    r.ops = ops;
+    r.handoffs = ctx.handoffs;
+    r.os = read_thread_os_counters() - os_before;
+    r.futex_waits = wait::wait_counters().waits - wait_before.waits;
+    r.futex_wakes = wait::wait_counters().wakes - wait_before.wakes;
+    finished.fetch_add(1, std::memory_order_release);
+  };
+
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) threads.emplace_back(worker, i);
+  start.arrive_and_wait();
+  const std::uint64_t t0 = now_ns();
+  std::this_thread::sleep_for(cfg.duration);
+  stop.store(true, std::memory_order_relaxed);
+  const std::uint64_t t1 = now_ns();
+  detail::await_workers_or_fire(cfg, finished, n);
+  for (std::thread& t : threads) t.join();
+  run.elapsed_s = static_cast<double>(t1 - t0) * 1e-9;
+  return run;
+}
+
+}  // namespace synclab::harness

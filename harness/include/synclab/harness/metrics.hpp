@@ -1,0 +1,19 @@
+// metrics.hpp — a finished run turned into the numbers of the results
+// contract (docs/metrics.md defines each one). Pure: no clock, no I/O.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "synclab/harness/driver.hpp"
+
+namespace synclab::harness {
+
+// Name/value pairs in a stable order; latency fields are present only when
+// latency was sampled, futex fields always (zero for primitives that never sleep).
+using Metrics = std::vector<std::pair<std::string, double>>;
+
+Metrics summarize(const RunResult& run);
+
+}  // namespace synclab::harness

@@ -1,0 +1,22 @@
+// stats.hpp — the per-case statistics of the results contract, on plain numbers.
+//
+//   Jain fairness index   (Σx)² / (n·Σx²): 1 when every thread did the same
+//                         number of operations, 1/n when one thread did all.
+//   share_min / share_max the least and most productive thread's operations
+//                         divided by the mean (1.0 = its fair share).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+namespace synclab::harness {
+
+double jain_index(std::span<const std::uint64_t> per_thread_ops);
+
+struct Shares {
+  double min = 0;
+  double max = 0;
+};
+Shares fair_shares(std::span<const std::uint64_t> per_thread_ops);
+
+}  // namespace synclab::harness

@@ -1,0 +1,56 @@
+// suite_options.hpp — the benchmark binary's own flags (--synclab_*) and the
+// plan of cases they describe. Pure: parsing and planning are tested without
+// running anything; bad input is a UsageError with a one-line message.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "synclab/harness/contention.hpp"
+#include "synclab/harness/placement.hpp"
+#include "synclab/harness/topology.hpp"
+
+namespace synclab::harness {
+
+class UsageError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+struct SuiteOptions {
+  std::vector<int> threads;               // empty: 1, 2, 4, … and the PU count
+  std::vector<std::string> contention;    // empty: every level
+  PlacementSpec placement = {PlacementPolicy::compact, {}, "compact"};
+  std::chrono::milliseconds duration{300};
+  bool sample_latency = true;
+  std::uint32_t sample_every = 64;
+  std::optional<double> delay_iters_per_us;  // absent: calibrate at start
+  bool print_calibration = false;
+  bool test_cases = false;
+  std::chrono::milliseconds watchdog_grace{10'000};
+};
+
+// Consumes every --synclab_* argument from argv (compacting it) and leaves the
+// rest for Google Benchmark. Throws UsageError.
+SuiteOptions parse_suite_options(int& argc, char** argv);
+
+// One scenario at one thread count, pinned.
+struct CasePlan {
+  ContentionLevel level;
+  int threads = 1;
+  PinPlan pins;
+};
+
+// Every (scenario, thread count) the options ask for, each pinned by the
+// placement policy. Throws UsageError / PlacementError.
+std::vector<CasePlan> plan_cases(const Topology& topo, const SuiteOptions& options);
+
+// "family/primitive/scenario/t:N/place:P".
+std::string case_name(std::string_view family, std::string_view primitive, const CasePlan& plan,
+                      const PlacementSpec& placement);
+
+}  // namespace synclab::harness

@@ -1,0 +1,48 @@
+#include "synclab/harness/metrics.hpp"
+
+#include "synclab/harness/stats.hpp"
+
+namespace synclab::harness {
+
+Metrics summarize(const RunResult& run) {
+  std::vector<std::uint64_t> per_thread;
+  LatencyHistogram latency;
+  double handoffs = 0, cpu_ns = 0, switches = 0, waits = 0, wakes = 0, pin_violations = 0;
+  for (const WorkerResult& w : run.workers) {
+    per_thread.push_back(w.ops);
+    latency.merge(w.latency);
+    handoffs += static_cast<double>(w.handoffs);
+    cpu_ns += static_cast<double>(w.os.cpu_ns);
+    switches += static_cast<double>(w.os.voluntary_switches + w.os.involuntary_switches);
+    waits += static_cast<double>(w.futex_waits);
+    wakes += static_cast<double>(w.futex_wakes);
+    pin_violations += static_cast<double>(w.pin_violations);
+  }
+  const double ops = static_cast<double>(run.total_ops());
+  const double per_op = ops > 0 ? 1.0 / ops : 0.0;
+  const Shares shares = fair_shares(per_thread);
+  Metrics m = {
+      {"ops_per_sec", run.elapsed_s > 0 ? ops / run.elapsed_s : 0.0},
+      {"ns_per_op", ops > 0 ? run.elapsed_s * 1e9 / ops : 0.0},
+      {"fairness_jain", jain_index(per_thread)},
+      {"share_min", shares.min},
+      {"share_max", shares.max},
+      {"handoffs_per_sec", run.elapsed_s > 0 ? handoffs / run.elapsed_s : 0.0},
+      {"cpu_ns_per_op", cpu_ns * per_op},
+      {"ctx_switches_per_op", switches * per_op},
+      {"futex_waits_per_op", waits * per_op},
+      {"futex_wakes_per_op", wakes * per_op},
+      {"threads_run", static_cast<double>(run.workers.size())},
+      {"pin_violations", pin_violations},
+  };
+  if (latency.count() > 0) {
+    m.insert(m.end(), {{"lat_p50_ns", static_cast<double>(latency.quantile(0.50))},
+                       {"lat_p99_ns", static_cast<double>(latency.quantile(0.99))},
+                       {"lat_p999_ns", static_cast<double>(latency.quantile(0.999))},
+                       {"lat_max_ns", static_cast<double>(latency.max())},
+                       {"lat_samples", static_cast<double>(latency.count())}});
+  }
+  return m;
+}
+
+}  // namespace synclab::harness

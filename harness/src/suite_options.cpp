@@ -1,0 +1,151 @@
+#include "synclab/harness/suite_options.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <string_view>
+
+namespace synclab::harness {
+namespace {
+
+constexpr std::string_view kPrefix = "--synclab_";
+
+template <class T>
+T parse_number(std::string_view flag, std::string_view text, T min, T max) {
+  T v{};
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || text.empty() || v < min || v > max)
+    throw UsageError("--synclab_" + std::string(flag) + "=" + std::string(text) + ": expected a number from " +
+                     std::to_string(min) + " to " + std::to_string(max));
+  return v;
+}
+
+std::vector<std::string_view> split(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (true) {
+    size_t comma = s.find(',', start);
+    out.push_back(s.substr(start, comma == s.npos ? s.npos : comma - start));
+    if (comma == s.npos) return out;
+    start = comma + 1;
+  }
+}
+
+bool parse_on_off(std::string_view flag, std::string_view v) {
+  if (v == "on" || v == "true" || v == "1") return true;
+  if (v == "off" || v == "false" || v == "0") return false;
+  throw UsageError("--synclab_" + std::string(flag) + "=" + std::string(v) + ": expected on or off");
+}
+
+void apply(SuiteOptions& o, std::string_view flag, std::string_view value, bool has_value) {
+  auto need_value = [&] {
+    if (!has_value || value.empty()) throw UsageError("--synclab_" + std::string(flag) + " needs a value (=...)");
+  };
+  if (flag == "threads") {
+    need_value();
+    o.threads.clear();
+    for (std::string_view t : split(value)) o.threads.push_back(parse_number<int>(flag, t, 1, 4096));
+  } else if (flag == "contention") {
+    need_value();
+    o.contention.clear();
+    for (std::string_view c : split(value)) {
+      if (!find_contention_level(c)) {
+        std::string known;
+        for (const ContentionLevel& l : contention_levels()) known += (known.empty() ? "" : ", ") + std::string(l.name);
+        throw UsageError("unknown contention level '" + std::string(c) + "' (known: " + known + ")");
+      }
+      o.contention.emplace_back(c);
+    }
+  } else if (flag == "placement") {
+    need_value();
+    try {
+      o.placement = parse_placement(value);
+    } catch (const PlacementError& e) {
+      throw UsageError(e.what());
+    }
+  } else if (flag == "duration_ms") {
+    need_value();
+    o.duration = std::chrono::milliseconds(parse_number<int>(flag, value, 1, 3'600'000));
+  } else if (flag == "sampling") {
+    need_value();
+    o.sample_latency = parse_on_off(flag, value);
+  } else if (flag == "sample_every") {
+    need_value();
+    const auto n = parse_number<std::uint32_t>(flag, value, 1, 1u << 20);
+    if ((n & (n - 1)) != 0) throw UsageError("--synclab_sample_every must be a power of two");
+    o.sample_every = n;
+  } else if (flag == "delay_calibration") {
+    need_value();
+    double v = 0;
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || p != value.data() + value.size() || !(v > 0))
+      throw UsageError("--synclab_delay_calibration=" + std::string(value) + ": expected a positive number");
+    o.delay_iters_per_us = v;
+  } else if (flag == "watchdog_s") {
+    need_value();
+    o.watchdog_grace = std::chrono::seconds(parse_number<int>(flag, value, 1, 3600));
+  } else if (flag == "print_calibration") {
+    o.print_calibration = !has_value || parse_on_off(flag, value);
+  } else if (flag == "test_cases") {
+    o.test_cases = !has_value || parse_on_off(flag, value);
+  } else {
+    throw UsageError("unknown flag --synclab_" + std::string(flag));
+  }
+}
+
+std::vector<int> default_thread_counts(int pus) {
+  std::vector<int> t;
+  for (int n = 1; n < pus; n *= 2) t.push_back(n);
+  t.push_back(pus);
+  return t;
+}
+
+}  // namespace
+
+SuiteOptions parse_suite_options(int& argc, char** argv) {
+  SuiteOptions o;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (!arg.starts_with(kPrefix)) {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    arg.remove_prefix(kPrefix.size());
+    const size_t eq = arg.find('=');
+    apply(o, arg.substr(0, eq), eq == arg.npos ? std::string_view{} : arg.substr(eq + 1), eq != arg.npos);
+  }
+  argc = kept;
+  argv[argc] = nullptr;
+  return o;
+}
+
+std::vector<CasePlan> plan_cases(const Topology& topo, const SuiteOptions& options) {
+  const int pus = static_cast<int>(placement_order(topo, options.placement).size());
+  const std::vector<int> counts = options.threads.empty() ? default_thread_counts(pus) : options.threads;
+  std::vector<ContentionLevel> levels;
+  if (options.contention.empty()) {
+    levels.assign(contention_levels().begin(), contention_levels().end());
+  } else {
+    for (const std::string& name : options.contention) levels.push_back(*find_contention_level(name));
+  }
+  std::vector<CasePlan> plans;
+  for (const ContentionLevel& level : levels) {
+    std::vector<int> ts = counts;
+    if (level.single_thread) ts = {1};
+    if (level.per_pu_factor > 0) ts = {level.per_pu_factor * pus};
+    for (int t : ts) {
+      const bool oversubscribe = level.per_pu_factor > 0;
+      plans.push_back({level, t, plan_pins(topo, options.placement, t, oversubscribe)});
+    }
+  }
+  return plans;
+}
+
+std::string case_name(std::string_view family, std::string_view primitive, const CasePlan& plan,
+                      const PlacementSpec& placement) {
+  return std::string(family) + "/" + std::string(primitive) + "/" + std::string(plan.level.name) +
+         "/t:" + std::to_string(plan.threads) + "/place:" + placement.text;
+}
+
+}  // namespace synclab::harness

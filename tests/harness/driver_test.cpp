@@ -1,0 +1,102 @@
+#include "synclab/harness/driver.hpp"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "synclab/harness/contention.hpp"
+#include "synclab/harness/workloads/lock_workload.hpp"
+
+namespace synclab::harness {
+namespace {
+
+struct StdMutex {
+  static constexpr std::string_view name = "std_mutex";
+  void lock() { m.lock(); }
+  void unlock() { m.unlock(); }
+  std::mutex m;
+};
+
+DriverConfig config(int threads, const HwlocTopology* pinner) {
+  DriverConfig cfg;
+  cfg.case_name = "test/driver";
+  for (int i = 0; i < threads; ++i) cfg.plan.pu_of_thread.push_back(0);
+  cfg.pinner = pinner;
+  cfg.duration = std::chrono::milliseconds(50);
+  return cfg;
+}
+
+TEST(Driver, EveryThreadRunsForTheWholeWindow) {
+  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100});
+  const RunResult r = run_fixed_duration(config(3, nullptr), *w);
+  ASSERT_EQ(r.workers.size(), 3u);
+  EXPECT_GE(r.elapsed_s, 0.045);
+  EXPECT_LT(r.elapsed_s, 5.0);
+  for (const WorkerResult& wr : r.workers) {
+    EXPECT_GT(wr.ops, 0u);
+    EXPECT_TRUE(wr.error.empty());
+  }
+  // The lock-protected counter saw every operation exactly once.
+  EXPECT_EQ(w->protected_count(), r.total_ops());
+}
+
+TEST(Driver, SamplesOneOperationInN) {
+  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("uncontended"), DelayCalibration{100});
+  DriverConfig cfg = config(1, nullptr);
+  cfg.sample_every = 16;
+  const RunResult r = run_fixed_duration(cfg, *w);
+  const WorkerResult& wr = r.workers.front();
+  EXPECT_EQ(wr.latency.count(), (wr.ops + 15) / 16);
+}
+
+TEST(Driver, NoSamplesWhenSamplingIsOff) {
+  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("uncontended"), DelayCalibration{100});
+  DriverConfig cfg = config(1, nullptr);
+  cfg.sample_latency = false;
+  EXPECT_EQ(run_fixed_duration(cfg, *w).workers.front().latency.count(), 0u);
+}
+
+TEST(Driver, PinnedWorkersRunWhereTheyWerePlanned) {
+  const auto hw = HwlocTopology::load_this_machine();
+  const PinPlan plan = plan_pins(hw.topology(), parse_placement("compact"), 1, false);
+  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100});
+  DriverConfig cfg = config(1, &hw);
+  cfg.plan = plan;
+  const RunResult r = run_fixed_duration(cfg, *w);
+  EXPECT_EQ(r.workers.front().pin_violations, 0u);
+  EXPECT_TRUE(r.first_error().empty());
+}
+
+TEST(Driver, PinningFailureIsReportedNotHidden) {
+  const auto hw = HwlocTopology::load_this_machine();
+  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100});
+  DriverConfig cfg = config(1, &hw);
+  cfg.plan.pu_of_thread = {100000};
+  const RunResult r = run_fixed_duration(cfg, *w);
+  EXPECT_NE(r.first_error().find("cannot pin"), std::string::npos) << r.first_error();
+}
+
+struct NeverReleased {
+  void operation(WorkerContext&) {
+    while (held.exchange(true, std::memory_order_acquire)) {
+    }
+  }
+  void think(WorkerContext&) {}
+  std::atomic<bool> held{false};
+};
+
+TEST(DriverDeathTest, WatchdogEndsAHungRunWithStatus3) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        NeverReleased w;
+        DriverConfig cfg = config(2, nullptr);
+        cfg.case_name = "test/never_released";
+        cfg.watchdog_grace = std::chrono::milliseconds(200);
+        run_fixed_duration(cfg, w);
+      },
+      testing::ExitedWithCode(kWatchdogExitStatus), "watchdog: case test/never_released: [12] of 2 workers still running");
+}
+
+}  // namespace
+}  // namespace synclab::harness
