@@ -1,0 +1,154 @@
+// synclab_bench — the benchmark binary: every family's cases, planned from
+// the --synclab_* flags, run by Google Benchmark, written as its JSON.
+#include <benchmark/benchmark.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <regex>
+#include <string_view>
+#include <thread>
+
+#include "locks.hpp"
+#include "support/contract_reporters.hpp"
+#include "synclab/harness/context.hpp"
+#include "synclab/harness/delay.hpp"
+#include "synclab/harness/suite_options.hpp"
+#include "synclab/harness/topology.hpp"
+
+namespace {
+
+using namespace synclab;
+
+bench::CaseSetup make_setup(const harness::CasePlan& plan, const harness::SuiteOptions& options,
+                            const harness::HwlocTopology& hw, const harness::DelayCalibration& calibration) {
+  harness::DriverConfig driver;
+  driver.plan = plan.pins;
+  driver.pinner = &hw;
+  driver.duration = options.duration;
+  driver.sample_latency = options.sample_latency;
+  driver.sample_every = options.sample_every;
+  driver.watchdog_grace = options.watchdog_grace;
+  return {plan, driver, calibration};
+}
+
+// Google Benchmark flags that the binary must see before Google Benchmark
+// does: filtering and listing work on contract names (see contract_reporters.hpp).
+struct OutputFlags {
+  std::string filter;  // empty: every case
+  bool list = false;
+  std::string format = "console";
+  bool tabular = false;
+  bool file_output = false;
+};
+
+OutputFlags take_output_flags(int& argc, char** argv) {
+  OutputFlags f;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    auto value = [&](std::string_view flag) { return std::string(a.substr(flag.size())); };
+    if (a.starts_with("--benchmark_filter=")) {
+      f.filter = value("--benchmark_filter=");
+      continue;  // consumed: Google Benchmark would match the suffixed names
+    }
+    if (a == "--benchmark_list_tests" || a == "--benchmark_list_tests=true") {
+      f.list = true;
+      continue;
+    }
+    if (a.starts_with("--benchmark_format=")) f.format = value("--benchmark_format=");
+    if (a == "--benchmark_counters_tabular=true") f.tabular = true;
+    if (a.starts_with("--benchmark_out=")) f.file_output = true;
+    argv[kept++] = argv[i];
+  }
+  argc = kept;
+  argv[argc] = nullptr;
+  return f;
+}
+
+// Google Benchmark's filter semantics: a regex searched in the name, or a
+// leading '-' for "every case that does not match".
+std::function<bool(const std::string&)> name_filter(const std::string& spec) {
+  if (spec.empty() || spec == "all" || spec == ".") return [](const std::string&) { return true; };
+  const bool negate = spec.front() == '-';
+  try {
+    auto re = std::make_shared<std::regex>(negate ? spec.substr(1) : spec, std::regex::extended);
+    return [re, negate](const std::string& name) { return std::regex_search(name, *re) != negate; };
+  } catch (const std::regex_error&) {
+    throw harness::UsageError("--benchmark_filter=" + spec + " is not a valid regular expression");
+  }
+}
+
+std::unique_ptr<benchmark::BenchmarkReporter> make_display_reporter(const OutputFlags& f) {
+  if (f.format == "json") return std::make_unique<bench::JsonReporter>();
+  if (f.format != "console") throw harness::UsageError("--benchmark_format=" + f.format + ": use console or json");
+  int opts = f.tabular ? benchmark::ConsoleReporter::OO_Tabular : benchmark::ConsoleReporter::OO_None;
+  if (isatty(STDOUT_FILENO)) opts |= benchmark::ConsoleReporter::OO_Color;
+  return std::make_unique<bench::ConsoleReporter>(static_cast<benchmark::ConsoleReporter::OutputOptions>(opts));
+}
+
+void record_context(const harness::SuiteOptions& options, const harness::HwlocTopology& hw,
+                    const harness::DelayCalibration& calibration) {
+  for (const auto& [key, value] : harness::machine_context(hw.topology())) benchmark::AddCustomContext(key, value);
+  benchmark::AddCustomContext("placement", options.placement.text);
+  benchmark::AddCustomContext("delay_iters_per_us", std::to_string(calibration.iters_per_us));
+  benchmark::AddCustomContext("latency_sampling", options.sample_latency
+                                                      ? "on, 1 in " + std::to_string(options.sample_every) + " operations"
+                                                      : "off");
+  benchmark::AddCustomContext("window_ms", std::to_string(options.duration.count()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // glibc takes single-thread fast paths (no lock prefix in its mutexes and
+  // reference counts) until a second thread has existed; every measurement
+  // here must see the multi-threaded process a real program is.
+  std::thread([] {}).join();
+  bench::CaseRegistry registry;
+  OutputFlags output;
+  std::unique_ptr<benchmark::BenchmarkReporter> display;
+  std::unique_ptr<benchmark::BenchmarkReporter> file;
+  try {
+    const harness::SuiteOptions options = harness::parse_suite_options(argc, argv);
+    output = take_output_flags(argc, argv);
+    registry.accept = name_filter(output.filter);
+    display = make_display_reporter(output);
+    if (output.file_output) file = std::make_unique<bench::JsonReporter>();  // --benchmark_out_format: json only
+    static const harness::HwlocTopology hw = harness::HwlocTopology::load_this_machine();
+    const harness::DelayCalibration calibration =
+        options.delay_iters_per_us ? harness::DelayCalibration{*options.delay_iters_per_us} : harness::calibrate_delay();
+    if (options.print_calibration) {
+      std::printf("{\"delay_iters_per_us\": %.6f}\n", calibration.iters_per_us);
+      return 0;
+    }
+    std::vector<bench::CaseSetup> setups;
+    for (const harness::CasePlan& plan : harness::plan_cases(hw.topology(), options))
+      setups.push_back(make_setup(plan, options, hw, calibration));
+    bench::register_lock_family(registry, setups, options);
+    if (options.test_cases) {
+      const harness::CasePlan hang{*harness::find_contention_level("high"), 2,
+                                   harness::plan_pins(hw.topology(), options.placement, 2, /*allow_oversubscription=*/true)};
+      bench::register_lock_test_cases(registry, make_setup(hang, options, hw, calibration), options);
+    }
+    record_context(options, hw, calibration);
+  } catch (const std::exception& e) {  // UsageError, PlacementError, TopologyError: all bad input here
+    std::fprintf(stderr, "synclab_bench: error: %s\n", e.what());
+    return 2;
+  }
+  if (output.list) {
+    for (const std::string& name : registry.names) std::printf("%s\n", name.c_str());
+    return 0;
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  if (registry.names.empty()) {
+    std::fprintf(stderr, "synclab_bench: error: --benchmark_filter=%s matches no case\n", output.filter.c_str());
+    return 2;
+  }
+  benchmark::RunSpecifiedBenchmarks(display.get(), file.get());
+  benchmark::Shutdown();
+  return 0;
+}
