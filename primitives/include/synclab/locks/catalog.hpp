@@ -1,0 +1,29 @@
+// catalog.hpp — every lock of ours, in one list.
+//
+// The typed test suites (tests/primitives/) and the benchmark registrations are
+// instantiated from this list, so adding a lock is one header in this directory
+// plus one line here: it is then tested and measured like every other lock.
+// Third-party and standard locks live in benches/peers (synclab::peers::PeerLocks).
+#pragma once
+
+#include "synclab/locks/futex_mutex2.hpp"
+#include "synclab/locks/futex_mutex3.hpp"
+#include "synclab/locks/futex_mutex3_spin.hpp"
+#include "synclab/locks/tas_spin.hpp"
+#include "synclab/locks/ticket.hpp"
+#include "synclab/locks/ttas_backoff.hpp"
+#include "synclab/locks/ttas_spin.hpp"
+#include "synclab/type_list.hpp"
+
+namespace synclab::locks {
+
+using OurLocks = synclab::TypeList<
+    TasSpin,
+    TtasSpin,
+    TtasBackoff,
+    Ticket,
+    FutexMutex2,
+    FutexMutex3,
+    FutexMutex3Spin<>>;
+
+}  // namespace synclab::locks
