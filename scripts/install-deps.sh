@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# install-deps.sh: the one list of Debian packages synclab needs, and their installation.
+#
+#   scripts/install-deps.sh              install what is missing (apt-get; as root, or with sudo -n)
+#   scripts/install-deps.sh --check      report what is missing; exit 0 if nothing, 1 otherwise
+#   scripts/install-deps.sh --list       print the package list
+#   scripts/install-deps.sh --report-only ...   only what the report needs (python3 + matplotlib, numpy)
+#
+# Idempotent: with everything present it prints "all dependencies present" and changes nothing.
+# Docker images and CI use this same script.
+set -euo pipefail
+
+prog=install-deps.sh
+
+# Build, test and report dependencies of the native architecture.
+native_packages=(
+  build-essential g++ cmake ninja-build pkg-config git
+  libbenchmark-dev libgtest-dev libgmock-dev
+  libhwloc-dev hwloc libpfm4-dev
+  python3 python3-matplotlib python3-numpy python3-scipy python3-pytest
+)
+# What scripts/report needs, and nothing more.
+report_packages=(python3 python3-matplotlib python3-numpy)
+
+# Extra packages of a target architecture (cross toolchain, multiarch libraries) go here,
+# selected with --arch=NAME. Only the native architecture is supported for now.
+arch_packages() {
+  case "$1" in
+    native) ;;
+    *)
+      echo "$prog: error: --arch=$1 is not supported yet (only the native architecture)" >&2
+      exit 2
+      ;;
+  esac
+}
+
+usage() {
+  sed -n '2,10s/^# \{0,1\}//p' "$0"
+}
+
+mode=install
+arch=native
+report_only=0
+for arg in "$@"; do
+  case "$arg" in
+    --check) mode=check ;;
+    --list) mode=list ;;
+    --report-only) report_only=1 ;;
+    --arch=*) arch=${arg#--arch=} ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "$prog: error: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$report_only" = 1 ]; then
+  packages=("${report_packages[@]}")
+else
+  packages=("${native_packages[@]}")
+fi
+arch_packages "$arch"
+
+if [ "$mode" = list ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
+
+# Prints the packages that dpkg does not report as installed, one per line.
+missing_packages() {
+  local pkg status
+  for pkg in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    if [ "$status" != "install ok installed" ]; then
+      echo "$pkg"
+    fi
+  done
+}
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "$prog: error: dpkg-query not found; this script needs Debian or Ubuntu." >&2
+  echo "$prog: install these packages with your system's package manager: ${packages[*]}" >&2
+  exit 1
+fi
+
+mapfile -t missing < <(missing_packages)
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "all dependencies present"
+  exit 0
+fi
+if [ "$mode" = check ]; then
+  echo "missing packages: ${missing[*]}"
+  exit 1
+fi
+
+install_cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+echo "$prog: installing: ${missing[*]}" >&2
+if [ "$(id -u)" = 0 ]; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  sudo apt-get update
+  sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  echo "$prog: error: missing packages and no root rights; run:" >&2
+  echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive $install_cmd"
+  exit 1
+fi
+
+mapfile -t still_missing < <(missing_packages)
+if [ "${#still_missing[@]}" -ne 0 ]; then
+  echo "$prog: error: still missing after apt-get: ${still_missing[*]}" >&2
+  exit 1
+fi
+echo "all dependencies present"

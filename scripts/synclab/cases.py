@@ -1,0 +1,196 @@
+"""Profiles, the parsing of run_suite's option values, and planning which cases to run."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from synclab.names import CONTENTION_LEVELS
+
+# Grace period of the binary's in-process watchdog (--synclab_watchdog_s), in seconds.
+# run_suite always passes it, so the outer timeout below and the binary agree by construction.
+WATCHDOG_GRACE_S = 10
+# Slack of the outer watchdog beyond the measured windows: start-up, calibration checks, output.
+CASE_TIMEOUT_SLACK_S = 30.0
+# Per repetition, on top of the measured window: thread start, barrier, counters, statistics.
+REPETITION_OVERHEAD_S = 1.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    contention: tuple[str, ...]
+    threads: tuple[int, ...] | None  # None: the binary's default (1, 2, 4, ... and the PU count)
+    repetitions: int
+    duration_ms: int
+    purpose: str
+
+
+PROFILES: dict[str, Profile] = {
+    profile.name: profile
+    for profile in (
+        Profile("smoke", ("uncontended", "high"), (1, 2), 1, 100,
+                "does it run: a minute on 2 cores, report included"),
+        Profile("quick", CONTENTION_LEVELS, None, 3, 200,
+                "default: every contention level, a few minutes on 2 cores"),
+        Profile("full", CONTENTION_LEVELS, None, 5, 1000,
+                "numbers to decide on: more repetitions, longer windows"),
+    )
+}
+DEFAULT_PROFILE = "quick"
+
+
+def profiles_help() -> str:
+    """The profile table as plain text, for --help."""
+    lines = ["profiles:",
+             f"  {'name':<7} {'contention':<42} {'threads':<22} {'reps':>4} {'duration':>8}"]
+    for p in PROFILES.values():
+        threads = ",".join(map(str, p.threads)) + " (capped to PUs)" if p.threads else "1,2,4,... and PUs"
+        lines.append(f"  {p.name:<7} {','.join(p.contention):<42} {threads:<22} "
+                     f"{p.repetitions:>4} {format_duration(p.duration_ms):>8}")
+        lines.append(f"  {'':<7} {p.purpose}")
+    return "\n".join(lines)
+
+
+_DURATION = re.compile(r"(?P<number>\d+(?:\.\d*)?|\.\d+)(?P<unit>ms|s)")
+
+
+def parse_duration(text: str) -> int:
+    """`200ms`, `1s`, `0.5s` -> milliseconds (a whole number, at least 1)."""
+    match = _DURATION.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f"invalid duration {text!r} (expected e.g. 200ms, 1s, 0.5s)")
+    value = float(match["number"]) * (1000.0 if match["unit"] == "s" else 1.0)
+    ms = round(value)
+    if ms < 1 or abs(value - ms) > 1e-9:
+        raise ValueError(f"invalid duration {text!r} (must be a whole number of milliseconds, at least 1ms)")
+    return ms
+
+
+def format_duration(ms: int) -> str:
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def parse_threads(text: str) -> tuple[int, ...]:
+    """`1,2,4` -> (1, 2, 4): positive integers, sorted, without repeats."""
+    items = [item.strip() for item in text.split(",")]
+    if not text.strip() or any(not item.isdigit() for item in items):
+        raise ValueError(f"invalid thread list {text!r} (expected positive integers, e.g. 1,2,4)")
+    values = sorted({int(item) for item in items})
+    if values[0] < 1:
+        raise ValueError(f"invalid thread list {text!r} (thread counts start at 1)")
+    return tuple(values)
+
+
+def parse_contention(text: str) -> tuple[str, ...]:
+    """`uncontended,high` -> the named levels, in their natural order."""
+    items = [item.strip() for item in text.split(",")]
+    unknown = [item for item in items if item not in CONTENTION_LEVELS]
+    if not text.strip() or unknown:
+        raise ValueError(f"invalid contention level {','.join(unknown) or repr(text)} "
+                         f"(choose from {','.join(CONTENTION_LEVELS)})")
+    return tuple(level for level in CONTENTION_LEVELS if level in items)
+
+
+_CPU_LIST = re.compile(r"\d+(-\d+)?(,\d+(-\d+)?)*")
+
+
+def parse_cpu_list(text: str) -> tuple[int, ...]:
+    """`0,2-3` -> (0, 2, 3)."""
+    if not _CPU_LIST.fullmatch(text):
+        raise ValueError(f"invalid CPU list {text!r} (expected e.g. 0,1 or 0-3)")
+    cpus: set[int] = set()
+    for item in text.split(","):
+        first, _, last = item.partition("-")
+        low, high = int(first), int(last or first)
+        if high < low:
+            raise ValueError(f"invalid CPU range {item!r} in {text!r}")
+        cpus.update(range(low, high + 1))
+    return tuple(sorted(cpus))
+
+
+def parse_placement(text: str) -> str:
+    """Checks the form of a placement policy: compact, scatter or cpus:LIST."""
+    if text in ("compact", "scatter"):
+        return text
+    if text.startswith("cpus:"):
+        parse_cpu_list(text[len("cpus:"):])
+        return text
+    raise ValueError(f"invalid placement {text!r} (expected compact, scatter or cpus:LIST)")
+
+
+def placement_pus(placement: str, available: int) -> int:
+    """How many PUs a placement spans: the CPU list's length, else the PUs this process may use."""
+    if placement.startswith("cpus:"):
+        return len(parse_cpu_list(placement[len("cpus:"):]))
+    return max(1, available)
+
+
+def available_pus() -> int:
+    """PUs this process may run on (its affinity mask, so a cpuset or taskset is honoured)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def default_case_timeout(repetitions: int, duration_ms: int) -> float:
+    """The outer watchdog: repetitions x (window + 1 s) + the in-process watchdog's grace + 30 s."""
+    return (repetitions * (duration_ms / 1000.0 + REPETITION_OVERHEAD_S)
+            + WATCHDOG_GRACE_S + CASE_TIMEOUT_SLACK_S)
+
+
+def expected_case_seconds(repetitions: int, duration_ms: int) -> float:
+    """Rough time one case takes when nothing goes wrong (for estimates only)."""
+    return repetitions * (duration_ms / 1000.0 + 0.1) + 0.2
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything that decides which cases run and how."""
+    profile: str
+    contention: tuple[str, ...]
+    threads: tuple[int, ...] | None
+    placement: str
+    repetitions: int
+    duration_ms: int
+    case_timeout_s: float
+    test_cases: bool
+
+
+def make_plan(profile_name: str, *, contention: tuple[str, ...] | None = None,
+              threads: tuple[int, ...] | None = None, placement: str = "compact",
+              repetitions: int | None = None, duration_ms: int | None = None,
+              case_timeout_s: float | None = None, test_cases: bool = False,
+              pus: int = 1) -> Plan:
+    """Fills what the options left open from the profile. `pus` caps the profile's thread list."""
+    profile = PROFILES[profile_name]
+    if threads is None and profile.threads is not None:
+        cap = placement_pus(placement, pus)
+        threads = tuple(t for t in profile.threads if t <= cap) or (1,)
+    reps = repetitions if repetitions is not None else profile.repetitions
+    duration = duration_ms if duration_ms is not None else profile.duration_ms
+    timeout = case_timeout_s if case_timeout_s is not None else default_case_timeout(reps, duration)
+    return Plan(profile.name, contention or profile.contention, threads, placement, reps,
+                duration, timeout, test_cases)
+
+
+def synclab_flags(plan: Plan) -> list[str]:
+    """The synclab flags that select the cases (used for listing and for running alike)."""
+    flags = [f"--synclab_contention={','.join(plan.contention)}",
+             f"--synclab_placement={plan.placement}",
+             f"--synclab_duration_ms={plan.duration_ms}",
+             f"--synclab_watchdog_s={WATCHDOG_GRACE_S}"]
+    if plan.threads is not None:
+        flags.insert(0, f"--synclab_threads={','.join(map(str, plan.threads))}")
+    if plan.test_cases:
+        flags.append("--synclab_test_cases")
+    return flags
+
+
+def filter_cases(names: list[str], pattern: str | None) -> list[str]:
+    """The names `re.search` finds `pattern` in (all of them without a pattern)."""
+    if pattern is None:
+        return list(names)
+    regex = re.compile(pattern)
+    return [name for name in names if regex.search(name)]

@@ -1,0 +1,36 @@
+"""Error types of the command lines, and an argument parser whose errors are one line."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported as one line, exit status 2."""
+
+
+class RunError(Exception):
+    """Something went wrong that is not the user's input (a build, a binary): exit status 1."""
+
+
+def one_line(message: str) -> str:
+    """Collapses a message onto one line."""
+    return " ".join(str(message).split())
+
+
+def report_error(prog: str, message: str) -> None:
+    """Prints `prog: error: message` as exactly one line on stderr."""
+    print(f"{prog}: error: {one_line(message)}", file=sys.stderr, flush=True)
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with its errors as one line on stderr and exit status 2 (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)

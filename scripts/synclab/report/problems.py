@@ -1,0 +1,80 @@
+"""What a run lacks or where it went wrong: failed cases, missing baselines and counters."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from synclab.report.load import Run
+from synclab.report.tables import LATENCY_METRICS, METRICS, ScenarioTable
+
+
+@dataclass(frozen=True)
+class FailedCase:
+    name: str
+    status: str  # "timed_out" or "failed"
+    message: str
+
+
+@dataclass(frozen=True)
+class MissingCounter:
+    metric: str
+    cases: tuple[str, ...]  # names of the cases without it
+    total: int  # cases with results
+
+
+@dataclass(frozen=True)
+class Problems:
+    failed: tuple[FailedCase, ...]
+    missing_baselines: tuple[str, ...]
+    missing_counters: tuple[MissingCounter, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.failed) + len(self.missing_baselines) + len(self.missing_counters)
+
+
+def find_problems(run: Run, tables: Sequence[ScenarioTable]) -> Problems:
+    failed: dict[str, FailedCase] = {}
+    for record in run.records:
+        if record.status != "ok" and record.name not in failed:
+            failed[record.name] = FailedCase(record.name, record.status, record.error_message)
+
+    missing_baselines = []
+    for table in tables:
+        if table.baseline is None:
+            missing_baselines.append(f"{table.title}: the family {table.family!r} has no baseline "
+                                     "primitive, so no ratios are shown")
+            continue
+        for threads, placement in table.missing_baseline:
+            missing_baselines.append(f"{table.title}: no {table.baseline} at t:{threads} "
+                                     f"place:{placement}, so no ratio there")
+
+    sampling_off = str(run.context.get("latency_sampling", "")).lower().startswith(("off", "false"))
+    rows = [row for table in tables for row in table.rows]
+    missing_counters = []
+    for metric in METRICS:
+        if sampling_off and metric in LATENCY_METRICS:
+            continue
+        lacking = tuple(row.name for row in rows if metric not in row.metrics)
+        if lacking:
+            missing_counters.append(MissingCounter(metric, lacking, len(rows)))
+
+    notes = []
+    info = run.run_info
+    if info.get("interrupted"):
+        notes.append(f"The run was interrupted: {info.get('cases_done', '?')} of "
+                     f"{info.get('cases_planned', '?')} planned cases finished.")
+    elif isinstance(info.get("cases_planned"), int) and isinstance(info.get("cases_done"), int) \
+            and info["cases_done"] < info["cases_planned"]:
+        notes.append(f"Only {info['cases_done']} of {info['cases_planned']} planned cases finished.")
+    if run.emulated:
+        notes.append("Emulated run: timings come from an emulator, not from the hardware.")
+    if sampling_off:
+        notes.append("Latency sampling was off: no latency percentiles.")
+    if not rows:
+        notes.append("No case produced results.")
+    elif all(row.repetitions <= 1 for row in rows):
+        notes.append("Single repetition: values are single measurements, no spread is shown.")
+    return Problems(tuple(failed.values()), tuple(missing_baselines), tuple(missing_counters),
+                    tuple(notes))

@@ -1,0 +1,36 @@
+"""The plain-text summary run_suite prints at the end of a run."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from synclab.report import fmt
+from synclab.report.tables import ScenarioTable
+
+_COLUMNS = (("primitive", "<"), ("threads", ">"), ("place", "<"), ("ops/s", ">"), ("ns/op", ">"),
+            ("fairness", ">"), ("p99", ">"), ("ratio", ">"))
+
+
+def summary_text(tables: Sequence[ScenarioTable]) -> str:
+    """One block per scenario: primitive, threads, ops/s, ns/op, fairness, p99, ratio to baseline."""
+    blocks = []
+    for table in tables:
+        ratio_title = f"vs {table.baseline}" if table.baseline else "ratio"
+        header = [title if title != "ratio" else ratio_title for title, _ in _COLUMNS]
+        lines = [header]
+        for row in table.rows:
+            lines.append([
+                row.primitive, str(row.threads), row.placement,
+                fmt.metric("ops_per_sec", row.metrics.get("ops_per_sec")),
+                fmt.metric("ns_per_op", row.metrics.get("ns_per_op")),
+                fmt.metric("fairness_jain", row.metrics.get("fairness_jain")),
+                fmt.metric("lat_p99_ns", row.metrics.get("lat_p99_ns")),
+                fmt.ratio(row.ratio),
+            ])
+        widths = [max(len(line[i]) for line in lines) for i in range(len(_COLUMNS))]
+        text = [table.title]
+        for line in lines:
+            cells = [f"{cell:{align}{width}}"
+                     for cell, (_, align), width in zip(line, _COLUMNS, widths)]
+            text.append("  " + "  ".join(cells).rstrip())
+        blocks.append("\n".join(text))
+    return "\n\n".join(blocks) if blocks else "no results"

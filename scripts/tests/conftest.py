@@ -1,0 +1,58 @@
+"""Shared test fixtures: paths, running the command lines as subprocesses, checking one-line errors."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+SCRIPTS = TESTS.parent
+REPO = SCRIPTS.parent
+INPUTS = TESTS / "inputs"
+FAKE_BENCH = TESTS / "fake_bench.py"
+RUN_SUITE = SCRIPTS / "synclab" / "run_suite.py"
+REPORT = SCRIPTS / "synclab" / "report_cli.py"
+
+if str(SCRIPTS) not in sys.path:  # the synclab package, for the unit tests
+    sys.path.insert(0, str(SCRIPTS))
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKE_BENCH_")}
+    env.update(extra)
+    return env
+
+
+def run_cli(argv: list[str], *, timeout: float = 60, env: dict[str, str] | None = None,
+            cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                          env=env or clean_env(), cwd=cwd, stdin=subprocess.DEVNULL)
+
+
+def run_suite(*args: str, timeout: float = 60, env: dict[str, str] | None = None,
+              bench: Path | None = FAKE_BENCH) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, str(RUN_SUITE)] + (["--bench", str(bench)] if bench else []) + list(args)
+    return run_cli(argv, timeout=timeout, env=env)
+
+
+def report(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return run_cli([sys.executable, str(REPORT), *args], timeout=timeout)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], prog: str,
+                          status: int = 2) -> str:
+    """Exit status `status`, exactly one line on stderr starting `prog: error:`; returns it."""
+    assert proc.returncode == status, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"{prog}: error: "), lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def inputs() -> Path:
+    return INPUTS

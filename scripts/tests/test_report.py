@@ -1,0 +1,132 @@
+"""The report command line and page (synclab.report_cli, report.build/html/figures)."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, assert_one_line_error, clean_env, report, run_cli
+from synclab.report.figures import panel_title, plot_throughput, primitive_styles
+from synclab.report.load import load_run
+from synclab.report.tables import scenario_tables, throughput_series
+
+
+def images(index: Path) -> list[str]:
+    return re.findall(r'<img src="([^"]+)"', index.read_text(encoding="utf-8"))
+
+
+def assert_self_contained(index: Path) -> None:
+    text = index.read_text(encoding="utf-8")
+    assert "http://" not in text and "https://" not in text and "<script" not in text
+    srcs = images(index)
+    assert srcs
+    for src in srcs:
+        assert "/" not in src and (index.parent / src).is_file(), src
+        assert (index.parent / src).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_of_a_complete_run(tmp_path: Path, inputs: Path) -> None:
+    proc = report(str(inputs / "complete.json"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    index = tmp_path / "out" / "index.html"
+    assert proc.stdout.strip() == str(index)
+    assert_self_contained(index)
+    text = index.read_text(encoding="utf-8")
+    for needle in ("Example CPU 9000", "1 package, 1 NUMA node", "perf_event_paranoid",
+                   "GCC 12.2.0", "-O2 -g -DNDEBUG", "glibc 2.36", "412.5", "20240501-100000-lab1",
+                   "ratio to std_mutex", "2.00×", "min–max", "Every planned case ran"):
+        assert needle in text, needle
+    assert sorted(images(index)) == sorted(
+        ["throughput-locks-uncontended.png", "relative-locks-uncontended.png",
+         "throughput-locks-high.png", "relative-locks-high.png"])
+
+
+def test_report_defaults_to_the_results_directory(tmp_path: Path, inputs: Path) -> None:
+    shutil.copy(inputs / "complete.json", tmp_path / "results.json")
+    proc = report(str(tmp_path / "results.json"))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "index.html").is_file()
+
+
+def test_report_of_partial_results(tmp_path: Path, inputs: Path) -> None:
+    proc = report(str(inputs / "partial.json"), "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    index = tmp_path / "index.html"
+    assert_self_contained(index)
+    text = index.read_text(encoding="utf-8")
+    for needle in ("Timed-out and failed cases", "locks/futex_mutex3/high/t:2/place:compact",
+                   "timed out", "SIGSEGV", "Missing baselines", "no std_mutex at t:2",
+                   "Missing counters", "futex_waits_per_op", "lat_p99_ns", "Single repetition"):
+        assert needle in text, needle
+
+
+def test_report_of_two_runs(tmp_path: Path, inputs: Path) -> None:
+    proc = report(str(inputs / "complete.json"), str(inputs / "partial.json"), "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    index = tmp_path / "index.html"
+    assert_self_contained(index)
+    srcs = images(index)
+    assert any(s.startswith("run1-") for s in srcs) and any(s.startswith("run2-") for s in srcs)
+    text = index.read_text(encoding="utf-8")
+    assert "20240501-100000-lab1-abc1234" in text and "20240501-110000-lab1-abc1234" in text
+
+
+def test_emulated_run_is_labelled(tmp_path: Path, inputs: Path) -> None:
+    doc = json.loads((inputs / "complete.json").read_text())
+    doc["context"]["emulated"] = "true"
+    (tmp_path / "results.json").write_text(json.dumps(doc))
+    proc = report(str(tmp_path / "results.json"))
+    assert proc.returncode == 0, proc.stderr
+    assert "EMULATED run" in (tmp_path / "index.html").read_text(encoding="utf-8")
+
+
+def test_throughput_panel(inputs: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    run = load_run(inputs / "complete.json")
+    high = next(t for t in scenario_tables(run.records) if t.scenario == "high")
+    ax = Figure().add_subplot()
+    plot_throughput(throughput_series(high), ax=ax, styles=primitive_styles(high.primitives),
+                    title="locks / high", emulated=True)
+    assert ax.get_title() == panel_title("locks / high", True) == "[EMULATED] locks / high"
+    assert any("EMULATED" in text.get_text() for text in ax.texts)
+    assert ax.get_yscale() == "log"  # 0.5 M .. 8 M spans more than a decade
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == high.primitives
+    assert ax.get_xlabel() == "threads" and "ops/s" in ax.get_ylabel()
+
+
+@pytest.mark.parametrize("name, reason", [("corrupt.json", "not valid JSON"),
+                                          ("foreign.json", "not a synclab case name")])
+def test_bad_results_file(tmp_path: Path, inputs: Path, name: str, reason: str) -> None:
+    line = assert_one_line_error(report(str(inputs / name), "--out", str(tmp_path)), "report")
+    assert name in line and reason in line
+    assert not (tmp_path / "index.html").exists()
+
+
+@pytest.mark.parametrize("content, reason", [("[1, 2]", "not an object"), ('{"context": {}}', "benchmarks"),
+                                             ('{"benchmarks": [42]}', "not an object"),
+                                             ('{"benchmarks": [], "context": []}', "context")])
+def test_foreign_json_shapes(tmp_path: Path, content: str, reason: str) -> None:
+    path = tmp_path / "weird.json"
+    path.write_text(content)
+    line = assert_one_line_error(report(str(path), "--out", str(tmp_path)), "report")
+    assert "weird.json" in line and reason in line
+
+
+def test_report_usage_errors(tmp_path: Path) -> None:
+    assert_one_line_error(report(), "report")
+    assert_one_line_error(report(str(tmp_path / "missing.json")), "report")
+    assert_one_line_error(report(str(tmp_path)), "report")
+    assert_one_line_error(report("x.json", "--bogus"), "report")
+
+
+def test_report_wrapper_script(tmp_path: Path, inputs: Path) -> None:
+    proc = run_cli([str(REPO / "scripts" / "report"), str(inputs / "complete.json"),
+                    "--out", str(tmp_path)], env=clean_env())
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "index.html").is_file()
