@@ -156,13 +156,14 @@ class Plan:
     duration_ms: int
     case_timeout_s: float
     test_cases: bool
+    latency_sampling: bool = True
 
 
 def make_plan(profile_name: str, *, contention: tuple[str, ...] | None = None,
               threads: tuple[int, ...] | None = None, placement: str = "compact",
               repetitions: int | None = None, duration_ms: int | None = None,
               case_timeout_s: float | None = None, test_cases: bool = False,
-              pus: int = 1) -> Plan:
+              latency_sampling: bool = True, pus: int = 1) -> Plan:
     """Fills what the options left open from the profile. `pus` caps the profile's thread list."""
     profile = PROFILES[profile_name]
     if threads is None and profile.threads is not None:
@@ -172,7 +173,7 @@ def make_plan(profile_name: str, *, contention: tuple[str, ...] | None = None,
     duration = duration_ms if duration_ms is not None else profile.duration_ms
     timeout = case_timeout_s if case_timeout_s is not None else default_case_timeout(reps, duration)
     return Plan(profile.name, contention or profile.contention, threads, placement, reps,
-                duration, timeout, test_cases)
+                duration, timeout, test_cases, latency_sampling)
 
 
 def synclab_flags(plan: Plan) -> list[str]:
@@ -185,6 +186,8 @@ def synclab_flags(plan: Plan) -> list[str]:
         flags.insert(0, f"--synclab_threads={','.join(map(str, plan.threads))}")
     if plan.test_cases:
         flags.append("--synclab_test_cases")
+    if not plan.latency_sampling:
+        flags.append("--synclab_sampling=off")
     return flags
 
 

@@ -109,6 +109,9 @@ def make_parser() -> ArgumentParser:
         help="parallel build jobs (default 2)")
     add("--test-hang-case", action="store_true",
         help="also run the test-only case whose lock is never released (exercises the watchdogs)")
+    add("--latency-sampling", choices=("on", "off"), default="on",
+        help="time 1 in 64 operations for latency percentiles (default on); off measures "
+             "the harness without its clock reads")
     add("--no-report", action="store_true", help="write results.json only")
     return parser
 
@@ -315,7 +318,8 @@ def _main(argv: list[str], stop: StopFlag) -> int:
     plan = cases.make_plan(args.profile, contention=args.contention, threads=args.threads,
                            placement=args.placement, repetitions=args.repetitions,
                            duration_ms=args.duration, case_timeout_s=args.case_timeout,
-                           test_cases=args.test_hang_case, pus=cases.available_pus())
+                           test_cases=args.test_hang_case,
+                           latency_sampling=args.latency_sampling == "on", pus=cases.available_pus())
     binary = resolve_binary(args, stop)
     listed = bench.list_cases(binary, cases.synclab_flags(plan), should_stop=stop.is_set)
     if not listed:

@@ -85,6 +85,13 @@ def test_synclab_flags() -> None:
                    cases.synclab_flags(cases.make_plan("quick", pus=2)))
 
 
+def test_latency_sampling_off_reaches_the_binary() -> None:
+    assert "--synclab_sampling=off" in cases.synclab_flags(
+        cases.make_plan("smoke", pus=2, latency_sampling=False))
+    assert not any(f.startswith("--synclab_sampling") for f in
+                   cases.synclab_flags(cases.make_plan("smoke", pus=2)))
+
+
 def test_filter_cases_uses_re_search() -> None:
     names = ["locks/std_mutex/high/t:1/place:compact", "locks/tas_spin/high/t:2/place:compact"]
     assert cases.filter_cases(names, "tas") == names[1:]
