@@ -11,10 +11,12 @@
 #include <string_view>
 #include <thread>
 
+#include "limits.hpp"
 #include "locks.hpp"
 #include "support/contract_reporters.hpp"
 #include "synclab/harness/context.hpp"
 #include "synclab/harness/delay.hpp"
+#include "synclab/harness/perf_counters.hpp"
 #include "synclab/harness/suite_options.hpp"
 #include "synclab/harness/topology.hpp"
 
@@ -23,7 +25,8 @@ namespace {
 using namespace synclab;
 
 bench::CaseSetup make_setup(const harness::CasePlan& plan, const harness::SuiteOptions& options,
-                            const harness::HwlocTopology& hw, const harness::DelayCalibration& calibration) {
+                            const harness::HwlocTopology& hw, const harness::DelayCalibration& calibration,
+                            const harness::CounterPlan& counters) {
   harness::DriverConfig driver;
   driver.plan = plan.pins;
   driver.pinner = &hw;
@@ -31,6 +34,7 @@ bench::CaseSetup make_setup(const harness::CasePlan& plan, const harness::SuiteO
   driver.sample_latency = options.sample_latency;
   driver.sample_every = options.sample_every;
   driver.watchdog_grace = options.watchdog_grace;
+  driver.counters = counters.empty() ? nullptr : &counters;
   return {plan, driver, calibration};
 }
 
@@ -90,8 +94,9 @@ std::unique_ptr<benchmark::BenchmarkReporter> make_display_reporter(const Output
 }
 
 void record_context(const harness::SuiteOptions& options, const harness::HwlocTopology& hw,
-                    const harness::DelayCalibration& calibration) {
+                    const harness::DelayCalibration& calibration, const harness::CounterPlan& counters) {
   for (const auto& [key, value] : harness::machine_context(hw.topology())) benchmark::AddCustomContext(key, value);
+  for (const auto& [key, value] : harness::counter_context(counters)) benchmark::AddCustomContext(key, value);
   benchmark::AddCustomContext("placement", options.placement.text);
   benchmark::AddCustomContext("delay_iters_per_us", std::to_string(calibration.iters_per_us));
   benchmark::AddCustomContext("latency_sampling", options.sample_latency
@@ -113,6 +118,14 @@ int main(int argc, char** argv) {
   std::unique_ptr<benchmark::BenchmarkReporter> file;
   try {
     const harness::SuiteOptions options = harness::parse_suite_options(argc, argv);
+    if (options.list_counters) {
+      std::fputs(harness::counter_listing(harness::probe_perf_environment(), options.counters_kernel).c_str(), stdout);
+      return 0;
+    }
+    // Resolved once, before any case: the probe opens each event on this
+    // thread, and every worker of every case opens the same plan.
+    static const harness::CounterPlan counters = harness::resolve_counters(
+        {options.counters, options.counters_kernel, options.counter_rotation}, harness::probe_perf_environment());
     output = take_output_flags(argc, argv);
     registry.accept = name_filter(output.filter);
     display = make_display_reporter(output);
@@ -126,15 +139,16 @@ int main(int argc, char** argv) {
     }
     std::vector<bench::CaseSetup> setups;
     for (const harness::CasePlan& plan : harness::plan_cases(hw.topology(), options))
-      setups.push_back(make_setup(plan, options, hw, calibration));
+      setups.push_back(make_setup(plan, options, hw, calibration, counters));
     bench::register_lock_family(registry, setups, options);
+    bench::register_limits_family(registry, hw, options);
     if (options.test_cases) {
       const harness::CasePlan hang{*harness::find_contention_level("high"), 2,
                                    harness::plan_pins(hw.topology(), options.placement, 2, /*allow_oversubscription=*/true)};
-      bench::register_lock_test_cases(registry, make_setup(hang, options, hw, calibration), options);
+      bench::register_lock_test_cases(registry, make_setup(hang, options, hw, calibration, counters), options);
     }
-    record_context(options, hw, calibration);
-  } catch (const std::exception& e) {  // UsageError, PlacementError, TopologyError: all bad input here
+    record_context(options, hw, calibration, counters);
+  } catch (const std::exception& e) {  // UsageError, PlacementError, TopologyError, CounterRequestError
     std::fprintf(stderr, "synclab_bench: error: %s\n", e.what());
     return 2;
   }

@@ -10,8 +10,11 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -47,6 +50,16 @@ inline void publish(benchmark::State& state, const harness::Metrics& metrics, co
   state.SetLabel(pins.describe());
 }
 
+// How many windows of this case have run so far in this process: the
+// repetition index that picks the hardware counter group under rotation
+// (Google Benchmark 1.7 does not hand it to the case).
+inline std::uint64_t next_repetition(const std::string& case_name) {
+  static std::mutex mutex;
+  static std::map<std::string, std::uint64_t> windows;
+  const std::lock_guard lock(mutex);
+  return windows[case_name]++;
+}
+
 // Runs `make_workload()`'s workload once per iteration and publishes the last
 // window. `check(workload, run)` may return an error that fails the case.
 template <class MakeWorkload, class Check>
@@ -54,7 +67,9 @@ void run_case(benchmark::State& state, const CaseSetup& setup, MakeWorkload make
   harness::RunResult last;
   for (auto _ : state) {
     auto workload = make_workload();
-    last = harness::run_fixed_duration(setup.driver, *workload);
+    harness::DriverConfig driver = setup.driver;
+    driver.repetition = next_repetition(driver.case_name);
+    last = harness::run_fixed_duration(driver, *workload);
     const std::uint64_t ops = last.total_ops();
     if (std::string err = last.first_error(); !err.empty()) {
       state.SkipWithError(err.c_str());

@@ -91,8 +91,10 @@ Context machine_context(const Topology& topo) {
       {"vm", under_hypervisor() ? "true" : "false"},
       {"perf_event_paranoid", first_line("/proc/sys/kernel/perf_event_paranoid", "unreadable")},
       {"pmu", probe_pmu()},
-      {"counters", "os: cpu time and context switches per thread (getrusage RUSAGE_THREAD); "
-                   "futex: wait/wake calls counted by the wait layer"},
+      // The perf event entries (counters, counters_unavailable, ...) come
+      // from counter_context() once the request is resolved.
+      {"os_counters", "getrusage(RUSAGE_THREAD) per worker: cpu_ns_per_op, ctx_switches_per_op; "
+                      "futex_waits/wakes_per_op: calls counted by the wait layer"},
   };
 }
 

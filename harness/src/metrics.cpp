@@ -1,5 +1,7 @@
 #include "synclab/harness/metrics.hpp"
 
+#include <algorithm>
+
 #include "synclab/harness/stats.hpp"
 
 namespace synclab::harness {
@@ -35,6 +37,29 @@ Metrics summarize(const RunResult& run) {
       {"threads_run", static_cast<double>(run.workers.size())},
       {"pin_violations", pin_violations},
   };
+  // perf events: each worker's count scaled for multiplexing, summed, per
+  // operation. An event whose value is unknown for any worker (not opened,
+  // or its group never reached the PMU) is left out rather than guessed.
+  bool any_counted = false;
+  double scaling_min = 1.0;
+  for (std::size_t i = 0; i < run.counter_names.size(); ++i) {
+    double sum = 0;
+    bool known = !run.workers.empty();
+    for (const WorkerResult& w : run.workers) {
+      const CounterReading r = i < w.counters.size() ? w.counters[i] : CounterReading{};
+      if (r.counted) {
+        any_counted = true;
+        scaling_min = std::min(scaling_min, running_fraction(r));
+      }
+      if (const auto v = scaled_value(r)) sum += *v;
+      else known = false;
+    }
+    if (known) m.emplace_back(run.counter_names[i] + "_per_op", sum * per_op);
+  }
+  if (any_counted) m.emplace_back("counter_scaling_min", scaling_min);
+  double groups_failed = 0;
+  for (const WorkerResult& w : run.workers) groups_failed += w.counter_groups_failed;
+  if (groups_failed > 0) m.emplace_back("counter_groups_failed", groups_failed);
   if (latency.count() > 0) {
     m.insert(m.end(), {{"lat_p50_ns", static_cast<double>(latency.quantile(0.50))},
                        {"lat_p99_ns", static_cast<double>(latency.quantile(0.99))},

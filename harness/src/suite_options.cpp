@@ -44,7 +44,10 @@ void apply(SuiteOptions& o, std::string_view flag, std::string_view value, bool 
   if (flag == "threads") {
     need_value();
     o.threads.clear();
-    for (std::string_view t : split(value)) o.threads.push_back(parse_number<int>(flag, t, 1, 4096));
+    for (std::string_view t : split(value)) {
+      const int n = parse_number<int>(flag, t, 1, 4096);
+      if (std::find(o.threads.begin(), o.threads.end(), n) == o.threads.end()) o.threads.push_back(n);
+    }
   } else if (flag == "contention") {
     need_value();
     o.contention.clear();
@@ -86,6 +89,17 @@ void apply(SuiteOptions& o, std::string_view flag, std::string_view value, bool 
     o.watchdog_grace = std::chrono::seconds(parse_number<int>(flag, value, 1, 3600));
   } else if (flag == "print_calibration") {
     o.print_calibration = !has_value || parse_on_off(flag, value);
+  } else if (flag == "counters") {
+    need_value();
+    o.counters = std::string(value);
+  } else if (flag == "counters_kernel") {
+    need_value();
+    o.counters_kernel = parse_on_off(flag, value);
+  } else if (flag == "counter_rotation") {
+    need_value();
+    o.counter_rotation = parse_on_off(flag, value);
+  } else if (flag == "list_counters") {
+    o.list_counters = !has_value || parse_on_off(flag, value);
   } else if (flag == "test_cases") {
     o.test_cases = !has_value || parse_on_off(flag, value);
   } else {
@@ -127,7 +141,11 @@ std::vector<CasePlan> plan_cases(const Topology& topo, const SuiteOptions& optio
   if (options.contention.empty()) {
     levels.assign(contention_levels().begin(), contention_levels().end());
   } else {
-    for (const std::string& name : options.contention) levels.push_back(*find_contention_level(name));
+    for (const std::string& name : options.contention) {
+      const ContentionLevel level = *find_contention_level(name);
+      const bool seen = std::any_of(levels.begin(), levels.end(), [&](const auto& l) { return l.name == level.name; });
+      if (!seen) levels.push_back(level);
+    }
   }
   std::vector<CasePlan> plans;
   for (const ContentionLevel& level : levels) {

@@ -47,6 +47,23 @@ TEST(SuiteOptions, RejectsBadInput) {
     EXPECT_THROW(parse({bad}), UsageError) << bad;
 }
 
+TEST(SuiteOptions, ParsesTheCounterFlags) {
+  const Parsed defaults = parse({});
+  EXPECT_EQ(defaults.options.counters, "auto");
+  EXPECT_TRUE(defaults.options.counters_kernel);
+  EXPECT_FALSE(defaults.options.counter_rotation);
+  EXPECT_FALSE(defaults.options.list_counters);
+  const Parsed p = parse({"--synclab_counters=cycles,task-clock", "--synclab_counters_kernel=off",
+                          "--synclab_counter_rotation=on", "--synclab_list_counters"});
+  EXPECT_EQ(p.options.counters, "cycles,task-clock");  // resolved later, against the machine
+  EXPECT_FALSE(p.options.counters_kernel);
+  EXPECT_TRUE(p.options.counter_rotation);
+  EXPECT_TRUE(p.options.list_counters);
+  for (const char* bad : {"--synclab_counters", "--synclab_counters=", "--synclab_counters_kernel=maybe",
+                          "--synclab_counter_rotation"})
+    EXPECT_THROW(parse({bad}), UsageError) << bad;
+}
+
 TEST(SuiteOptions, PlansEveryLevelWithItsOwnThreadRule) {
   const auto hw = HwlocTopology::from_synthetic("pack:1 core:4 pu:1");
   SuiteOptions o;

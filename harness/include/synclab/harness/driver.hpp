@@ -5,7 +5,10 @@
 // every thread contends for the whole window (a fixed per-thread count would
 // let fast threads finish early and leave an uncontended tail), and the
 // numbers are per window: operations, per-thread counts, sampled latency,
-// OS and wait-layer counters.
+// OS and wait-layer counters, and perf event counts when a counter plan is
+// given. Each worker opens its own event groups after it is pinned and before
+// the barrier, enables them right after it and disables them as soon as it
+// sees the stop flag; nothing is read inside the loop.
 //
 // The stop flag is written once and read with relaxed loads: it is the only
 // shared line every worker reads in its loop, it stays Shared in all caches
@@ -22,6 +25,7 @@
 #include <barrier>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +33,7 @@
 #include "synclab/harness/clock.hpp"
 #include "synclab/harness/histogram.hpp"
 #include "synclab/harness/os_counters.hpp"
+#include "synclab/harness/perf_counters.hpp"
 #include "synclab/harness/placement.hpp"
 #include "synclab/harness/topology.hpp"
 #include "synclab/wait/futex.hpp"
@@ -45,6 +50,8 @@ struct DriverConfig {
   bool sample_latency = true;
   std::uint32_t sample_every = 64;            // a power of two
   std::chrono::milliseconds watchdog_grace = std::chrono::seconds(10);
+  const CounterPlan* counters = nullptr;      // nullptr or empty: no perf events
+  std::uint64_t repetition = 0;               // picks the hardware group when the plan rotates
 };
 
 // Handed to the workload's operation; the workload records owner changes here.
@@ -65,12 +72,15 @@ struct WorkerResult {
   OsCounters os;
   std::uint64_t futex_waits = 0;
   std::uint64_t futex_wakes = 0;
+  std::vector<CounterReading> counters;  // one per event of the plan, in its order
+  int counter_groups_failed = 0;         // groups the probe opened but this worker could not
   std::string error;  // non-empty: the worker could not run (pinning failed)
 };
 
 struct RunResult {
   std::vector<WorkerResult> workers;
   double elapsed_s = 0;
+  std::vector<std::string> counter_names;  // metric stems of WorkerResult::counters
   [[nodiscard]] std::uint64_t total_ops() const;
   [[nodiscard]] std::string first_error() const;
 };
@@ -93,6 +103,7 @@ RunResult run_fixed_duration(const DriverConfig& cfg, W& workload) {
   const int n = static_cast<int>(cfg.plan.pu_of_thread.size());
   RunResult run;
   run.workers.resize(static_cast<std::size_t>(n));
+  if (cfg.counters != nullptr && !cfg.counters->empty()) run.counter_names = cfg.counters->names();
   std::atomic<bool> stop{false};
   std::atomic<int> finished{0};
   std::barrier start(n + 1);
@@ -108,10 +119,13 @@ RunResult run_fixed_duration(const DriverConfig& cfg, W& workload) {
       stop.store(true, std::memory_order_relaxed);
     }
     WorkerContext ctx{index, 0};
+    std::optional<ThreadCounters> counters;
+    if (cfg.counters != nullptr && !cfg.counters->empty()) counters.emplace(*cfg.counters, cfg.repetition);
     const OsCounters os_before = read_thread_os_counters();
     const wait::WaitCounters wait_before = wait::wait_counters();
     const bool check_cpu = cfg.pinner != nullptr;
     start.arrive_and_wait();
+    if (counters) counters->enable();
     std::uint64_t ops = 0;
     while (!stop.load(std::memory_order_relaxed)) {
       if (cfg.sample_latency && (ops & sample_mask) == 0) {
@@ -124,6 +138,11 @@ RunResult run_fixed_duration(const DriverConfig& cfg, W& workload) {
       workload.think(ctx);
       if (check_cpu && (ops & detail::kCpuCheckMask) == 0 && current_cpu() != r.planned_pu) ++r.pin_violations;
       ++ops;
+    }
+    if (counters) {
+      counters->disable();
+      r.counters = counters->read();
+      r.counter_groups_failed = counters->failed_groups();
     }
     r.ops = ops;
     r.handoffs = ctx.handoffs;

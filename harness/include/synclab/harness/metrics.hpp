@@ -11,7 +11,10 @@
 namespace synclab::harness {
 
 // Name/value pairs in a stable order; latency fields are present only when
-// latency was sampled, futex fields always (zero for primitives that never sleep).
+// latency was sampled, futex fields always (zero for primitives that never sleep),
+// `<event>_per_op` for each perf event whose value is known for every worker,
+// `counter_scaling_min` whenever any event was counted, and
+// `counter_groups_failed` when a worker could not open a group the probe opened.
 using Metrics = std::vector<std::pair<std::string, double>>;
 
 Metrics summarize(const RunResult& run);

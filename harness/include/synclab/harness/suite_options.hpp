@@ -32,6 +32,11 @@ struct SuiteOptions {
   bool print_calibration = false;
   bool test_cases = false;
   std::chrono::milliseconds watchdog_grace{10'000};
+  // perf events (docs/counters.md): resolved against the machine at start-up.
+  std::string counters = "auto";  // auto | off | default | cache | coherence | os | EV1,EV2,...
+  bool counters_kernel = true;    // hardware events count kernel mode too
+  bool counter_rotation = false;  // one hardware group per repetition
+  bool list_counters = false;     // print every event of every set here, then exit
 };
 
 // Consumes every --synclab_* argument from argv (compacting it) and leaves the
