@@ -16,11 +16,11 @@ prog=install-deps.sh
 native_packages=(
   build-essential g++ cmake ninja-build pkg-config git
   libbenchmark-dev libgtest-dev libgmock-dev
-  libhwloc-dev hwloc libpfm4-dev
+  libhwloc-dev hwloc libpfm4-dev valgrind
   python3 python3-matplotlib python3-numpy python3-scipy python3-pytest
 )
 # What scripts/report needs, and nothing more.
-report_packages=(python3 python3-matplotlib python3-numpy)
+report_packages=(python3 python3-matplotlib python3-numpy python3-scipy)
 
 # Extra packages of a target architecture (cross toolchain, multiarch libraries) go here,
 # selected with --arch=NAME. Only the native architecture is supported for now.

@@ -31,6 +31,7 @@ from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from synclab.errors import ArgumentParser, RunError, UsageError, one_line, report_error
 from synclab.report import fmt
 from synclab.results import ResultsFile, failure_entry, point_symlink
+from synclab.compare.cli import add_judging_options
 
 PROG = "run_suite"
 REPO = Path(__file__).resolve().parents[2]
@@ -113,7 +114,27 @@ def make_parser() -> ArgumentParser:
         help="time 1 in 64 operations for latency percentiles (default on); off measures "
              "the harness without its clock reads")
     add("--no-report", action="store_true", help="write results.json only")
+    add_mode_options(parser)
     return parser
+
+
+def add_mode_options(parser: ArgumentParser) -> None:
+    """Options of the A/B, deterministic and history modes."""
+    add = parser.add_argument
+    add("--mode", choices=("time", "instructions"), default="time",
+        help="time (default): timed windows; instructions: only the uncontended one-thread cases, "
+             "instructions per operation counted by callgrind (instructions.json)")
+    add("--ab", metavar="BASE_REF",
+        help="A/B in one job: build git revision BASE_REF in build/ab/base, run its cases and the "
+             "current build's interleaved, repetition by repetition, write base.json, new.json "
+             "and compare.md/.json, junit.xml, bmf.json, gab.json; exit 1 when a case regressed")
+    add("--ab-bench", metavar="PATH",
+        help="A/B against this already built bench binary instead of building BASE_REF")
+    add_judging_options(parser)
+    add("--record", action="store_true",
+        help="add the run's results to the history database (see --history-db)")
+    add("--history-db", metavar="PATH",
+        help="history database of --record (default reports/history.sqlite)")
 
 
 # ---------------------------------------------------------------- signals
@@ -315,24 +336,31 @@ def summarise(results: ResultsFile, out_dir: Path, write_html: bool) -> bool:
 
 def _main(argv: list[str], stop: StopFlag) -> int:
     args = make_parser().parse_args(argv)
+    check_mode_options(args)
     plan = cases.make_plan(args.profile, contention=args.contention, threads=args.threads,
                            placement=args.placement, repetitions=args.repetitions,
                            duration_ms=args.duration, case_timeout_s=args.case_timeout,
                            test_cases=args.test_hang_case,
                            latency_sampling=args.latency_sampling == "on", pus=cases.available_pus())
     binary = resolve_binary(args, stop)
+    if args.ab or args.ab_bench:
+        return run_ab(args, argv, plan, binary, stop)
     listed = bench.list_cases(binary, cases.synclab_flags(plan), should_stop=stop.is_set)
     if not listed:
         raise RunError(f"{binary} lists no cases for these options")
     selected = cases.filter_cases(listed, args.filter)
     if not selected:
         raise UsageError(f"--filter {args.filter!r} matches none of the {len(listed)} cases")
+    if args.mode == "instructions":
+        selected = fast_path_selection(selected)
     if args.list:
         print("\n".join(selected))
         estimate = len(selected) * cases.expected_case_seconds(plan.repetitions, plan.duration_ms)
         print(f"{len(selected)} cases (about {fmt.clock(estimate)} at {plan.repetitions} x "
               f"{cases.format_duration(plan.duration_ms)})")
         return EXIT_OK
+    if args.mode == "instructions":
+        return run_instructions(args, argv, plan, binary, selected, stop)
 
     calibration = bench.calibrate(binary, should_stop=stop.is_set)
     started = datetime.datetime.now().astimezone()
@@ -364,6 +392,8 @@ def _main(argv: list[str], stop: StopFlag) -> int:
     results.write()
 
     complete = summarise(results, out_dir, write_html=not args.no_report)
+    if args.record and not info["interrupted"] and not record_run(args, results.path):
+        complete = False
     try:
         point_symlink(out_dir.parent / "latest", out_dir)
     except OSError as exc:
@@ -373,6 +403,261 @@ def _main(argv: list[str], stop: StopFlag) -> int:
                            f"kept in {results.path}")
         return EXIT_INTERRUPTED
     if info["cases_timed_out"] or info["cases_failed"] or not complete:
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- A/B, instructions, history
+
+DEFAULT_HISTORY_DB = Path("reports") / "history.sqlite"
+
+
+def check_mode_options(args: argparse.Namespace) -> None:
+    """Checks the combinations of --mode, --ab, --record before anything is built or run."""
+    from synclab.compare import instructions
+
+    if args.ab is not None and not args.ab.strip():
+        raise UsageError("--ab needs a git revision, e.g. --ab origin/main")
+    if args.ab_bench:
+        _check_binary("--ab-bench", args.ab_bench)
+    if args.record and (args.ab or args.ab_bench):
+        raise UsageError("--record keeps history of one build; it cannot be combined with --ab "
+                         "(record the main branch's runs instead)")
+    if args.mode == "instructions":
+        instructions.check_plan(args.contention, args.threads)
+        instructions.find_valgrind()
+        args.contention, args.threads = ("uncontended",), (1,)
+    if args.record:
+        from synclab.history import store
+        try:
+            store.check(history_db(args))
+        except store.HistoryError as exc:
+            raise UsageError(f"--record: {exc}") from None
+
+
+def _check_binary(option: str, path: str) -> Path:
+    binary = Path(path)
+    if not binary.is_file():
+        raise UsageError(f"{option} {path}: no such file")
+    if not binary.stat().st_mode & 0o111:
+        raise UsageError(f"{option} {path}: not executable")
+    return binary.resolve()
+
+
+def history_db(args: argparse.Namespace) -> Path:
+    return Path(args.history_db) if args.history_db else REPO / DEFAULT_HISTORY_DB
+
+
+def record_run(args: argparse.Namespace, path: Path) -> bool:
+    """Adds a finished run's results file to the history; False (and one line) if it could not."""
+    from synclab.history import store
+
+    try:
+        added = store.add_file(history_db(args), path)
+    except store.HistoryError as exc:
+        report_error(PROG, f"--record: {exc}")
+        return False
+    print(f"history: {added.message}")
+    return True
+
+
+def _open_run_dir(args: argparse.Namespace, run_id: str) -> Path:
+    if args.out:
+        out_dir = Path(args.out)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise UsageError(f"--out {args.out}: exists and is not a directory")
+    else:
+        out_dir = new_run_dir(REPO / "reports", run_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return out_dir
+
+
+def _run_info(args: argparse.Namespace, argv: list[str], plan: cases.Plan, run_id: str,
+              started: datetime.datetime, planned: int, repetitions: int, duration_ms: int,
+              calibration: float, binary: Path) -> dict[str, Any]:
+    return {
+        "run_id": run_id, "profile": plan.profile, "argv": [PROG, *argv],
+        "started": started.isoformat(timespec="seconds"), "finished": None,
+        "cases_planned": planned, "cases_done": 0, "cases_timed_out": 0, "cases_failed": 0,
+        "interrupted": False, "repetitions": repetitions, "duration_ms": duration_ms,
+        "case_timeout_s": plan.case_timeout_s, "delay_iters_per_us": calibration,
+        "bench": str(binary), "mode": args.mode,
+    }
+
+
+def run_ab(args: argparse.Namespace, argv: list[str], plan: cases.Plan, new_binary: Path,
+           stop: StopFlag) -> int:
+    """--ab / --ab-bench: both builds interleaved in one run directory, then compare."""
+    from synclab.compare import ab, instructions
+
+    if args.ab_bench:
+        base_binary, base_revision = _check_binary("--ab-bench", args.ab_bench), None
+    else:
+        base_binary, base_revision = ab.build_base(REPO, args.ab, args.jobs, stop.is_set, PROG)
+    flags = cases.synclab_flags(plan)
+    base_names = cases.filter_cases(bench.list_cases(base_binary, flags, should_stop=stop.is_set),
+                                    args.filter)
+    new_names = cases.filter_cases(bench.list_cases(new_binary, flags, should_stop=stop.is_set),
+                                   args.filter)
+    common, only_base, only_new = ab.split_cases(base_names, new_names)
+    if args.mode == "instructions":
+        common = instructions.fast_path_cases(common)[0]
+        only_base = instructions.fast_path_cases(only_base)[0]
+        only_new = instructions.fast_path_cases(only_new)[0]
+    if not common:
+        raise UsageError(f"--ab: the two builds share no case for these options (base lists "
+                         f"{len(base_names)}, new lists {len(new_names)})")
+    instruction_mode = args.mode == "instructions"
+    repetitions = (args.repetitions or 1) if instruction_mode else plan.repetitions
+    duration_ms = (args.duration or instructions.DEFAULT_WINDOW_MS) if instruction_mode \
+        else plan.duration_ms
+    if args.list:
+        print("\n".join(common))
+        for label, names in (("only in base", only_base), ("only in new", only_new)):
+            if names:
+                print(f"{label} (not compared): {', '.join(names)}")
+        print(f"{len(common)} cases, each {repetitions} x base and {repetitions} x new, interleaved")
+        return EXIT_OK
+
+    calibration = bench.calibrate(new_binary, should_stop=stop.is_set)
+    started = datetime.datetime.now().astimezone()
+    run_id = make_run_id(started, socket.gethostname(), git_sha7(REPO))
+    out_dir = _open_run_dir(args, run_id)
+    ab_info = {"base_ref": args.ab, "base_revision": base_revision, "base_bench": str(base_binary),
+               "new_bench": str(new_binary), "interleaved": True,
+               "cases_only_in_base": only_base, "cases_only_in_new": only_new}
+    timeout = args.case_timeout or cases.default_case_timeout(1, duration_ms)
+    files = {}
+    for side, binary in (("base", base_binary), ("new", new_binary)):
+        info = _run_info(args, argv, plan, run_id, started, len(common), repetitions, duration_ms,
+                         calibration, binary)
+        info["ab"] = {**ab_info, "side": side}
+        info["case_timeout_s"] = timeout  # per repetition: each is its own process
+        files[side] = ResultsFile(out_dir / f"{side}.json", info)
+        files[side].write()
+    print(f"{PROG}: A/B, {len(common)} cases, {repetitions} x base and {repetitions} x new "
+          f"interleaved, {cases.format_duration(duration_ms)} windows; writing {out_dir}",
+          file=sys.stderr, flush=True)
+    if only_base or only_new:
+        print(f"{PROG}: not compared: {len(only_base)} cases only in base, {len(only_new)} only in "
+              "new (listed in compare.md)", file=sys.stderr, flush=True)
+    side_flags = flags + [f"--synclab_delay_calibration={calibration:g}"]
+    if instruction_mode:
+        valgrind = instructions.find_valgrind()
+        targets = [instructions.Target(side, binary, files[side])
+                   for side, binary in (("base", base_binary), ("new", new_binary))]
+        finished = instructions.run_cases(valgrind, targets, common, side_flags, repetitions,
+                                          duration_ms, out_dir, stop.is_set)
+    else:
+        sides = (ab.SideRun("base", base_binary, side_flags, files["base"]),
+                 ab.SideRun("new", new_binary, side_flags, files["new"]))
+        finished = ab.run_interleaved(sides, common, repetitions, timeout, stop.is_set)
+    for results in files.values():
+        results.run_info["finished"] = _now()
+        results.run_info["interrupted"] = not finished
+        results.write()
+    try:
+        point_symlink(out_dir.parent / "latest", out_dir)
+    except OSError as exc:
+        report_error(PROG, f"could not point {out_dir.parent / 'latest'} at the run: {exc}")
+    if not finished:
+        report_error(PROG, f"interrupted; kept what finished in {out_dir}")
+        return EXIT_INTERRUPTED
+    regressed = compare_ab(args, out_dir, only_base, only_new)
+    failed = any(f.run_info["cases_failed"] or f.run_info["cases_timed_out"]
+                 for f in files.values())
+    if regressed is None or regressed or failed:
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+AB_OUTPUTS: tuple[tuple[str, str], ...] = (
+    ("compare.md", "markdown"), ("compare.json", "json"), ("junit.xml", "junit"),
+    ("bmf.json", "bmf"), ("gab.json", "gab"), ("gab-bigger.json", "gab-bigger"))
+
+
+def compare_ab(args: argparse.Namespace, out_dir: Path, only_base: list[str],
+               only_new: list[str]) -> bool | None:
+    """Compares base.json with new.json and writes the verdicts; None when it could not."""
+    from synclab.compare import judge, render, samples
+    from synclab.compare.cli import options_from
+    from synclab.results import write_text_atomic
+
+    try:
+        base = samples.load(out_dir / "base.json")
+        new = samples.load(out_dir / "new.json")
+        # Both sides ran here, now: a context that differs (flags of the revision) is the change.
+        comparison = judge.compare(base, new, options_from(args, force=True))
+    except samples.InputError as exc:
+        report_error(PROG, f"cannot compare the two sides: {exc}")
+        return None
+    comparison.only_base.extend(n for n in only_base if n not in comparison.only_base)
+    comparison.only_new.extend(n for n in only_new if n not in comparison.only_new)
+    for name, form in AB_OUTPUTS:
+        write_text_atomic(out_dir / name, render.render(comparison, form))
+    print(render.text(comparison), end="")
+    print(f"\ncompare: {out_dir / 'compare.md'} (also compare.json, junit.xml, bmf.json, gab.json)")
+    return comparison.regressed
+
+
+def fast_path_selection(selected: list[str]) -> list[str]:
+    """--mode instructions: the uncontended one-thread cases of the selection."""
+    from synclab.compare import instructions
+
+    kept, skipped = instructions.fast_path_cases(selected)
+    if skipped:
+        print(f"{PROG}: --mode instructions: skipping {len(skipped)} cases that are not uncontended "
+              f"one-thread cases ({', '.join(skipped[:3])}{', ...' if len(skipped) > 3 else ''})",
+              file=sys.stderr, flush=True)
+    if not kept:
+        raise UsageError("--mode instructions: no uncontended one-thread case is selected")
+    return kept
+
+
+def run_instructions(args: argparse.Namespace, argv: list[str], plan: cases.Plan, binary: Path,
+                     selected: list[str], stop: StopFlag) -> int:
+    """--mode instructions: instructions per operation of each selected case (instructions.json)."""
+    from synclab.compare import instructions
+
+    valgrind = instructions.find_valgrind()
+    repetitions = args.repetitions or 1
+    window_ms = args.duration or instructions.DEFAULT_WINDOW_MS
+    calibration = bench.calibrate(binary, should_stop=stop.is_set)
+    started = datetime.datetime.now().astimezone()
+    run_id = make_run_id(started, socket.gethostname(), git_sha7(REPO))
+    out_dir = _open_run_dir(args, run_id)
+    info = _run_info(args, argv, plan, run_id, started, len(selected), repetitions, window_ms,
+                     calibration, binary)
+    results = ResultsFile(out_dir / "instructions.json", info)
+    results.context.update(instructions.mode_context(valgrind))
+    results.write()
+    print(f"{PROG}: {len(selected)} cases under callgrind, {repetitions} x 2 windows from "
+          f"{cases.format_duration(window_ms)}; writing {results.path}", file=sys.stderr, flush=True)
+    flags = cases.synclab_flags(plan) + [f"--synclab_delay_calibration={calibration:g}"]
+    target = instructions.Target("instructions", binary, results)
+    finished = instructions.run_cases(valgrind, [target], selected, flags, repetitions, window_ms,
+                                      out_dir, stop.is_set)
+    info["finished"] = _now()
+    info["interrupted"] = not finished
+    results.write()
+    for entry in results.benchmarks:
+        if entry.get("error_occurred"):
+            print(f"{entry['name']}: {one_line(str(entry.get('error_message', '')))}")
+        else:
+            print(f"{entry['name']:<60} {entry['instructions_per_op']:10.2f} instructions/op")
+    print(f"\nresults: {results.path}")
+    complete = True
+    if args.record and finished:
+        complete = record_run(args, results.path)
+    try:
+        point_symlink(out_dir.parent / "latest", out_dir)
+    except OSError as exc:
+        report_error(PROG, f"could not point {out_dir.parent / 'latest'} at the run: {exc}")
+    if not finished:
+        report_error(PROG, f"interrupted after {info['cases_done']} of {len(selected)} cases; "
+                           f"kept in {results.path}")
+        return EXIT_INTERRUPTED
+    if info["cases_failed"] or info["cases_timed_out"] or not complete:
         return EXIT_FAILED
     return EXIT_OK
 

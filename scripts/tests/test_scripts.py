@@ -12,9 +12,10 @@ from conftest import REPO, clean_env, run_cli
 
 INSTALL_DEPS = REPO / "scripts" / "install-deps.sh"
 PACKAGES = ["build-essential", "g++", "cmake", "ninja-build", "pkg-config", "git", "libbenchmark-dev",
-            "libgtest-dev", "libgmock-dev", "libhwloc-dev", "hwloc", "libpfm4-dev", "python3",
+            "libgtest-dev", "libgmock-dev", "libhwloc-dev", "hwloc", "libpfm4-dev", "valgrind", "python3",
             "python3-matplotlib", "python3-numpy", "python3-scipy", "python3-pytest"]
 SHELL_SCRIPTS = ["scripts/install-deps.sh", "scripts/run_suite", "scripts/report", "scripts/run_tests",
+                 "scripts/compare", "scripts/history",
                  ".ci/run"]
 
 
@@ -41,7 +42,7 @@ def test_list() -> None:
     proc = run_cli([str(INSTALL_DEPS), "--list"])
     assert proc.returncode == 0 and proc.stdout.split() == PACKAGES
     report_only = run_cli([str(INSTALL_DEPS), "--list", "--report-only"])
-    assert report_only.stdout.split() == ["python3", "python3-matplotlib", "python3-numpy"]
+    assert report_only.stdout.split() == ["python3", "python3-matplotlib", "python3-numpy", "python3-scipy"]
 
 
 def test_check_all_present(tmp_path: Path) -> None:

@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""compare: BASE.json vs NEW.json -> a verdict per case and metric, and an exit status.
+
+    scripts/compare BASE.json NEW.json [--metrics LIST] [--threshold PCT] [--alpha A]
+                    [--normalize-to CASE|PRIMITIVE] [--force] [--format F] [--output FILE]
+
+Reads only results files; never runs anything.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+if __package__ in (None, ""):  # run as a file: make the synclab package importable
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+
+from synclab.compare import judge, render, samples
+from synclab.compare.metrics import DEFAULT_METRICS, parse_metrics
+from synclab.errors import EXIT_INTERRUPTED, EXIT_USAGE
+from synclab.errors import ArgumentParser, UsageError, report_error
+from synclab.results import write_text_atomic
+
+PROG = "compare"
+EXIT_NONE_REGRESSED = 0
+EXIT_REGRESSED = 1
+
+
+def _typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return convert
+
+
+def parse_threshold(text: str) -> float:
+    """'5' or '5%' -> 0.05 (a percentage, at least 0)."""
+    body = text.strip().removesuffix("%").strip()
+    try:
+        value = float(body)
+    except ValueError:
+        raise ValueError(f"invalid threshold {text!r} (a percentage such as 5 or 2.5%)") from None
+    if not 0 <= value < 1000:
+        raise ValueError(f"invalid threshold {text!r} (a percentage from 0 up)")
+    return value / 100.0
+
+
+def parse_alpha(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"invalid alpha {text!r} (a probability such as 0.05)") from None
+    if not 0 < value < 1:
+        raise ValueError(f"invalid alpha {text!r} (must lie strictly between 0 and 1)")
+    return value
+
+
+def add_judging_options(parser: argparse.ArgumentParser) -> None:
+    """The options that decide verdicts; run_suite --ab shares them."""
+    add = parser.add_argument
+    add("--metrics", type=_typed(parse_metrics), metavar="LIST",
+        help=f"metrics to judge (default {','.join(DEFAULT_METRICS)}; instructions_per_op for "
+             "--mode instructions files); name:lower or name:higher sets an unknown one's direction")
+    add("--threshold", type=_typed(parse_threshold), default=0.05, metavar="PCT",
+        help="minimum effect in percent of the median (default 5)")
+    add("--alpha", type=_typed(parse_alpha), default=0.05, metavar="A",
+        help="false-discovery rate over all case x metric tests (Benjamini-Hochberg; default 0.05)")
+    add("--normalize-to", metavar="CASE|PRIMITIVE",
+        help="divide every metric by a reference case of the same run, repetition by repetition: "
+             "a full case name, or a primitive (e.g. std_mutex) taken at each case's "
+             "family/scenario/threads/placement")
+
+
+def make_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog=PROG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Compare two synclab results files case by case: median ratio, Mann-Whitney U "
+                    "over the repetitions, a minimum effect and Benjamini-Hochberg control.",
+        epilog="verdicts: regressed / improved (significant and beyond the threshold), unchanged, "
+               "inconclusive\n(too few repetitions for the test to reach alpha, or data missing).\n"
+               "exit status: 0 nothing regressed; 1 something regressed; 2 bad input.")
+    parser.add_argument("base", metavar="BASE.json")
+    parser.add_argument("new", metavar="NEW.json")
+    add_judging_options(parser)
+    parser.add_argument("--force", action="store_true",
+                        help="compare even when arch, cpu_model, emulated, compiler, cxx_flags or "
+                             "build_type differ")
+    parser.add_argument("--format", choices=render.FORMATS, default="text",
+                        help="text (default), markdown (CI job summary), json, junit, bmf (Bencher), "
+                             "gab / gab-bigger (github-action-benchmark customSmallerIsBetter / "
+                             "customBiggerIsBetter)")
+    parser.add_argument("--output", metavar="FILE", help="write there (atomically) instead of stdout")
+    return parser
+
+
+def options_from(args: argparse.Namespace, force: bool = False) -> judge.Options:
+    return judge.Options(metrics=args.metrics, threshold=args.threshold, alpha=args.alpha,
+                         normalize_to=args.normalize_to or None, force=force)
+
+
+def check_output(path: str) -> Path:
+    out = Path(path)
+    if out.is_dir():
+        raise UsageError(f"--output {path}: is a directory")
+    if not out.parent.is_dir():
+        raise UsageError(f"--output {path}: directory {out.parent} does not exist")
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = make_parser().parse_args(argv)
+        output = check_output(args.output) if args.output else None
+        base = samples.load(Path(args.base))
+        new = samples.load(Path(args.new))
+        comparison = judge.compare(base, new, options_from(args, args.force))
+        text = render.render(comparison, args.format)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            write_text_atomic(output, text)
+            counts = comparison.counts(per_case=True)
+            print(f"{PROG}: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + f" -> {output}")
+    except (UsageError, samples.InputError) as exc:
+        report_error(PROG, str(exc))
+        return EXIT_USAGE
+    except OSError as exc:
+        report_error(PROG, f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        report_error(PROG, "interrupted")
+        return EXIT_INTERRUPTED
+    return EXIT_REGRESSED if comparison.regressed else EXIT_NONE_REGRESSED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

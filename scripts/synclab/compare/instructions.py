@@ -1,0 +1,281 @@
+"""run_suite --mode instructions: instructions per operation of the single-thread fast path,
+counted by callgrind, a number that does not move with the noise of a shared machine.
+
+Method. The harness runs a case for a time window, so the number of operations is not fixed.
+Each case runs twice under `valgrind --tool=callgrind --toggle-collect=<worker function>`,
+with a short and a long window. Collection is on only inside the worker thread's function (the
+loop that calls the workload's `operation`, which the compiler inlines into it), so callgrind's
+total Ir is  fixed + per_op x ops : `fixed` is the worker's start-up and tear-down (pinning,
+counters, the barrier), the same in both runs. The operation count of each run is exact: at one
+thread the lock changes owner exactly once (the first acquisition), so
+ops = ops_per_sec / handoffs_per_sec. Two runs give two equations; their slope
+(Ir_long - Ir_short) / (ops_long - ops_short) is the instructions per operation, with the
+fixed part cancelled.
+
+Limits (docs/regressions.md): the count includes the harness loop around `operation` (stop
+flag load, counter, the CPU check every 4096 operations), the same for every primitive;
+instructions are not time (a cache miss or a pause instruction counts as one); callgrind runs
+one thread at a time and excludes the kernel, so contended cases - coherence traffic, handoffs,
+futex sleeps - cannot be measured this way and are refused.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from synclab import bench, results
+from synclab.errors import UsageError, one_line
+from synclab.names import parse_case_name
+from synclab.results import ResultsFile, failure_entry
+
+# The worker thread's function of the harness driver (a lambda inside run_fixed_duration).
+TOGGLE_COLLECT = "*run_fixed_duration*{lambda(int)#1}::operator()*"
+DEFAULT_WINDOW_MS = 20
+LONG_WINDOW_FACTOR = 4
+MIN_OPS_DELTA = 2000  # below this the two windows are too alike; a longer one is tried
+VALGRIND_TIMEOUT_S = 180.0
+METHOD = ("callgrind Ir inside the harness worker function (--toggle-collect), slope over a short "
+          "and a long window: (Ir_long - Ir_short) / (ops_long - ops_short); "
+          "ops = ops_per_sec / handoffs_per_sec (one owner change at one thread); latency "
+          "sampling off; includes the harness loop around operation()")
+REFUSAL = ("--mode instructions measures only the single-thread uncontended fast path: "
+           "callgrind runs one thread at a time and leaves out the kernel, so coherence traffic, "
+           "lock handoffs and futex sleeps of contended cases never appear in its counts")
+
+
+def check_plan(contention: tuple[str, ...] | None, threads: tuple[int, ...] | None) -> None:
+    """Refuses options that ask for contended cases."""
+    if contention is not None and tuple(contention) != ("uncontended",):
+        raise UsageError(f"--contention {','.join(contention)}: {REFUSAL}")
+    if threads is not None and tuple(threads) != (1,):
+        raise UsageError(f"--threads {','.join(map(str, threads))}: {REFUSAL}")
+
+
+def fast_path_cases(names: list[str]) -> tuple[list[str], list[str]]:
+    """(the uncontended one-thread cases, the others): only the first are measured."""
+    keep, skip = [], []
+    for name in names:
+        case = parse_case_name(name)
+        ok = case is not None and case.scenario == "uncontended" and case.threads == 1
+        (keep if ok else skip).append(name)
+    return keep, skip
+
+
+def find_valgrind() -> str:
+    path = shutil.which("valgrind")
+    if path is None:
+        raise UsageError("--mode instructions needs valgrind, which is not on PATH "
+                         "(Debian: apt-get install valgrind)")
+    return path
+
+
+def valgrind_version(valgrind: str) -> str:
+    try:
+        out = subprocess.run([valgrind, "--version"], capture_output=True, text=True, timeout=30,
+                             check=False)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def callgrind_total(path: Path) -> int:
+    """The Ir total of a callgrind output file ('totals:' line, else 'summary:')."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    found: dict[str, int] = {}
+    for line in text.splitlines():
+        match = re.match(r"(totals|summary):\s+(\d+)", line)
+        if match:
+            found[match[1]] = int(match[2])
+    if not found:
+        raise ValueError(f"{path} has no totals: or summary: line")
+    return found.get("totals", found.get("summary", 0))
+
+
+def exact_ops(entry: dict[str, Any]) -> int:
+    """Operations of a one-thread window: ops_per_sec / handoffs_per_sec (one handoff)."""
+    ops, handoffs = entry.get("ops_per_sec"), entry.get("handoffs_per_sec")
+    if not isinstance(ops, (int, float)) or not isinstance(handoffs, (int, float)) or handoffs <= 0:
+        raise ValueError("the case reported no ops_per_sec and handoffs_per_sec, so its operation "
+                         "count is unknown")
+    count = ops / handoffs
+    if count < 1 or abs(count - round(count)) > 1e-6 * count + 1e-3:
+        raise ValueError(f"ops_per_sec / handoffs_per_sec = {count:.4f} is not a whole number: "
+                         "the case is not a one-thread case with a single owner change")
+    return round(count)
+
+
+@dataclass(frozen=True)
+class Window:
+    ops: int
+    instructions: int
+
+
+@dataclass
+class Measured:
+    """One repetition of one case: instructions per op, or why there is none."""
+    status: str  # "ok", "failed", "timed_out" or "stopped"
+    message: str = ""
+    context: dict[str, Any] | None = None
+    entry: dict[str, Any] | None = None
+    per_op: float = 0.0
+
+
+def _with_window(flags: list[str], window_ms: int) -> list[str]:
+    kept = [f for f in flags if not f.startswith(("--synclab_duration_ms=", "--synclab_sampling="))]
+    return kept + [f"--synclab_duration_ms={window_ms}", "--synclab_sampling=off"]
+
+
+def run_window(valgrind: str, binary: Path, name: str, flags: list[str], window_ms: int,
+               out_file: Path, should_stop: Callable[[], bool]) -> tuple[Window, dict, dict] | Measured:
+    """One callgrind run of one case; a Measured with the reason when it did not work."""
+    json_file = out_file.with_suffix(".json")
+    cmd = [valgrind, "--tool=callgrind", f"--callgrind-out-file={out_file}",
+           f"--toggle-collect={TOGGLE_COLLECT}", str(binary),
+           f"--benchmark_filter={bench.exact_filter(name)}", "--benchmark_repetitions=1",
+           f"--benchmark_out={json_file}", "--benchmark_out_format=json",
+           "--benchmark_format=console", *_with_window(flags, window_ms)]
+    result = bench.run_process(cmd, timeout_s=VALGRIND_TIMEOUT_S, should_stop=should_stop)
+    if result.stopped:
+        return Measured("stopped", "interrupted")
+    if result.timed_out:
+        return Measured("timed_out", f"no result under callgrind within {VALGRIND_TIMEOUT_S:g} s")
+    if result.returncode != 0:
+        assert result.returncode is not None
+        return Measured("failed", f"under callgrind: {bench.describe_exit(result.returncode)}; "
+                                  f"stderr: {bench.tail(result.stderr) or '(empty)'}")
+    try:
+        context, entries = results.read_gb_output(json_file)
+        good = [e for e in entries if e.get("run_type", "iteration") == "iteration"
+                and not e.get("error_occurred")]
+        if not good:
+            return Measured("failed", "the case reported no result under callgrind")
+        window = Window(exact_ops(good[0]), callgrind_total(out_file))
+    except ValueError as exc:
+        return Measured("failed", str(exc))
+    finally:
+        json_file.unlink(missing_ok=True)
+    if window.instructions == 0:
+        return Measured("failed", f"callgrind counted no instructions inside {TOGGLE_COLLECT!r}: "
+                                  "the harness's worker function was not found in the binary")
+    return window, context, good[0]
+
+
+def measure(valgrind: str, binary: Path, name: str, flags: list[str], window_ms: int,
+            out_stem: Path, should_stop: Callable[[], bool]) -> Measured:
+    """Instructions per operation of one case: a short and a long window, then the slope."""
+    short = run_window(valgrind, binary, name, flags, window_ms,
+                       out_stem.with_name(out_stem.name + ".short.out"), should_stop)
+    if isinstance(short, Measured):
+        return short
+    factor = LONG_WINDOW_FACTOR
+    for attempt in range(3):
+        long = run_window(valgrind, binary, name, flags, window_ms * factor,
+                          out_stem.with_name(out_stem.name + ".long.out"), should_stop)
+        if isinstance(long, Measured):
+            return long
+        if abs(long[0].ops - short[0].ops) >= MIN_OPS_DELTA:
+            break
+        factor *= LONG_WINDOW_FACTOR
+    else:
+        return Measured("failed", f"the windows ran {short[0].ops} and {long[0].ops} operations: "
+                                  "too close for a slope")
+    (w1, _, _), (w2, context, entry) = short, long
+    per_op = (w2.instructions - w1.instructions) / (w2.ops - w1.ops)
+    fixed = w1.instructions - per_op * w1.ops
+    counters = {"instructions_per_op": per_op, "instructions_fixed": fixed,
+                "window_ops_short": float(w1.ops), "window_ops_long": float(w2.ops),
+                "window_instructions_short": float(w1.instructions),
+                "window_instructions_long": float(w2.instructions)}
+    keep = ("name", "run_name", "family_index", "per_family_instance_index", "threads",
+            "iterations")
+    out = {key: entry[key] for key in keep if key in entry}
+    out.update({"run_type": "iteration", "real_time": per_op, "cpu_time": per_op,
+                "time_unit": "ns", **counters,
+                "label": "callgrind instructions per operation (real_time and cpu_time hold it too)"})
+    return Measured("ok", context=context, entry=out, per_op=per_op)
+
+
+@dataclass
+class Target:
+    """One binary measured into one results file (one for a plain run, base and new for --ab)."""
+    name: str
+    binary: Path
+    results: ResultsFile
+
+
+def mode_context(valgrind: str) -> dict[str, str]:
+    """What the context of an instructions file adds to the bench binary's."""
+    return {"mode": "instructions", "instructions_method": METHOD,
+            "valgrind": valgrind_version(valgrind), "callgrind_toggle_collect": TOGGLE_COLLECT}
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
+
+
+def run_cases(valgrind: str, targets: list[Target], names: list[str], flags: list[str],
+              repetitions: int, window_ms: int, out_dir: Path,
+              should_stop: Callable[[], bool]) -> bool:
+    """Measures every case on every target, repetition by repetition alternating the targets;
+    returns False when interrupted. callgrind files stay in out_dir/callgrind/."""
+    extra = mode_context(valgrind)
+    for target in targets:
+        target.results.context.update(extra)
+    cg_dir = out_dir / "callgrind"
+    cg_dir.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    for index, name in enumerate(names, 1):
+        print(f"[{index}/{len(names)}] {name} ... ", end="", file=sys.stderr, flush=True)
+        got: dict[str, list[Measured]] = {t.name: [] for t in targets}
+        failed: dict[str, Measured] = {}
+        for rep in range(repetitions):
+            for target in targets:
+                if target.name in failed:
+                    continue
+                if should_stop():
+                    print("interrupted", file=sys.stderr, flush=True)
+                    return False
+                prefix = f"{target.name}." if len(targets) > 1 else ""
+                stem = cg_dir / f"{prefix}{_safe(name)}.{rep}"
+                m = measure(valgrind, target.binary, name, flags, window_ms, stem, should_stop)
+                if m.status == "stopped":
+                    print("interrupted", file=sys.stderr, flush=True)
+                    return False
+                if m.status == "ok":
+                    assert m.entry is not None
+                    m.entry.update(repetitions=repetitions, repetition_index=rep)
+                    got[target.name].append(m)
+                else:
+                    failed[target.name] = m
+        summary = []
+        for target in targets:
+            info = target.results.run_info
+            ok = got[target.name]
+            entries = [m.entry for m in ok if m.entry is not None]
+            context = next((m.context for m in ok if m.context), {}) or {}
+            if target.name in failed:
+                m = failed[target.name]
+                info["cases_timed_out" if m.status == "timed_out" else "cases_failed"] += 1
+                entries.append(failure_entry(name, m.status, m.message, repetitions))
+                summary.append(f"{target.name} FAILED ({one_line(m.message)[:140]})")
+            else:
+                values = sorted(m.per_op for m in ok)
+                summary.append(f"{target.name} {values[len(values) // 2]:.2f} instructions/op")
+            if context and set(target.results.context) <= set(extra):
+                target.results.context = {**context, **extra}  # the binary's context, once
+                target.results.context.pop("synclab_run", None)
+            target.results.add_case(context, entries)
+            info["cases_done"] += 1
+            target.results.write()
+        elapsed = time.monotonic() - start
+        print(f"{', '.join(summary)}  (elapsed {elapsed:.0f} s)", file=sys.stderr, flush=True)
+    return True

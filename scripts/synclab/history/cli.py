@@ -1,0 +1,253 @@
+#!/usr/bin/python3
+"""history: results of many runs in one SQLite file, their trends and change points.
+
+    scripts/history add RESULTS.json [MORE.json ...] [--db PATH]
+    scripts/history trend --out DIR [--metric M] [--filter REGEX] [--machine FP] [--db PATH]
+    scripts/history export --format bmf|gab|gab-bigger [--run RUN_ID] [--output FILE] [--db PATH]
+    scripts/history runs [--db PATH]
+
+Reads only results files and the database; never runs anything.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+if __package__ in (None, ""):  # run as a file: make the synclab package importable
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+
+from synclab.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from synclab.errors import ArgumentParser, UsageError, report_error
+
+PROG = "history"
+REPO = Path(__file__).resolve().parents[3]
+DEFAULT_DB = REPO / "reports" / "history.sqlite"
+EXPORT_FORMATS = ("bmf", "gab", "gab-bigger")
+TREND_DEFAULT_METRICS = ("ns_per_op", "ops_per_sec", "lat_p99_ns", "fairness_jain",
+                         "instructions_per_op")
+
+
+def _typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return convert
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"invalid value {text!r} (a probability such as 0.01)") from None
+    if not 0 < value < 1:
+        raise ValueError(f"invalid value {text!r} (must lie strictly between 0 and 1)")
+    return value
+
+
+def _count(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or int(text) < low:
+            raise ValueError(f"invalid value {text!r} (an integer of at least {low})")
+        return int(text)
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"invalid value {text!r} (seconds)") from None
+    if not 0 <= value < 86400:
+        raise ValueError(f"invalid value {text!r} (seconds, from 0)")
+    return value
+
+
+def _regex(text: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {text!r}: {exc}") from None
+    return text
+
+
+def _metric_names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise ValueError(f"invalid metric list {text!r}")
+    return names
+
+
+def make_parser() -> ArgumentParser:
+    from synclab.history import edivisive
+
+    parser = ArgumentParser(
+        prog=PROG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Keep synclab results in a SQLite history (one row per run, case and metric), "
+                    "draw their trends with E-divisive change points, export them for dashboards.",
+        epilog="exit status: 0 done; 2 bad input (unknown schema, locked or corrupt database, "
+               "unreadable results); nothing already stored is ever lost.")
+    common = ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH",
+                        help="history database (default reports/history.sqlite in the repository)")
+    common.add_argument("--timeout", type=_typed(_seconds), default=10.0, metavar="SECONDS",
+                        help="how long to wait for a database another process holds (default 10)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=ArgumentParser)
+    add = sub.add_parser("add", parents=[common], allow_abbrev=False,
+                         help="store results files (idempotent per run id)")
+    add.add_argument("results", nargs="+", metavar="RESULTS.json")
+    trend = sub.add_parser("trend", parents=[common], allow_abbrev=False,
+                           help="write index.html with one PNG per case x metric and the change "
+                                "points")
+    trend.add_argument("--out", required=True, metavar="DIR",
+                       help="directory for index.html and one PNG per series")
+    trend.add_argument("--metric", action="append", type=_typed(_metric_names), metavar="M",
+                       help="metric(s) to draw, repeatable or comma-separated (default "
+                            f"{','.join(TREND_DEFAULT_METRICS)}, those present)")
+    trend.add_argument("--filter", type=_typed(_regex), metavar="REGEX",
+                       help="only cases whose name matches (re.search)")
+    trend.add_argument("--machine", metavar="FINGERPRINT",
+                       help="only runs of this machine (a prefix of its fingerprint)")
+    trend.add_argument("--significance", type=_typed(_probability),
+                       default=edivisive.DEFAULT_SIGNIFICANCE, metavar="P",
+                       help="permutation test level of a change point (default "
+                            f"{edivisive.DEFAULT_SIGNIFICANCE})")
+    trend.add_argument("--permutations", type=_typed(_count(19)),
+                       default=edivisive.DEFAULT_PERMUTATIONS, metavar="N",
+                       help=f"permutations per test (default {edivisive.DEFAULT_PERMUTATIONS})")
+    trend.add_argument("--min-size", type=_typed(_count(2)), default=edivisive.DEFAULT_MIN_SIZE,
+                       metavar="N", help="fewest runs between two change points (default "
+                                         f"{edivisive.DEFAULT_MIN_SIZE})")
+    trend.add_argument("--seed", type=_typed(_count(0)), default=1, metavar="N",
+                       help="seed of the permutations (default 1)")
+    export = sub.add_parser("export", parents=[common], allow_abbrev=False,
+                            help="one run as Bencher BMF or github-action-benchmark JSON")
+    export.add_argument("--format", required=True, choices=EXPORT_FORMATS,
+                        help="bmf (Bencher), gab (customSmallerIsBetter: lower-is-better metrics), "
+                             "gab-bigger (customBiggerIsBetter)")
+    export.add_argument("--run", metavar="RUN_ID", help="the run (default the latest)")
+    export.add_argument("--metrics", type=_typed(_metric_names), metavar="LIST",
+                        help="metrics to export (default "
+                             f"{','.join(TREND_DEFAULT_METRICS)}, those present)")
+    export.add_argument("--output", metavar="FILE", help="write there (atomically), not stdout")
+    sub.add_parser("runs", parents=[common], allow_abbrev=False, help="list the stored runs")
+    return parser
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    return Path(args.db) if args.db else DEFAULT_DB
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from synclab.history import store
+
+    db = _db_path(args)
+    runs = [store.read_results(Path(p)) for p in args.results]  # every file checked first
+    with store.Database(db, create=True, timeout=args.timeout) as database:
+        for run in runs:
+            print(f"{PROG}: {database.add_run(run).message} ({run.source})")
+    return EXIT_OK
+
+
+def cmd_trend(args: argparse.Namespace) -> int:
+    from synclab.history import store, trend
+
+    out_dir = Path(args.out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {args.out}: exists and is not a directory")
+    metrics = [m for group in args.metric for m in group] if args.metric else None
+    with store.Database(_db_path(args), timeout=args.timeout) as database:
+        raw = database.series(set(metrics) if metrics else set(TREND_DEFAULT_METRICS))
+    if not raw:
+        wanted = ",".join(metrics or TREND_DEFAULT_METRICS)
+        raise UsageError(f"no stored series of metric(s) {wanted}")
+    series = trend.build_series(raw, case_filter=args.filter, machine=args.machine,
+                                significance=args.significance, permutations=args.permutations,
+                                min_size=args.min_size, seed=args.seed)
+    if not series:
+        raise UsageError("no series matches --filter/--machine")
+    settings = (f"significance {args.significance:g}, {args.permutations} permutations, "
+                f"at least {args.min_size} runs per segment, seed {args.seed}")
+    index = trend.write(series, out_dir, title="synclab history", settings=settings)
+    found = sum(len(s.changes) for s in series)
+    print(f"{PROG}: {len(series)} series, {found} change point(s): {index}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from synclab.compare import render
+    from synclab.history import store
+    from synclab.results import write_text_atomic
+
+    output = Path(args.output) if args.output else None
+    if output is not None and not output.parent.is_dir():
+        raise UsageError(f"--output {args.output}: directory {output.parent} does not exist")
+    with store.Database(_db_path(args), timeout=args.timeout) as database:
+        runs = database.runs()
+        if not runs:
+            raise UsageError(f"{database.path}: holds no runs")
+        run_id = args.run or runs[-1]["run_id"]
+        if run_id not in {r["run_id"] for r in runs}:
+            raise UsageError(f"--run {run_id}: no such run (scripts/history runs lists them)")
+        rows = database.run_rows(run_id)
+    wanted = set(args.metrics or TREND_DEFAULT_METRICS)
+    if args.metrics:
+        absent = wanted - {row[1] for row in rows}
+        if absent:
+            raise UsageError(f"run {run_id} has no metric {', '.join(sorted(absent))}")
+    entries = [render.Entry(case, metric, median, q1 if q1 is not None else median,
+                            q3 if q3 is not None else median, n)
+               for case, metric, median, q1, q3, n in rows if metric in wanted]
+    revision = next(r["revision"] for r in runs if r["run_id"] == run_id)
+    if args.format == "bmf":
+        text = render.bmf(entries)
+    else:
+        text = render.gab(entries, lower_is_better=args.format == "gab",
+                          extra=f"run {run_id}, revision {revision[:12] or '?'}")
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_text_atomic(output, text)
+        print(f"{PROG}: {len(entries)} values of run {run_id} -> {output}")
+    return EXIT_OK
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from synclab.history import store
+
+    with store.Database(_db_path(args), timeout=args.timeout) as database:
+        runs = database.runs()
+    for r in runs:
+        print(f"{r['date']}  {r['run_id']}  rev {r['revision'][:12] or '?':<12}  machine "
+              f"{r['machine']}  {r['mode']:<12}  {r['rows']} rows")
+    print(f"{len(runs)} runs")
+    return EXIT_OK
+
+
+COMMANDS = {"add": cmd_add, "trend": cmd_trend, "export": cmd_export, "runs": cmd_runs}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from synclab.history.store import HistoryError
+
+    try:
+        args = make_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, HistoryError) as exc:
+        report_error(PROG, str(exc))
+        return EXIT_USAGE
+    except OSError as exc:
+        report_error(PROG, f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        report_error(PROG, "interrupted")
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

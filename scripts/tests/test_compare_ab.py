@@ -1,0 +1,181 @@
+"""run_suite --ab (interleaved A/B in one job) and --mode instructions, end to end with the fake
+binary behind a seeded-noise wrapper (inputs/compare_noisy_bench.py) and a fake valgrind."""
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import INPUTS, assert_one_line_error, clean_env, run_suite
+
+NOISY_BENCH = INPUTS / "compare_noisy_bench.py"
+FAKE_VALGRIND = INPUTS / "compare_fake_valgrind"
+UNCONTENDED = ("--contention", "uncontended", "--duration", "1ms")
+
+
+def side_bench(tmp_path: Path, side: str, **env: str) -> Path:
+    """An executable that runs the noisy fake bench as one side of an A/B (its own env)."""
+    script = tmp_path / f"{side}_bench"
+    exports = " ".join(f"{k}={v}" for k, v in {"FAKE_BENCH_SIDE": side, **env}.items())
+    script.write_text(f"#!/bin/sh\nexec env {exports} /usr/bin/python3 {NOISY_BENCH} \"$@\"\n")
+    script.chmod(0o755)
+    return script
+
+
+def noise_env(tmp_path: Path, seed: int, sigma: float = 0.02) -> dict[str, str]:
+    state = tmp_path / "state"
+    state.mkdir(exist_ok=True)
+    return clean_env(FAKE_BENCH_NOISE=str(sigma), FAKE_BENCH_SEED=str(seed),
+                     FAKE_BENCH_STATE=str(state), FAKE_BENCH_LOG=str(tmp_path / "calls.log"))
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+TWO_CASES = ("--filter", "tas_spin|std_mutex")
+
+
+def test_aa_same_build_twice_flags_nothing(tmp_path: Path) -> None:
+    """A/A; the base build also lacks futex_mutex3, which is listed and not compared."""
+    base = side_bench(tmp_path, "base", FAKE_BENCH_HIDE="futex_mutex3")
+    new = side_bench(tmp_path, "new")
+    listed = run_suite("--ab-bench", str(base), *UNCONTENDED, "--list", bench=new,
+                       env=noise_env(tmp_path, 1))
+    assert listed.returncode == 0, listed.stderr
+    assert "only in new (not compared): locks/futex_mutex3/uncontended/t:1/place:compact" \
+        in listed.stdout
+    out = tmp_path / "run"
+    proc = run_suite("--ab-bench", str(base), *UNCONTENDED, "--repetitions", "4", "--out", str(out),
+                     bench=new, env=noise_env(tmp_path, seed=11))
+    assert proc.returncode == 0, proc.stderr
+    summary = load(out / "compare.json")
+    assert summary["case_counts"]["regressed"] == 0 and summary["regressed"] is False
+    assert len({row["name"] for row in summary["cases"]}) == 2
+    assert summary["only_in_new"] == ["locks/futex_mutex3/uncontended/t:1/place:compact"]
+    assert sorted(os.listdir(out)) == sorted(["base.json", "new.json", "compare.md", "compare.json",
+                                              "junit.xml", "bmf.json", "gab.json",
+                                              "gab-bigger.json"])
+    # Interleaved: for each case base, new, base, new ... each its own process.
+    calls = (tmp_path / "calls.log").read_text().split("\n")[:8]
+    assert [c.split()[0] for c in calls] == ["base", "new"] * 4
+    assert len({c.split()[1] for c in calls}) == 1
+    doc = load(out / "new.json")
+    reps = [b["repetition_index"] for b in doc["benchmarks"] if "/std_mutex/" in b["name"]]
+    assert reps == [0, 1, 2, 3] and all(b["repetitions"] == 4 for b in doc["benchmarks"])
+    info = doc["context"]["synclab_run"]
+    assert info["ab"]["side"] == "new" and info["ab"]["interleaved"] is True
+    markdown = (out / "compare.md").read_text()
+    assert "0 regressed" in markdown and "Only in NEW (not compared): 1" in markdown
+
+
+def test_ab_detects_an_injected_slowdown(tmp_path: Path) -> None:
+    base = side_bench(tmp_path, "base")
+    new = side_bench(tmp_path, "new", FAKE_BENCH_SLOWDOWN="tas_spin:1.10")
+    out = tmp_path / "run"
+    proc = run_suite("--ab-bench", str(base), *UNCONTENDED, *TWO_CASES, "--repetitions", "5",
+                     "--out", str(out), bench=new, env=noise_env(tmp_path, seed=5))
+    assert proc.returncode == 1, proc.stderr
+    summary = load(out / "compare.json")
+    regressed = {(r["name"], r["metric"]) for r in summary["cases"] if r["verdict"] == "regressed"}
+    tas = "locks/tas_spin/uncontended/t:1/place:compact"
+    assert regressed == {(tas, "ns_per_op"), (tas, "ops_per_sec"), (tas, "lat_p99_ns")}
+    ratio = next(r["ratio"] for r in summary["cases"] if (r["name"], r["metric"]) == (tas, "ns_per_op"))
+    assert ratio == pytest.approx(1.10, rel=0.03)
+    junit = ET.parse(out / "junit.xml").getroot()
+    failures = [c.get("name") for c in junit.iter("testcase") if c.find("failure") is not None]
+    assert failures == [tas]
+    markdown = (out / "compare.md").read_text()
+    assert markdown.startswith("## synclab compare: **1 regressed**")
+    assert f"| regressed | `{tas}` | ns_per_op ↓ |" in markdown
+    assert set(load(out / "bmf.json")) == {"locks/std_mutex/uncontended/t:1/place:compact", tas}
+    assert "regressed" in proc.stdout and tas in proc.stdout
+
+
+def test_one_repetition_is_inconclusive(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    proc = run_suite("--ab-bench", str(NOISY_BENCH), *UNCONTENDED, "--filter", "std_mutex",
+                     "--repetitions", "1", "--out", str(out), bench=NOISY_BENCH,
+                     env=noise_env(tmp_path, 1))
+    assert proc.returncode == 0, proc.stderr
+    summary = load(out / "compare.json")
+    assert {r["verdict"] for r in summary["cases"]} == {"inconclusive"}
+    assert all("needs 4 repetitions" in r["note"] for r in summary["cases"])
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--ab", "no-such-revision-xyz"], "not a revision"),
+    (["--ab", ""], "--ab needs a git revision"),
+    (["--ab-bench", "/nonexistent/bench"], "no such file"),
+    (["--ab", "HEAD", "--record"], "cannot be combined with --ab"),
+    (["--ab", "HEAD", "--threshold", "x"], "--threshold"),
+    (["--ab", "HEAD", "--alpha", "0"], "--alpha"),
+])
+def test_ab_bad_input(args: list[str], needle: str, tmp_path: Path) -> None:
+    proc = run_suite(*args, "--out", str(tmp_path / "run"), timeout=30)
+    assert needle in assert_one_line_error(proc, "run_suite")
+    assert not (tmp_path / "run").exists()
+
+
+# ---------------------------------------------------------------- --mode instructions
+
+def valgrind_path(tmp_path: Path) -> dict[str, str]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "valgrind").symlink_to(FAKE_VALGRIND)
+    return clean_env(PATH=f"{bin_dir}:{os.environ['PATH']}")
+
+
+def test_instructions_mode_writes_instructions_per_op(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    proc = run_suite("--mode", "instructions", *TWO_CASES, "--out", str(out), bench=NOISY_BENCH,
+                     env=valgrind_path(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    doc = load(out / "instructions.json")
+    assert doc["context"]["mode"] == "instructions" and doc["context"]["cpu_model"]
+    assert doc["context"]["valgrind"] == "valgrind-3.19.0-fake"
+    per_op = {b["name"].split("/")[1]: b["instructions_per_op"] for b in doc["benchmarks"]}
+    assert per_op == pytest.approx({"std_mutex": 100.0, "tas_spin": 41.0}, abs=1e-6)
+    entry = doc["benchmarks"][0]
+    assert entry["name"].endswith("/uncontended/t:1/place:compact") and entry["run_type"] == "iteration"
+    assert entry["window_ops_long"] > entry["window_ops_short"]
+    assert entry["instructions_fixed"] == pytest.approx(12345, abs=1e-3)
+    assert "instructions/op" in proc.stdout
+    assert len(list((out / "callgrind").glob("*.out"))) == 4
+
+
+def test_instructions_ab_is_judged_without_a_test(tmp_path: Path) -> None:
+    env = valgrind_path(tmp_path)
+    base = side_bench(tmp_path, "base")
+    new = side_bench(tmp_path, "new", FAKE_VALGRIND_IPO="tas_spin:44")
+    out = tmp_path / "run"
+    proc = run_suite("--mode", "instructions", "--ab-bench", str(base), *TWO_CASES, "--threshold",
+                     "2", "--out", str(out), bench=new, env=env)
+    assert proc.returncode == 1, proc.stderr
+    summary = load(out / "compare.json")
+    verdicts = {r["name"].split("/")[1]: r["verdict"] for r in summary["cases"]}
+    assert verdicts == {"std_mutex": "unchanged", "tas_spin": "regressed"}
+    assert summary["settings"]["deterministic"] is True
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--contention", "high"], "never appear"),
+    (["--contention", "uncontended,high"], "contended cases"),
+    (["--threads", "2"], "--threads 2"),
+])
+def test_instructions_mode_refuses_contended_cases(args: list[str], needle: str,
+                                                   tmp_path: Path) -> None:
+    proc = run_suite("--mode", "instructions", *args, env=valgrind_path(tmp_path))
+    assert needle in assert_one_line_error(proc, "run_suite")
+
+
+def test_instructions_mode_without_valgrind(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = run_suite("--mode", "instructions", "--out", str(tmp_path / "run"),
+                     env=clean_env(PATH=str(empty)))
+    assert "needs valgrind" in assert_one_line_error(proc, "run_suite")
+    assert not (tmp_path / "run").exists()
