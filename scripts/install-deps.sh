@@ -65,10 +65,20 @@ if [ "$mode" = list ]; then
 fi
 
 # Prints the packages that dpkg does not report as installed, one per line.
+# A package without an architecture qualifier must be installed for this
+# machine's architecture (or be Architecture: all); with arm64 libraries
+# installed beside it, an unqualified query would list both.
 missing_packages() {
-  local pkg status
+  local pkg status native
+  native=$(dpkg --print-architecture 2>/dev/null || echo "")
   for pkg in "${packages[@]}"; do
-    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    status=""
+    if [ -n "$native" ] && [[ "$pkg" != *:* ]]; then
+      status=$(dpkg-query -W -f='${Status}' "$pkg:$native" 2>/dev/null || true)
+    fi
+    if [ -z "$status" ]; then
+      status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | head -n 1 || true)
+    fi
     if [ "$status" != "install ok installed" ]; then
       echo "$pkg"
     fi

@@ -137,6 +137,15 @@ def list_cases(binary: Path, flags: list[str], *, should_stop: Callable[[], bool
     return [line.strip() for line in result.stdout.splitlines() if line.strip()]
 
 
+def list_counters(binary: Path, *, should_stop: Callable[[], bool] = never,
+                  timeout_s: float = 120.0) -> str:
+    """The binary's table of counter events: available here, or why not."""
+    result = run_process([str(binary), "--synclab_list_counters"],
+                         timeout_s=timeout_s, should_stop=should_stop)
+    _check_bench_exit(binary, "--synclab_list_counters", result)
+    return result.stdout
+
+
 def calibrate(binary: Path, *, should_stop: Callable[[], bool] = never,
               timeout_s: float = 120.0) -> float:
     """The delay-loop calibration (iterations per microsecond) the binary measures once."""

@@ -157,13 +157,14 @@ class Plan:
     case_timeout_s: float
     test_cases: bool
     latency_sampling: bool = True
+    counters: str = "auto"
 
 
 def make_plan(profile_name: str, *, contention: tuple[str, ...] | None = None,
               threads: tuple[int, ...] | None = None, placement: str = "compact",
               repetitions: int | None = None, duration_ms: int | None = None,
               case_timeout_s: float | None = None, test_cases: bool = False,
-              latency_sampling: bool = True, pus: int = 1) -> Plan:
+              latency_sampling: bool = True, counters: str = "auto", pus: int = 1) -> Plan:
     """Fills what the options left open from the profile. `pus` caps the profile's thread list."""
     profile = PROFILES[profile_name]
     if threads is None and profile.threads is not None:
@@ -173,7 +174,7 @@ def make_plan(profile_name: str, *, contention: tuple[str, ...] | None = None,
     duration = duration_ms if duration_ms is not None else profile.duration_ms
     timeout = case_timeout_s if case_timeout_s is not None else default_case_timeout(reps, duration)
     return Plan(profile.name, contention or profile.contention, threads, placement, reps,
-                duration, timeout, test_cases, latency_sampling)
+                duration, timeout, test_cases, latency_sampling, counters)
 
 
 def synclab_flags(plan: Plan) -> list[str]:
@@ -188,6 +189,8 @@ def synclab_flags(plan: Plan) -> list[str]:
         flags.append("--synclab_test_cases")
     if not plan.latency_sampling:
         flags.append("--synclab_sampling=off")
+    if plan.counters != "auto":
+        flags.append(f"--synclab_counters={plan.counters}")
     return flags
 
 
@@ -197,3 +200,11 @@ def filter_cases(names: list[str], pattern: str | None) -> list[str]:
         return list(names)
     regex = re.compile(pattern)
     return [name for name in names if regex.search(name)]
+
+
+def parse_counters(text: str) -> str:
+    """Checks the form of a counter request; the binary resolves it against this machine."""
+    if not re.fullmatch(r"[A-Za-z0-9_:.\-]+(,[A-Za-z0-9_:.\-]+)*", text):
+        raise ValueError(f"invalid counter request {text!r} "
+                         "(expected auto, off, a set such as default or os, or EVENT,EVENT)")
+    return text

@@ -110,6 +110,11 @@ def make_parser() -> ArgumentParser:
         help="parallel build jobs (default 2)")
     add("--test-hang-case", action="store_true",
         help="also run the test-only case whose lock is never released (exercises the watchdogs)")
+    add("--counters", type=_typed(cases.parse_counters), default="auto", metavar="REQUEST",
+        help="hardware/OS counters per operation: auto (default: the default set where a PMU "
+             "exists, else os), off, a set (default, cache, coherence, os) or EVENT,EVENT,...")
+    add("--list-counters", action="store_true",
+        help="print which counter events this machine offers, and why not the rest, and exit")
     add("--latency-sampling", choices=("on", "off"), default="on",
         help="time 1 in 64 operations for latency percentiles (default on); off measures "
              "the harness without its clock reads")
@@ -341,8 +346,12 @@ def _main(argv: list[str], stop: StopFlag) -> int:
                            placement=args.placement, repetitions=args.repetitions,
                            duration_ms=args.duration, case_timeout_s=args.case_timeout,
                            test_cases=args.test_hang_case,
-                           latency_sampling=args.latency_sampling == "on", pus=cases.available_pus())
+                           latency_sampling=args.latency_sampling == "on",
+                           counters=args.counters, pus=cases.available_pus())
     binary = resolve_binary(args, stop)
+    if args.list_counters:
+        print(bench.list_counters(binary, should_stop=stop.is_set), end="")
+        return EXIT_OK
     if args.ab or args.ab_bench:
         return run_ab(args, argv, plan, binary, stop)
     listed = bench.list_cases(binary, cases.synclab_flags(plan), should_stop=stop.is_set)

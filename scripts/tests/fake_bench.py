@@ -25,11 +25,12 @@ LEVELS = ("uncontended", "low", "medium", "high", "oversubscribed")
 LEVEL_OPS = {"uncontended": 40e6, "low": 12e6, "medium": 6e6, "high": 3e6, "oversubscribed": 1e6}
 SPIN_PRIMITIVES = {"tas_spin"}  # no futex counters for these
 HANG_CASE = "locks/test_never_unlocks/high/t:2"
-BOOL_FLAGS = {"synclab_print_calibration", "synclab_test_cases"}
+BOOL_FLAGS = {"synclab_print_calibration", "synclab_test_cases", "synclab_list_counters"}
 VALUE_FLAGS = {"benchmark_list_tests", "benchmark_filter", "benchmark_repetitions", "benchmark_out",
                "benchmark_out_format", "benchmark_format", "benchmark_min_time",
                "synclab_threads", "synclab_contention", "synclab_placement", "synclab_duration_ms",
-               "synclab_sampling", "synclab_delay_calibration", "synclab_watchdog_s"}
+               "synclab_sampling", "synclab_delay_calibration", "synclab_watchdog_s",
+               "synclab_counters"}
 
 
 def fail(message: str) -> None:
@@ -189,6 +190,12 @@ def main() -> int:
     if "synclab_print_calibration" in flags:
         print(json.dumps({"delay_iters_per_us": 412.5}))
         return 0
+    if "synclab_list_counters" in flags:
+        print("set  event          status\ndefault  cycles  unavailable: no hardware PMU (fake)\n"
+              "os  task_clock_ns  available")
+        return 0
+    if flags.get("synclab_counters", "auto") not in ("auto", "off", "default", "cache", "coherence", "os"):
+        fail(f"unknown counter set or event '{flags['synclab_counters']}'")
     names = case_names(flags, machine_pus)
     if "benchmark_filter" in flags:
         try:

@@ -108,3 +108,16 @@ def test_parse_case_name() -> None:
                 "locks/std_mutex/high/t:0/place:compact", "locks/std_mutex/high/t:1/compact",
                 "locks/std_mutex/high/t:1/place:", "locks/std_mutex/high/t:1/place:compact/oops"):
         assert parse_case_name(bad) is None, bad
+
+
+def test_counter_request_reaches_the_binary_unless_default() -> None:
+    assert "--synclab_counters=os" in cases.synclab_flags(cases.make_plan("smoke", pus=2, counters="os"))
+    assert not any(f.startswith("--synclab_counters") for f in
+                   cases.synclab_flags(cases.make_plan("smoke", pus=2)))
+
+
+def test_counter_request_form_is_checked() -> None:
+    assert cases.parse_counters("cycles,L1-dcache-load-misses") == "cycles,L1-dcache-load-misses"
+    for bad in ("", "a,,b", "x y", "cycles;rm"):
+        with pytest.raises(ValueError):
+            cases.parse_counters(bad)

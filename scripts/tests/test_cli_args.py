@@ -34,6 +34,8 @@ BAD_ARGS = [
     (["--case-timeout", "soon"], "--case-timeout"),
     (["--jobs", "0"], "--jobs"),
     (["--prof", "smoke"], "unrecognized arguments"),
+    (["--counters", "x y"], "--counters"),
+    (["--counters", "no_such_event"], "unknown counter set or event"),
 ]
 
 
@@ -115,3 +117,9 @@ def test_nothing_runs_at_import() -> None:
                           cwd=REPO)
     assert proc.returncode == 0 and proc.stdout == "ok\n" and proc.stderr == ""
     assert RUN_SUITE.read_text().startswith("#!/usr/bin/python3\n")
+
+
+def test_list_counters_prints_the_binary_table() -> None:
+    proc = run_suite("--list-counters")
+    assert proc.returncode == 0, proc.stderr
+    assert "task_clock_ns" in proc.stdout and "unavailable" in proc.stdout

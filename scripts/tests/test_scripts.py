@@ -24,7 +24,7 @@ def shims(tmp_path: Path, *, missing: set[str], uid: int = 0) -> dict[str, str]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     scripts = {
-        "dpkg-query": "#!/bin/sh\nfor pkg; do :; done\ncase \" " + " ".join(sorted(missing)) +
+        "dpkg-query": "#!/bin/sh\nfor pkg; do :; done\npkg=${pkg%%:*}\ncase \" " + " ".join(sorted(missing)) +
                       " \" in *\" $pkg \"*) echo \"dpkg-query: no packages found matching $pkg\" >&2;"
                       " exit 1;; esac\nprintf 'install ok installed'\n",
         "id": f"#!/bin/sh\necho {uid}\n",
