@@ -40,12 +40,12 @@ def test_report_of_a_complete_run(tmp_path: Path, inputs: Path) -> None:
                    "ratio to std_mutex", "2.00×", "min–max", "Every planned case ran"):
         assert needle in text, needle
     assert sorted(images(index)) == sorted(
-        ["throughput-locks-uncontended.png", "relative-locks-uncontended.png",
-         "throughput-locks-high.png", "relative-locks-high.png"])
+        ["locks-uncontended-speed.png", "locks-uncontended-behaviour.png",
+         "locks-high-speed.png", "locks-high-behaviour.png"])
 
 
 def test_report_defaults_to_the_results_directory(tmp_path: Path, inputs: Path) -> None:
-    shutil.copy(inputs / "complete.json", tmp_path / "results.json")
+    shutil.copy(inputs / "partial.json", tmp_path / "results.json")  # the smallest report
     proc = report(str(tmp_path / "results.json"))
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "index.html").is_file()
@@ -61,6 +61,12 @@ def test_report_of_partial_results(tmp_path: Path, inputs: Path) -> None:
                    "timed out", "SIGSEGV", "Missing baselines", "no std_mutex at t:2",
                    "Missing counters", "futex_waits_per_op", "lat_p99_ns", "Single repetition"):
         assert needle in text, needle
+    # The top of the page says what is missing before any detail, and the summary keeps
+    # what is there: at high, t:2 only tas_spin ran, without its baseline.
+    top = text[:text.index("<section")]
+    for needle in ("What is missing", "2 case(s) timed out or failed", "Single repetition",
+                   "std_mutex: not measured", "<b>tas_spin</b> no ratio"):
+        assert needle in top, needle
 
 
 def test_report_of_two_runs(tmp_path: Path, inputs: Path) -> None:
@@ -75,12 +81,15 @@ def test_report_of_two_runs(tmp_path: Path, inputs: Path) -> None:
 
 
 def test_emulated_run_is_labelled(tmp_path: Path, inputs: Path) -> None:
-    doc = json.loads((inputs / "complete.json").read_text())
+    doc = json.loads((inputs / "partial.json").read_text())
     doc["context"]["emulated"] = "true"
     (tmp_path / "results.json").write_text(json.dumps(doc))
     proc = report(str(tmp_path / "results.json"))
     assert proc.returncode == 0, proc.stderr
-    assert "EMULATED run" in (tmp_path / "index.html").read_text(encoding="utf-8")
+    text = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "EMULATED run" in text
+    summary = text[text.index("<h2"):text.index("</h2>")]
+    assert "(emulated — timings are not hardware numbers)" in summary
 
 
 def test_throughput_panel(inputs: Path) -> None:
@@ -93,7 +102,8 @@ def test_throughput_panel(inputs: Path) -> None:
     ax = Figure().add_subplot()
     plot_throughput(throughput_series(high), ax=ax, styles=primitive_styles(high.primitives),
                     title="locks / high", emulated=True)
-    assert ax.get_title() == panel_title("locks / high", True) == "[EMULATED] locks / high"
+    assert ax.get_title() == panel_title("locks / high", True) == \
+        "locks / high (emulated — timings are not hardware numbers)"
     assert any("EMULATED" in text.get_text() for text in ax.texts)
     assert ax.get_yscale() == "log"  # 0.5 M .. 8 M spans more than a decade
     assert [t.get_text() for t in ax.get_legend().get_texts()] == high.primitives
@@ -126,7 +136,7 @@ def test_report_usage_errors(tmp_path: Path) -> None:
 
 
 def test_report_wrapper_script(tmp_path: Path, inputs: Path) -> None:
-    proc = run_cli([str(REPO / "scripts" / "report"), str(inputs / "complete.json"),
+    proc = run_cli([str(REPO / "scripts" / "report"), str(inputs / "partial.json"),
                     "--out", str(tmp_path)], env=clean_env())
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "index.html").is_file()

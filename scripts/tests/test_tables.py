@@ -10,7 +10,8 @@ from synclab.report import fmt
 from synclab.report.figures import primitive_styles
 from synclab.report.load import Record, Run, load_run
 from synclab.report.problems import find_problems
-from synclab.report.tables import (Row, ScenarioTable, Summary, relative_throughput, scenario_tables,
+from synclab.report.tables import (Placement, Row, ScenarioTable, Summary, parse_label,
+                                   relative_throughput, rows_at_top_threads, scenario_tables,
                                    summarize, throughput_series)
 from synclab.report.text import summary_text
 
@@ -132,3 +133,44 @@ def test_summary_text(inputs: Path) -> None:
     assert "locks / high" in text and "vs std_mutex" in text
     line = next(line for line in text.splitlines() if "futex_mutex3" in line and " 2 " in line)
     assert "2.20 M" in line and "2.00×" in line
+
+
+def test_placement_labels() -> None:
+    pair = parse_label("pus=0,1 class=cross_l3")
+    assert pair == Placement((0, 1), "cross_l3", ()) and pair.text == "PUs 0,1 · cross L3"
+    over = parse_label("pus=0,1,0,1,0,1,0,1 class=same_core oversubscribed")
+    assert over is not None and over.text == "PUs 0,1 ×4 · same core · oversubscribed"
+    one = parse_label("pus=3 class=same_pu")
+    assert one is not None and one.text == "PU 3 · same PU"
+    assert parse_label("") is None and parse_label("something else") is None
+
+
+def test_rows_at_top_threads(inputs: Path) -> None:
+    high = table(scenario_tables(load_run(inputs / "complete.json").records), "high")
+    threads, rows = rows_at_top_threads(high, "compact")
+    assert threads == 2 and [r.primitive for r in rows] == ["std_mutex", "futex_mutex3", "tas_spin"]
+    assert rows_at_top_threads(high, "scatter") == (0, ())
+
+
+def test_limits_are_not_a_family_and_every_counter_is_kept(inputs: Path) -> None:
+    run = load_run(inputs / "showcase.json")
+    tables = scenario_tables(run.records)
+    assert {t.family for t in tables} == {"locks"}
+    row_ = row(table(tables, "high"), "tas_spin", 2)
+    assert row_.metrics["cycles_per_op"].n == 2 and "real_time" not in row_.metrics
+    assert row_.median("no_such_counter") is None
+
+
+def test_summary_text_ends_with_the_winners(inputs: Path) -> None:
+    text = summary_text(scenario_tables(load_run(inputs / "showcase.json").records))
+    assert ("  locks / high t:2: fastest tas_spin 4.00×, fairest ticket 0.50×, "
+            "best at both futex_mutex3 2.00×") in text.splitlines()
+    assert "fairest — (one thread: fairness is 1 by definition)" in text
+
+
+def test_a_busy_machine_is_noted() -> None:
+    from synclab.report.problems import machine_busy
+
+    assert "load average 5.1 on 2 CPUs" in machine_busy({"load_avg": [5.14, 6.0], "num_cpus": 2})
+    assert machine_busy({"load_avg": [0.5], "num_cpus": 2}) == ""
+    assert machine_busy({}) == "" and machine_busy({"load_avg": "x", "num_cpus": 2}) == ""

@@ -1,11 +1,17 @@
 """The report: results files -> tables and figures -> a self-contained index.html.
 
-load    results files -> Run records (the only module here that reads files)
-tables  pure computations: per-scenario tables, series for figures, normalised bars
-problems  what is missing or went wrong in a run
-fmt     number formatting shared by the text and HTML renderings
-text    plain-text summary table (run_suite prints it)
-figures drawing on a given Axes
-html    the page as a string
-build   writes the PNGs and index.html for a list of runs
+load          results files -> Run records (the only module here that reads files)
+tables        pure computations: per-scenario tables, series for figures, normalised bars
+summary       per family and contention level: fastest, fairest, best at both
+views         per level, the data of each family plot (fairness, latency, CPU, collapse)
+counters      event counters per operation; what could not be counted and why
+machine       the machine: description, placements, core-to-core matrix, operation costs
+side_by_side  several runs, each normalised to its own baseline; labels that tell them apart
+problems      what is missing or went wrong in a run
+fmt           number formatting shared by the text and HTML renderings
+text          plain-text summary table (run_suite prints it)
+figures/      drawing on a given Axes
+families/     one panel per family (which plots each level gets), and the generic fallback
+html          the page as a string
+build         writes the PNGs and index.html for a list of runs
 """

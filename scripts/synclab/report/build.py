@@ -1,59 +1,204 @@
-"""Writes the report for a list of runs: one PNG per figure and index.html beside them."""
+"""Writes the report for a list of runs: the PNGs and index.html beside them.
+
+Figures are grouped so that their number stays small: per family and contention level, one
+"speed" figure and (for families with a panel of their own) one "behaviour" figure; per run, the
+machine's limits; per family and level, one side-by-side figure when there are several runs.
+"""
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
-from synclab.report.figures import Style, plot_relative, plot_throughput, primitive_styles
-from synclab.report.html import RunSection, ScenarioSection, render_page
+from synclab.report import counters
+from synclab.report.families import PANELS, panel_for
+from synclab.report.families.base import Plot, Skip
+from synclab.report.figures.machine import plot_c2c, plot_operation_costs
+from synclab.report.figures.runs import plot_side_by_side
+from synclab.report.figures.style import (LABEL_SIZE, Style, mark_emulated, panel_title,
+                                          primitive_legend, primitive_styles)
+from synclab.report.html import (Comparison, CounterBlock, FamilySection, FigureRef, LevelSection,
+                                 MachineSection, RunSection, render_page)
 from synclab.report.load import Run
+from synclab.report.machine import (c2c_by_class, c2c_matrix, machine_rows, operation_costs,
+                                    placements_used)
 from synclab.report.problems import find_problems
-from synclab.report.tables import (ScenarioTable, all_primitives, relative_throughput,
-                                   scenario_tables, throughput_series)
+from synclab.report.side_by_side import context_comparison, run_labels, side_by_side
+from synclab.report.summary import level_summaries
+from synclab.report.tables import ScenarioTable, all_primitives, families, scenario_tables
+from synclab.report.views import LevelView, level_views
 from synclab.results import write_text_atomic
 
-DPI = 100
+DPI = 90
+# Inches: one plot of a level figure, and the legend column beside the plots.
+CELL_WIDTH = 4.5
+LEGEND_WIDTH = 2.1
 
 
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "x"
 
 
-def _subtitle(run: Run, placement: str | None) -> str:
-    parts = [str(run.context.get("cpu_model") or run.context.get("host_name") or "")]
-    if placement:
-        parts.append(f"place:{placement}")
-    return ", ".join(p for p in parts if p)
+def _grid(count: int) -> tuple[int, int]:
+    """(rows, columns) for `count` plots: one row up to three, then two or three per row."""
+    columns = count if count <= 3 else (2 if count == 4 else 3)
+    return math.ceil(count / columns), columns
 
 
-def _scenario_figures(run: Run, table: ScenarioTable, prefix: str, out_dir: Path,
-                      styles: Mapping[str, Style]) -> tuple[tuple[str, str], ...]:
+def _save(fig: Any, path: Path) -> None:
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+
+
+def _level_figure(plots: Sequence[tuple[Plot, Any]], view: LevelView, *, heading: str,
+                  styles: Mapping[str, Style], emulated: bool, path: Path) -> None:
+    """A row (or two) of plots with one legend of the primitives beside them."""
+    from matplotlib.figure import Figure
+
+    primitives = sorted({row.primitive for row in view.table.rows if row.placement == view.placement})
+    rows, columns = _grid(len(plots))
+    cell_height = max(3.1, 0.2 * len(primitives) + 1.7)
+    fig = Figure(figsize=(CELL_WIDTH * columns + LEGEND_WIDTH, cell_height * rows + 0.5),
+                 layout="constrained")
+    grid = fig.add_gridspec(rows, columns + 1,
+                            width_ratios=[CELL_WIDTH] * columns + [LEGEND_WIDTH])
+    for index, (plot, data) in enumerate(plots):
+        ax = fig.add_subplot(grid[index // columns, index % columns])
+        plot.draw(data, ax, styles, plot.title(view), False)
+        if emulated:
+            mark_emulated(ax)
+    primitive_legend(fig.add_subplot(grid[:, columns]), primitives, styles,
+                     title="primitive" + ("\n(emulated run)" if emulated else ""))
+    fig.suptitle(panel_title(heading, emulated), fontsize=LABEL_SIZE + 2, x=0.0,
+                 horizontalalignment="left")
+    _save(fig, path)
+
+
+def _prepared(plots: Sequence[Plot], view: LevelView) -> tuple[list[tuple[Plot, Any]], list[str]]:
+    """The plots that apply to the view with their data, and the reasons others are left out."""
+    drawn, left_out = [], []
+    for plot in plots:
+        data = plot.prepare(view)
+        if isinstance(data, Skip):
+            left_out.append(data.reason)
+        elif data is not None:
+            drawn.append((plot, data))
+    return drawn, left_out
+
+
+def _level_section(run: Run, run_label: str, table: ScenarioTable,
+                   family_tables: Sequence[ScenarioTable], prefix: str, out_dir: Path,
+                   styles: Mapping[str, Style]) -> LevelSection:
+    panel = panel_for(table.family)
+    figures: list[FigureRef] = []
+    left_out_all: list[str] = []
+    views = level_views(table, family_tables)
+    for view in views:
+        base = slug("-".join(p for p in (table.family, table.scenario, table.params) if p))
+        if len(views) > 1:
+            base += "-" + slug(view.placement)
+        where = f"t:{view.threads}, place:{view.placement}"
+        for kind, plots, what in (("speed", panel.speed, "how fast"),
+                                  ("behaviour", panel.behaviour, "how it behaves")):
+            drawn, left_out = _prepared(plots, view)
+            left_out_all.extend(r for r in left_out if r not in left_out_all)
+            if not drawn:
+                continue
+            name = f"{prefix}{base}-{kind}.png"
+            heading = f"{table.title}: {what} ({where}) — {run_label}"
+            _level_figure(drawn, view, heading=heading, styles=styles, emulated=run.emulated,
+                          path=out_dir / name)
+            figures.append(FigureRef(name, f"{table.title}: {what}, "
+                                           + ", ".join(plot.name for plot, _ in drawn),
+                                     tuple((plot.name, plot.how_to_read) for plot, _ in drawn)))
+    threads = max((view.threads for view in views), default=0)
+    events = counters.extra_events(table.rows)
+    block = None
+    if events:
+        top = [row for view in views for row in view.rows]
+        block = CounterBlock(tuple(events), tuple(counters.counter_rows(top, events)), threads)
+    return LevelSection(table, threads, tuple(figures), tuple(left_out_all), block)
+
+
+def _machine_section(run: Run, tables: Sequence[ScenarioTable], prefix: str,
+                     out_dir: Path) -> MachineSection:
+    from matplotlib.figure import Figure
+
+    matrix = c2c_matrix(run.records)
+    c2c_figure = None
+    if matrix is not None:
+        side = min(11.0, max(4.2, 0.42 * len(matrix.pus) + 2.2))
+        fig = Figure(figsize=(side + 1.2, side), layout="constrained")
+        plot_c2c(matrix, ax=fig.add_subplot(),
+                 title=f"core-to-core one-way latency ({len(matrix.pus)} PUs)",
+                 emulated=run.emulated)
+        name = f"{prefix}machine-c2c.png"
+        _save(fig, out_dir / name)
+        c2c_figure = FigureRef(name, "core-to-core one-way latency between every pair of PUs")
+    costs = operation_costs(run.records)
+    costs_figure = None
+    if costs:
+        fig = Figure(figsize=(6.4, 0.32 * len(costs) + 1.9), layout="constrained")
+        plot_operation_costs(costs, ax=fig.add_subplot(),
+                             title="uncontended cost of atomic operations and syscalls",
+                             emulated=run.emulated)
+        name = f"{prefix}machine-costs.png"
+        _save(fig, out_dir / name)
+        costs_figure = FigureRef(name, "uncontended cost of atomic operations and syscalls")
+    return MachineSection(tuple(machine_rows(run.context)), tuple(placements_used(tables)),
+                          matrix, tuple(c2c_by_class(matrix)) if matrix else (), c2c_figure,
+                          tuple(costs), costs_figure)
+
+
+def _not_measured(run: Run, status: counters.CounterStatus, events: Sequence[str],
+                  machine: MachineSection) -> list[tuple[str, str]]:
+    lines = counters.not_measured(status, events)
+    if machine.c2c is None:
+        lines.append(("core-to-core latency", "not measured in this run"))
+    if not machine.costs:
+        lines.append(("uncontended atomic and syscall costs", "not measured in this run"))
+    if str(run.context.get("latency_sampling", "")).lower().startswith(("off", "false")):
+        lines.append(("latency percentiles", "latency sampling was off"))
+    return lines
+
+
+def _run_section(run: Run, index: int, label: str, tables: Sequence[ScenarioTable], prefix: str,
+                 out_dir: Path, styles: Mapping[str, Style]) -> RunSection:
+    grouped = families(tables)
+    family_sections = []
+    for family, family_tables in grouped.items():
+        levels = tuple(_level_section(run, label, table, family_tables, prefix, out_dir, styles)
+                       for table in family_tables)
+        family_sections.append(FamilySection(family, panel_for(family).about, family in PANELS,
+                                             levels))
+    machine = _machine_section(run, tables, prefix, out_dir)
+    status = counters.counter_status(run.context)
+    events = counters.extra_events(row for table in tables for row in table.rows)
+    return RunSection(run, f"run-{index + 1}", label, tuple(level_summaries(tables)), status,
+                      tuple(_not_measured(run, status, events, machine)), machine,
+                      tuple(family_sections), find_problems(run, tables))
+
+
+def _comparison(runs: Sequence[Run], tables_per_run: Sequence[Sequence[ScenarioTable]],
+                labels: Sequence[str], out_dir: Path, styles: Mapping[str, Style]) -> Comparison:
     from matplotlib.figure import Figure
 
     figures = []
-    base = slug("-".join(p for p in (table.family, table.scenario, table.params) if p))
-    series = throughput_series(table)
-    if series:
-        placement = table.placements[0] if len(table.placements) == 1 else None
-        title = f"{table.title}: throughput vs threads\n{_subtitle(run, placement)}"
-        fig = Figure(figsize=(7.5, 4.2))
-        plot_throughput(series, ax=fig.add_subplot(), styles=styles, title=title,
-                        emulated=run.emulated)
-        name = f"{prefix}throughput-{base}.png"
-        fig.savefig(out_dir / name, dpi=DPI, bbox_inches="tight")
-        figures.append((name, f"{table.title}: throughput against threads"))
-    for bars in relative_throughput(table):
-        title = (f"{table.title}: throughput relative to {bars.baseline} at t:{bars.threads}\n"
-                 f"{_subtitle(run, bars.placement)}")
-        fig = Figure(figsize=(6.5, max(2.4, 0.42 * len(bars.bars) + 1.4)))
-        plot_relative(bars, ax=fig.add_subplot(), styles=styles, title=title, emulated=run.emulated)
-        where = f"-{slug(bars.placement)}" if len(table.placements) > 1 else ""
-        name = f"{prefix}relative-{base}{where}.png"
-        fig.savefig(out_dir / name, dpi=DPI, bbox_inches="tight")
-        figures.append((name, f"{table.title}: throughput relative to {bars.baseline}"))
-    return tuple(figures)
+    for data in side_by_side(runs, tables_per_run, labels):
+        legend_height = 0.3 + 0.28 * len(data.runs)
+        fig = Figure(figsize=(max(8.0, 0.45 * len(data.primitives) * len(data.runs) + 2.5),
+                              4.0 + legend_height), layout="constrained")
+        grid = fig.add_gridspec(2, 1, height_ratios=[4.0, legend_height])
+        threads = ", ".join(sorted({f"t:{run.threads}" for run in data.runs}))
+        plot_side_by_side(data, ax=fig.add_subplot(grid[0]), styles=styles,
+                          title=f"{data.title}: throughput ÷ each run's {data.baseline} "
+                                f"({threads})", legend_ax=fig.add_subplot(grid[1]))
+        name = slug(f"compare-{data.title}") + ".png"
+        _save(fig, out_dir / name)
+        figures.append(FigureRef(name, f"{data.title}: the runs side by side"))
+    emulated = tuple(run.emulated for run in runs)
+    return Comparison(tuple(labels), emulated, tuple(figures), tuple(context_comparison(runs)))
 
 
 def build_report(runs: Sequence[Run], out_dir: Path, *, generated: str | None = None) -> Path:
@@ -64,17 +209,14 @@ def build_report(runs: Sequence[Run], out_dir: Path, *, generated: str | None = 
     out_dir.mkdir(parents=True, exist_ok=True)
     tables_per_run = [scenario_tables(run.records) for run in runs]
     styles = primitive_styles(all_primitives(t for tables in tables_per_run for t in tables))
+    labels = run_labels(runs)
     sections = []
-    for index, (run, tables) in enumerate(zip(runs, tables_per_run)):
+    for index, (run, tables, label) in enumerate(zip(runs, tables_per_run, labels)):
         prefix = f"run{index + 1}-" if len(runs) > 1 else ""
-        families: dict[str, list[ScenarioSection]] = {}
-        for table in tables:
-            figures = _scenario_figures(run, table, prefix, out_dir, styles)
-            families.setdefault(table.family, []).append(ScenarioSection(table, figures))
-        sections.append(RunSection(run, f"run-{index + 1}",
-                                   tuple((family, tuple(s)) for family, s in families.items()),
-                                   find_problems(run, tables)))
+        sections.append(_run_section(run, index, label, tables, prefix, out_dir, styles))
+    comparison = _comparison(runs, tables_per_run, labels, out_dir, styles) \
+        if len(runs) > 1 else None
     stamp = generated or datetime.datetime.now().astimezone().isoformat(timespec="seconds")
     index_path = out_dir / "index.html"
-    write_text_atomic(index_path, render_page(sections, stamp))
+    write_text_atomic(index_path, render_page(sections, comparison, styles, stamp))
     return index_path

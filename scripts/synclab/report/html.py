@@ -1,4 +1,10 @@
-"""The report page as one self-contained HTML string (inline CSS, relative image links)."""
+"""The report page as one self-contained HTML string (inline CSS, relative image links).
+
+Order of the page: what it answers and how to read it; per run, the summary (winners per family
+and contention level), what was not measured and what is missing; the runs side by side; then
+per run the machine, each family's figures and tables, the event counters, the problems, and
+the full results context.
+"""
 from __future__ import annotations
 
 import html
@@ -7,11 +13,16 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from synclab.report import fmt
+from synclab.report.counters import CounterRow, CounterStatus, event_name
+from synclab.report.figures.style import Style
 from synclab.report.load import Run
+from synclab.report.machine import C2CMatrix, ClassLatency, OperationCost, PlacementUse
 from synclab.report.problems import Problems
-from synclab.report.tables import Row, ScenarioTable
+from synclab.report.side_by_side import EMULATED_SUFFIX, ComparedField
+from synclab.report.summary import BEST_AT_BOTH_JAIN_FRACTION, LevelSummary, Pick
+from synclab.report.tables import Row, ScenarioTable, class_text, parse_label
 
-# (heading, context key) in the order the header shows them; absent keys are skipped.
+# (heading, context key) of the full context, in order; the keys not named follow by name.
 CONTEXT_FIELDS: tuple[tuple[str, str], ...] = (
     ("CPU", "cpu_model"), ("topology", "topology"), ("arch", "arch"), ("emulated", "emulated"),
     ("placement", "placement"), ("PMU", "pmu"), ("counters", "counters"),
@@ -30,7 +41,7 @@ RUN_FIELDS: tuple[tuple[str, str], ...] = (
     ("cases timed out", "cases_timed_out"), ("cases failed", "cases_failed"),
     ("interrupted", "interrupted"),
 )
-# (heading, metric) of the table columns after primitive and threads.
+# (heading, metric) of the table columns after primitive, threads and placement.
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("ops/s", "ops_per_sec"), ("ns/op", "ns_per_op"), ("fairness (Jain)", "fairness_jain"),
     ("p50", "lat_p50_ns"), ("p99", "lat_p99_ns"), ("p99.9", "lat_p999_ns"),
@@ -39,37 +50,100 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 _CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5em auto;
-max-width:1400px;padding:0 1em;color:#1a1a1a;line-height:1.35}
-h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #ccc;padding-bottom:.2em;
-margin-top:2em}h3{margin-top:1.6em}h4{margin:1.4em 0 .4em}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.2em auto;
+max-width:1400px;padding:0 1em;color:#1a1a1a;line-height:1.4}
+h1{font-size:1.6em;margin-bottom:.1em}h2{border-bottom:2px solid #ccc;padding-bottom:.2em;
+margin-top:1.8em}h3{margin-top:1.6em}h4{margin:1.6em 0 .3em}
 table{border-collapse:collapse;font-size:.85em;margin:.4em 0 1em}
 th,td{border:1px solid #d0d0d0;padding:.25em .5em;vertical-align:top}
 th{background:#f2f2f2;text-align:left}
 table.data td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 table.data tr.baseline td{background:#f7fbff}
 table.context th{width:16em}
+table.summary td{vertical-align:middle}table.summary td.pick{min-width:13em}
+table.compare tr.differs td,table.compare tr.differs th{background:#fff8e0}
+.sub{display:block;color:#666;font-size:.85em}
 .spread{display:block;color:#777;font-size:.8em}
+.swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.35em;
+vertical-align:baseline;border:1px solid rgba(0,0,0,.25)}
+.figure{margin:.6em 0 1em}.figure img{max-width:100%;border:1px solid #e0e0e0}
 .figures{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}
-.figures img{max-width:100%;border:1px solid #e0e0e0}
+.figures .figure{margin:0;max-width:100%}
+.read{font-size:.88em;color:#333;margin:.2em 0 .8em;max-width:70em}
+.read dt{font-weight:600;display:inline}.read dd{display:inline;margin:0 0 0 .3em}
+.read div{margin:.15em 0}
+.lead{font-size:1.02em;max-width:62em}
+.box{border:1px solid #d8d8d8;background:#fafafa;padding:.5em 1em;margin:.8em 0;max-width:70em}
+.box h3{margin:.2em 0 .4em;font-size:1.05em}.box ul{margin:.2em 0;padding-left:1.3em}
 .banner{background:#fff0f0;border:2px solid #c00000;color:#900;padding:.6em 1em;font-weight:bold}
 .ok{color:#2a7a2a}.problem{color:#a00000}
+nav.toc{font-size:.92em}nav.toc a{margin-right:.9em}
+details>summary{cursor:pointer;color:#1f4f8f;margin:.3em 0}
 code{font-size:.95em}.muted{color:#777}
 """
 
 
 @dataclass(frozen=True)
-class ScenarioSection:
+class FigureRef:
+    src: str  # file name beside index.html
+    alt: str
+    notes: tuple[tuple[str, str], ...] = ()  # (plot, how to read it), in the figure's order
+
+
+@dataclass(frozen=True)
+class CounterBlock:
+    events: tuple[str, ...]  # counter keys, e.g. cycles_per_op
+    rows: tuple[CounterRow, ...]
+    threads: int
+
+
+@dataclass(frozen=True)
+class LevelSection:
     table: ScenarioTable
-    figures: tuple[tuple[str, str], ...]  # (relative file name, alt text)
+    threads: int  # the highest thread count of the level, which the figures show
+    figures: tuple[FigureRef, ...]
+    left_out: tuple[str, ...]  # plots not drawn here, and why
+    counters: CounterBlock | None
+
+
+@dataclass(frozen=True)
+class FamilySection:
+    family: str
+    about: str
+    dedicated: bool  # False: the generic panel
+    levels: tuple[LevelSection, ...]
+
+
+@dataclass(frozen=True)
+class MachineSection:
+    rows: tuple[tuple[str, str], ...]
+    placements: tuple[PlacementUse, ...]
+    c2c: C2CMatrix | None
+    c2c_classes: tuple[ClassLatency, ...]
+    c2c_figure: FigureRef | None
+    costs: tuple[OperationCost, ...]
+    costs_figure: FigureRef | None
 
 
 @dataclass(frozen=True)
 class RunSection:
     run: Run
     anchor: str
-    families: tuple[tuple[str, tuple[ScenarioSection, ...]], ...]
+    label: str
+    summaries: tuple[LevelSummary, ...]
+    counter_status: CounterStatus
+    not_measured: tuple[tuple[str, str], ...]  # (what, why)
+    machine: MachineSection
+    families: tuple[FamilySection, ...]
     problems: Problems
+
+
+@dataclass(frozen=True)
+class Comparison:
+    labels: tuple[str, ...]
+    emulated: tuple[bool, ...]
+    figures: tuple[FigureRef, ...]
+    context: tuple[ComparedField, ...]
 
 
 def _e(value: Any) -> str:
@@ -84,7 +158,7 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
-# Context keys the header leaves out: shown elsewhere, or too long to help.
+# Context keys the full context leaves out: shown elsewhere, or too long to help.
 _CONTEXT_SKIPPED = frozenset({"synclab_run", "caches"})
 
 
@@ -110,6 +184,120 @@ def _kv_table(rows: Sequence[tuple[str, str]]) -> str:
     return f"<table class=context>{body}</table>"
 
 
+def level_anchor(run_anchor: str, family: str, scenario: str, params: str) -> str:
+    parts = [run_anchor, family, scenario] + ([params] if params else [])
+    return "-".join("".join(c if c.isalnum() else "_" for c in part) for part in parts)
+
+
+def _swatch(primitive: str, styles: Mapping[str, Style]) -> str:
+    style = styles.get(primitive)
+    return f"<span class=swatch style=\"background:{style.colour}\"></span>" if style else ""
+
+
+def _figure(figure: FigureRef) -> str:
+    out = [f"<div class=figure><img src=\"{_e(figure.src)}\" alt=\"{_e(figure.alt)}\">"]
+    if figure.notes:
+        items = "".join(f"<div><dt>{_e(name)}:</dt><dd>{_e(text)}</dd></div>"
+                        for name, text in figure.notes)
+        out.append(f"<dl class=read>{items}</dl>")
+    out.append("</div>")
+    return "".join(out)
+
+
+# ---- summary -------------------------------------------------------------------------------
+
+def _pick_cell(pick: Pick | None, note: str, styles: Mapping[str, Style]) -> str:
+    if pick is None:
+        return f"<td class=pick><span class=muted>— {_e(note)}</span></td>"
+    ratio = fmt.ratio(pick.ratio) if pick.ratio is not None else "no ratio"
+    jain = f" · Jain {pick.fairness:.3f}" if pick.fairness is not None else ""
+    return (f"<td class=pick>{_swatch(pick.primitive, styles)}<b>{_e(pick.primitive)}</b> "
+            f"{_e(ratio)}<span class=sub>{_e(fmt.si(pick.ops_per_sec))} ops/s{_e(jain)}</span></td>")
+
+
+def render_summary(section: RunSection, styles: Mapping[str, Style]) -> str:
+    if not section.summaries:
+        return "<p class=problem>No primitive produced a throughput in this run.</p>"
+    several_places = len({s.placement for s in section.summaries}) > 1
+    heads = ["family", "contention", "threads"] + (["placement"] if several_places else []) + [
+        "baseline", "fastest (× baseline)", "fairest (× baseline)", "best at both (× baseline)"]
+    out = ["<table class=summary><thead><tr>", "".join(f"<th>{_e(h)}</th>" for h in heads),
+           "</tr></thead><tbody>"]
+    for s in section.summaries:
+        table_anchor = level_anchor(section.anchor, s.family, s.scenario, s.params)
+        base = (f"{_e(s.baseline)}<span class=sub>{_e(fmt.si(s.baseline_ops))} ops/s</span>"
+                if s.baseline and s.baseline_ops else
+                f"<span class=muted>{_e(s.baseline or 'none')}: not measured</span>"
+                if s.baseline else "<span class=muted>none for this family</span>")
+        cells = [f"<td>{_e(s.family)}</td>", f"<td><a href=\"#{_e(table_anchor)}\">{_e(s.level)}</a></td>",
+                 f"<td class=num>{s.threads}</td>"]
+        if several_places:
+            cells.append(f"<td>{_e(s.placement)}</td>")
+        cells += [f"<td>{base}</td>", _pick_cell(s.fastest, "", styles),
+                  _pick_cell(s.fairest, s.note, styles), _pick_cell(s.best, s.note, styles)]
+        out.append(f"<tr>{''.join(cells)}</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _machine_line(run: Run) -> str:
+    ctx = run.context
+    parts = [str(ctx.get(k)) for k in ("cpu_model", "arch", "topology") if ctx.get(k)]
+    if str(ctx.get("vm", "")).lower() == "true":
+        parts.append("virtual machine")
+    info = run.run_info
+    if info.get("profile"):
+        count = info.get("repetitions")
+        reps = f", {count} repetition{'s' if count != 1 else ''}" if count else ""
+        window = f" of {info['duration_ms']} ms" if info.get("duration_ms") else ""
+        parts.append(f"profile {info['profile']}{reps}{window}")
+    if ctx.get("git_sha"):
+        parts.append(f"synclab {ctx['git_sha']}")
+    if info.get("run_id"):
+        parts.append(f"run {info['run_id']}")
+    return " · ".join(parts)
+
+
+def render_glance(section: RunSection, styles: Mapping[str, Style], several: bool) -> str:
+    """The top of the page for one run: summary table, what was not measured, what is missing."""
+    run = section.run
+    title = f"Summary — {section.label}" if several else "Summary"
+    emulated = f" <span class=problem>{_e(EMULATED_SUFFIX)}</span>" if run.emulated else ""
+    out = [f"<h2 id=\"summary-{_e(section.anchor)}\">{_e(title)}{emulated}</h2>",
+           f"<p class=muted>{_e(_machine_line(run))}</p>"]
+    if run.emulated:
+        out.append("<p class=banner>EMULATED run: every timing of this run comes from an "
+                   "emulator and is not a hardware number.</p>")
+    out.append(render_summary(section, styles))
+    out.append("<div class=box><h3>Not measured in this run</h3>")
+    if section.not_measured:
+        out.append("<ul>" + "".join(f"<li><b>{_e(what)}</b>: {_e(why)}</li>"
+                                    for what, why in section.not_measured) + "</ul>")
+    else:
+        out.append("<p class=ok>Everything the harness can measure was measured.</p>")
+    problems = section.problems
+    out.append("<h3>What is missing, and caveats</h3>")
+    if problems.count or problems.notes:
+        items = [f"<li>{_e(note)}</li>" for note in problems.notes]
+        if problems.failed:
+            items.append(f"<li>{len(problems.failed)} case(s) timed out or failed</li>")
+        if problems.missing_baselines:
+            items.append(f"no baseline in {len(problems.missing_baselines)} place(s) (a family "
+                         "without one, or a thread count where it did not run): no ratio there")
+            items[-1] = f"<li>{items[-1]}</li>"
+        if problems.missing_counters:
+            names = ", ".join(m.metric for m in problems.missing_counters)
+            items.append(f"<li>counters absent in some cases: {_e(names)}</li>")
+        out.append("<ul>" + "".join(items) + f"</ul><p><a href=\"#{_e(section.anchor)}-missing\">"
+                   "details</a></p>")
+    else:
+        out.append("<p class=ok>Nothing: every planned case ran and reported every counter.</p>")
+    out.append("</div>")
+    return "".join(out)
+
+
+# ---- tables --------------------------------------------------------------------------------
+
 def _cell(row: Row, metric: str) -> str:
     summary = row.metrics.get(metric)
     spread = fmt.spread(metric, summary)
@@ -120,7 +308,7 @@ def _cell(row: Row, metric: str) -> str:
 def render_table(table: ScenarioTable) -> str:
     """The scenario's rows: medians over repetitions, the spread below when there are several."""
     several_places = len(table.placements) > 1
-    heads = ["primitive", "threads"] + (["placement"] if several_places else [])
+    heads = ["primitive", "threads"] + (["placement"] if several_places else []) + ["PUs · class"]
     heads += [heading for heading, _ in TABLE_COLUMNS[:3]] + ["share min / max"]
     heads += [heading for heading, _ in TABLE_COLUMNS[3:]]
     heads.append(f"ratio to {table.baseline}" if table.baseline else "ratio")
@@ -131,6 +319,8 @@ def render_table(table: ScenarioTable) -> str:
         cells = [f"<td title=\"{_e(tip)}\">{_e(row.primitive)}</td>", f"<td class=num>{row.threads}</td>"]
         if several_places:
             cells.append(f"<td>{_e(row.placement)}</td>")
+        placement = parse_label(row.label)
+        cells.append(f"<td>{_e(placement.text if placement else row.label or '—')}</td>")
         cells += [_cell(row, metric) for _, metric in TABLE_COLUMNS[:3]]
         share = " / ".join(fmt.metric(m, row.metrics.get(m)) for m in ("share_min", "share_max"))
         cells.append(f"<td class=num>{_e(share)}</td>")
@@ -141,6 +331,135 @@ def render_table(table: ScenarioTable) -> str:
     out.append("</tbody></table>")
     return "".join(out)
 
+
+def render_level(section: LevelSection, run_anchor: str) -> str:
+    table = section.table
+    anchor = level_anchor(run_anchor, table.family, table.scenario, table.params)
+    places = ", ".join(table.placements)
+    out = [f"<h4 id=\"{_e(anchor)}\">{_e(table.title)}</h4>",
+           f"<p class=muted>Figures at t:{section.threads}, the most threads measured at this "
+           f"level (placement {_e(places)}); the table has every thread count.</p>"]
+    out.extend(_figure(figure) for figure in section.figures)
+    if section.left_out:
+        out.append("<p class=muted>Not drawn: " + _e("; ".join(section.left_out)) + ".</p>")
+    rows = len(table.rows)
+    out.append(f"<details><summary>Table: {rows} row(s), every thread count, with placement "
+               f"and spread</summary>{render_table(table)}</details>")
+    return "".join(out)
+
+
+def render_family(section: FamilySection, run_anchor: str) -> str:
+    out = [f"<h3 id=\"{_e(run_anchor)}-family-{_e(section.family)}\">Family: {_e(section.family)}</h3>",
+           f"<p>{_e(section.about)}</p>"]
+    out.extend(render_level(level, run_anchor) for level in section.levels)
+    return "".join(out)
+
+
+# ---- counters ------------------------------------------------------------------------------
+
+def _counter_value(metric: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    return fmt.duration_ns(value) if metric.endswith("_ns_per_op") else fmt.general(value)
+
+
+def render_counters(section: RunSection) -> str:
+    out = [f"<h3 id=\"{_e(section.anchor)}-counters\">Event counters per operation</h3>"]
+    counter_lines = [(what, why) for what, why in section.not_measured
+                     if what not in ("core-to-core latency", "uncontended atomic and syscall costs",
+                                     "latency percentiles")]
+    status = section.counter_status
+    if status.available:
+        out.append("<p>Counted: " + _e(", ".join(status.available)) + ".</p>")
+    if counter_lines:
+        out.append("<p>Not measured:</p><ul>" + "".join(
+            f"<li><b>{_e(what)}</b>: {_e(why)}</li>" for what, why in counter_lines) + "</ul>")
+    blocks = [(family, level) for family in section.families for level in family.levels
+              if level.counters and level.counters.rows]
+    if blocks:
+        out.append("<p>Per family and contention level, at the level's highest thread count "
+                   "(medians over repetitions; open a line for its table):</p>")
+    else:
+        out.append("<p class=muted>No case reported an event counter (no <code>*_per_op</code> "
+                   "counter besides the standard ones).</p>")
+    for family, level in blocks:
+        block = level.counters
+        assert block is not None
+        heads = ["primitive", "threads"] + [event_name(e) + "/op" for e in block.events]
+        scaled = any(r.scaling is not None and r.scaling < 0.999 for r in block.rows)
+        if scaled:
+            heads.append("counted (share of the window)")
+        events = ", ".join(event_name(e) for e in block.events)
+        opened = " open" if len(blocks) == 1 else ""
+        out.append(f"<details{opened}><summary>{_e(level.table.title)} at t:{block.threads}: "
+                   f"{len(block.rows)} primitive(s) × {_e(events)}</summary>")
+        out.append("<table class=data><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in heads)
+                   + "</tr></thead><tbody>")
+        for row in block.rows:
+            cells = [f"<td>{_e(row.primitive)}</td>", f"<td class=num>{row.threads}</td>"]
+            cells += [f"<td class=num>{_e(_counter_value(e, v))}</td>"
+                      for e, v in zip(block.events, row.values)]
+            if scaled:
+                cells.append(f"<td class=num>{'—' if row.scaling is None else f'{row.scaling:.0%}'}</td>")
+            out.append(f"<tr>{''.join(cells)}</tr>")
+        out.append("</tbody></table></details>")
+    if status.requested or status.settings:
+        rows = ([("request", status.requested)] if status.requested else []) + list(status.settings)
+        out.append("<details><summary>How the counters were set up</summary>"
+                   + _kv_table(rows) + "</details>")
+    return "".join(out)
+
+
+# ---- machine -------------------------------------------------------------------------------
+
+def render_machine(section: RunSection) -> str:
+    machine = section.machine
+    out = [f"<h3 id=\"{_e(section.anchor)}-machine\">The machine</h3>", _kv_table(machine.rows)]
+    if machine.placements:
+        rows = "".join(f"<tr><td>{_e(use.label)}</td><td>{_e('; '.join(use.cases))}</td></tr>"
+                       for use in machine.placements)
+        out.append("<h4>Placement used per case</h4><table><thead><tr><th>PUs · topology class"
+                   f"</th><th>cases (family / level / threads)</th></tr></thead><tbody>{rows}"
+                   "</tbody></table>")
+    out.append("<h4>Core-to-core latency</h4>")
+    if machine.c2c is None or machine.c2c_figure is None:
+        out.append("<p class=muted>Not measured in this run (no <code>limits/c2c/pingpong</code> "
+                   "cases).</p>")
+    else:
+        out.append("<p class=read>Two threads pinned to PUs <i>row</i> and <i>column</i> take "
+                   "turns writing one cache line; each cell is half the round trip, the time for "
+                   "the line to move once. No lock can hand itself over faster than this between "
+                   "those PUs. The diagonal (a PU with itself) is blank.</p>")
+        out.append(_figure(machine.c2c_figure))
+        if machine.c2c_classes:
+            rows = "".join(f"<tr><td>{_e(class_text(c.topology_class))}</td>"
+                           f"<td class=num>{c.pairs}</td><td class=num>{_e(fmt.duration_ns(c.min_ns))}</td>"
+                           f"<td class=num>{_e(fmt.duration_ns(c.median_ns))}</td>"
+                           f"<td class=num>{_e(fmt.duration_ns(c.max_ns))}</td></tr>"
+                           for c in machine.c2c_classes)
+            out.append("<table class=data><thead><tr><th>topology class of the pair</th>"
+                       "<th>pairs</th><th>min</th>"
+                       f"<th>median</th><th>max</th></tr></thead><tbody>{rows}</tbody></table>")
+    out.append("<h4>Uncontended atomic and syscall costs</h4>")
+    if not machine.costs or machine.costs_figure is None:
+        out.append("<p class=muted>Not measured in this run (no <code>limits/atomics</code> or "
+                   "<code>limits/syscall</code> cases).</p>")
+    else:
+        out.append("<p class=read>One thread, nobody else around: the building blocks of every "
+                   "lock's fast path (atomics) and slow path (syscalls).</p>")
+        rows = "".join(f"<tr><td>{_e(c.group)}</td><td><code>{_e(c.operation)}</code></td>"
+                       f"<td class=num>{_e(fmt.duration_ns(c.cost.median))}"
+                       + (f"<span class=spread>{_e(fmt.spread('ns_per_op', c.cost))}</span>"
+                          if c.cost.spread else "")
+                       + f"</td><td>{_e(c.placement)}</td></tr>" for c in machine.costs)
+        out.append("<div style=\"display:flex;gap:1.5em;flex-wrap:wrap;align-items:flex-start\">"
+                   "<table class=data><thead><tr><th>group</th><th>operation</th><th>time/op</th>"
+                   f"<th>placement</th></tr></thead><tbody>{rows}</tbody></table>"
+                   + _figure(machine.costs_figure) + "</div>")
+    return "".join(out)
+
+
+# ---- problems ------------------------------------------------------------------------------
 
 def render_problems(problems: Problems) -> str:
     out = []
@@ -156,44 +475,107 @@ def render_problems(problems: Problems) -> str:
         items = "".join(f"<li>{_e(line)}</li>" for line in problems.missing_baselines)
         out.append(f"<h4>Missing baselines</h4><ul>{items}</ul>")
     if problems.missing_counters:
-        items = []
+        lines = []
         for missing in problems.missing_counters:
             examples = ", ".join(missing.cases[:3]) + (
                 f" and {len(missing.cases) - 3} more" if len(missing.cases) > 3 else "")
-            items.append(f"<li><code>{_e(missing.metric)}</code>: absent in {len(missing.cases)} "
+            lines.append(f"<li><code>{_e(missing.metric)}</code>: absent in {len(missing.cases)} "
                          f"of {missing.total} cases ({_e(examples)})</li>")
-        out.append(f"<h4>Missing counters</h4><ul>{''.join(items)}</ul>")
+        out.append(f"<h4>Missing counters</h4><ul>{''.join(lines)}</ul>")
     if not problems.count:
         out.append("<p class=ok>Every planned case ran and reported every counter.</p>")
     return "".join(out)
 
 
+# ---- runs and page -------------------------------------------------------------------------
+
 def render_run(section: RunSection) -> str:
     run = section.run
-    out = [f"<section id=\"{_e(section.anchor)}\"><h2>Run {_e(run.label)}</h2>",
+    suffix = f" {EMULATED_SUFFIX}" if run.emulated else ""
+    out = [f"<section id=\"{_e(section.anchor)}\"><h2>Details — {_e(section.label)}{_e(suffix)}</h2>",
            f"<p class=muted>from <code>{_e(run.source)}</code></p>"]
     if run.emulated:
         out.append("<p class=banner>EMULATED run: every timing below comes from an emulator "
                    "and is not a hardware number.</p>")
-    out.append("<h3>Machine and build</h3>" + _kv_table(context_rows(run.context, CONTEXT_FIELDS, others=True)))
-    out.append("<h3>Run</h3>" + _kv_table(context_rows(run.run_info, RUN_FIELDS)))
-    out.append(f"<h3>Problems ({section.problems.count})</h3>" + render_problems(section.problems))
-    for family, scenarios in section.families:
-        out.append(f"<h3>Family: {_e(family)}</h3>")
-        for scenario in scenarios:
-            table = scenario.table
-            out.append(f"<h4>{_e(table.title)}</h4><div class=figures>")
-            out.extend(f"<img src=\"{_e(src)}\" alt=\"{_e(alt)}\">" for src, alt in scenario.figures)
-            out.append("</div>" + render_table(table))
+    out.append(render_machine(section))
+    for family in section.families:
+        out.append(render_family(family, section.anchor))
+    out.append(render_counters(section))
+    out.append(f"<h3 id=\"{_e(section.anchor)}-missing\">What is missing "
+               f"({section.problems.count})</h3>" + render_problems(section.problems))
+    out.append("<details><summary>Full results context</summary><h4>Machine and build</h4>"
+               + _kv_table(context_rows(run.context, CONTEXT_FIELDS, others=True))
+               + "<h4>Run</h4>" + _kv_table(context_rows(run.run_info, RUN_FIELDS))
+               + "</details>")
     out.append("</section>")
     return "".join(out)
 
 
-def render_page(sections: Sequence[RunSection], generated: str) -> str:
+def render_comparison(comparison: Comparison) -> str:
+    out = ["<h2 id=side-by-side>Side by side</h2>",
+           "<p class=lead>Speeds from different machines do not compare; ratios do. Each bar is "
+           "a primitive's throughput divided by <i>its own run's</i> baseline, at that run's "
+           "highest thread count of the level. Bar colour = primitive (as everywhere on this "
+           "page), bar pattern = run.</p><ul>"]
+    for label, emulated in zip(comparison.labels, comparison.emulated):
+        out.append(f"<li>{_e(label)}" + (f" <span class=problem>{_e(EMULATED_SUFFIX)}</span>"
+                                          if emulated else "") + "</li>")
+    out.append("</ul>")
+    if comparison.figures:
+        out.append("<div class=figures>" + "".join(_figure(f) for f in comparison.figures)
+                   + "</div>")
+    else:
+        out.append("<p class=muted>No family and contention level has a baseline in two runs: "
+                   "nothing to put side by side.</p>")
+    heads = "".join(f"<th>{_e(label)}</th>" for label in comparison.labels)
+    rows = "".join(f"<tr class=\"{'differs' if field.differs else ''}\"><th>{_e(field.heading)}</th>"
+                   + "".join(f"<td>{_e(v) or '—'}</td>" for v in field.values) + "</tr>"
+                   for field in comparison.context)
+    out.append("<h3>The runs' contexts</h3><p class=muted>Rows that differ between runs are "
+               "highlighted.</p>"
+               f"<table class=\"context compare\"><thead><tr><th></th>{heads}</tr></thead>"
+               f"<tbody>{rows}</tbody></table>")
+    return "".join(out)
+
+
+def _how_to_read() -> str:
+    fraction = f"{BEST_AT_BOTH_JAIN_FRACTION:g}"
+    return (
+        "<p class=lead>The summary answers, for each family of primitives and each contention "
+        "level, at the level's highest thread count: which primitive is the <b>fastest</b> "
+        "(highest median throughput), the <b>fairest</b> (highest Jain index: 1 = every thread "
+        "got the same share of operations), and the <b>best at both</b>: the fastest among those "
+        f"whose Jain index is at least {fraction} × the fairest one's. Each is shown as its "
+        "throughput ÷ the family's baseline at the same thread count in the same run (1.00× = "
+        "as fast as the baseline). The figures and tables below say how each got there.</p>")
+
+
+def _toc(sections: Sequence[RunSection], comparison: Comparison | None) -> str:
+    links = []
+    for s in sections:
+        name = f" — {s.label}" if len(sections) > 1 else ""
+        links.append(f"<a href=\"#summary-{_e(s.anchor)}\">Summary{_e(name)}</a>")
+    if comparison is not None:
+        links.append("<a href=\"#side-by-side\">Side by side</a>")
+    for s in sections:
+        name = f" ({s.label})" if len(sections) > 1 else ""
+        links.append(f"<a href=\"#{_e(s.anchor)}-machine\">Machine{_e(name)}</a>")
+        links += [f"<a href=\"#{_e(s.anchor)}-family-{_e(f.family)}\">{_e(f.family)}{_e(name)}</a>"
+                  for f in s.families]
+        links.append(f"<a href=\"#{_e(s.anchor)}-counters\">Counters{_e(name)}</a>")
+        links.append(f"<a href=\"#{_e(s.anchor)}-missing\">What is missing{_e(name)}</a>")
+    return "<nav class=toc>" + "".join(links) + "</nav>"
+
+
+def render_page(sections: Sequence[RunSection], comparison: Comparison | None,
+                styles: Mapping[str, Style], generated: str) -> str:
     """The whole page. Medians are over repetitions; spreads are IQR or min–max as labelled."""
-    runs = "".join(f"<li><a href=\"#{_e(s.anchor)}\">{_e(s.run.label)}</a>"
-                   f"{' (emulated)' if s.run.emulated else ''}</li>" for s in sections)
-    title = "synclab report" + (f": {sections[0].run.label}" if len(sections) == 1 else "")
+    several = len(sections) > 1
+    title = "synclab report" + (f": {sections[0].label}" if len(sections) == 1 else
+                                f": {len(sections)} runs side by side")
+    runs = "".join(f"<li><a href=\"#summary-{_e(s.anchor)}\">{_e(s.label)}</a>"
+                   f"{' ' + _e(EMULATED_SUFFIX) if s.run.emulated else ''}</li>"
+                   for s in sections) if several else ""
     return (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
         f"<meta name=viewport content=\"width=device-width, initial-scale=1\"><title>{_e(title)}</title>"
@@ -201,8 +583,13 @@ def render_page(sections: Sequence[RunSection], generated: str) -> str:
         f"<h1>{_e(title)}</h1><p class=muted>generated {_e(generated)}. Values are medians over "
         "repetitions; below a median, its spread over the repetitions (IQR from 5 repetitions on, "
         "min–max below that). Ratios are against the family's baseline at the same scenario, "
-        "threads and placement, from the same run.</p>"
-        f"<ul>{runs}</ul>"
+        "threads and placement, from the same run. Each primitive has one colour on every "
+        "figure.</p>"
+        + (f"<ul>{runs}</ul>" if runs else "")
+        + _toc(sections, comparison)
+        + _how_to_read()
+        + "".join(render_glance(s, styles, several) for s in sections)
+        + (render_comparison(comparison) if comparison is not None else "")
         + "".join(render_run(s) for s in sections)
         + "</body></html>\n"
     )

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from synclab.report.load import Run
 from synclab.report.tables import LATENCY_METRICS, METRICS, ScenarioTable
@@ -32,6 +32,17 @@ class Problems:
     @property
     def count(self) -> int:
         return len(self.failed) + len(self.missing_baselines) + len(self.missing_counters)
+
+
+def machine_busy(context: Mapping[str, Any]) -> str:
+    """A note when the load average at the start was at least the number of CPUs, else ""."""
+    load, cpus = context.get("load_avg"), context.get("num_cpus")
+    if not isinstance(load, list) or not load or not isinstance(load[0], (int, float)) \
+            or not isinstance(cpus, int) or cpus < 1 or load[0] < cpus:
+        return ""
+    return (f"The machine was busy: load average {load[0]:.1f} on {cpus} CPUs when the run "
+            "started. Other work competed with the measured threads, so absolute times and CPU "
+            "shares suffer; ratios from the same run are less affected.")
 
 
 def find_problems(run: Run, tables: Sequence[ScenarioTable]) -> Problems:
@@ -70,10 +81,13 @@ def find_problems(run: Run, tables: Sequence[ScenarioTable]) -> Problems:
         notes.append(f"Only {info['cases_done']} of {info['cases_planned']} planned cases finished.")
     if run.emulated:
         notes.append("Emulated run: timings come from an emulator, not from the hardware.")
+    busy = machine_busy(run.context)
+    if busy:
+        notes.append(busy)
     if sampling_off:
         notes.append("Latency sampling was off: no latency percentiles.")
     if not rows:
-        notes.append("No case produced results.")
+        notes.append("No primitive case produced results.")
     elif all(row.repetitions <= 1 for row in rows):
         notes.append("Single repetition: values are single measurements, no spread is shown.")
     return Problems(tuple(failed.values()), tuple(missing_baselines), tuple(missing_counters),

@@ -16,6 +16,10 @@ METRICS: tuple[str, ...] = (
     "cpu_ns_per_op", "ctx_switches_per_op", "futex_waits_per_op", "futex_wakes_per_op",
 )
 LATENCY_METRICS = frozenset({"lat_p50_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns"})
+# Google Benchmark's own timing fields: the counters above say the same thing more precisely.
+_GB_TIMES = frozenset({"real_time", "cpu_time"})
+# Cases of this family measure the machine (cache-line round trips, atomic costs), not primitives.
+LIMITS_FAMILY = "limits"
 # From this many repetitions on the spread shown is the IQR; below it, min-max.
 IQR_MIN_SAMPLES = 5
 
@@ -60,6 +64,10 @@ class Row:
         ops = self.metrics.get("ops_per_sec")
         return ops.n if ops else max((s.n for s in self.metrics.values()), default=0)
 
+    def median(self, metric: str) -> float | None:
+        summary = self.metrics.get(metric)
+        return None if summary is None else summary.median
+
 
 @dataclass(frozen=True)
 class ScenarioTable:
@@ -88,6 +96,7 @@ def case_samples(records: Iterable[Record]) -> dict[CaseName, tuple[str, str, di
     """Per case: (name, label, metric -> one value per repetition), from successful entries.
 
     Iteration entries are used; a case written with aggregates only falls back to its median.
+    Every numeric counter of an entry is kept, not only METRICS.
     """
     iterations: dict[CaseName, list[Record]] = defaultdict(list)
     medians: dict[CaseName, list[Record]] = defaultdict(list)
@@ -104,9 +113,9 @@ def case_samples(records: Iterable[Record]) -> dict[CaseName, tuple[str, str, di
         chosen = iterations.get(case) or medians[case]
         values: dict[str, list[float]] = defaultdict(list)
         for record in chosen:
-            for metric in METRICS:
-                if metric in record.values:
-                    values[metric].append(record.values[metric])
+            for metric, value in record.values.items():
+                if metric not in _GB_TIMES:
+                    values[metric].append(value)
         first = chosen[0]
         samples[case] = (first.name if first.run_type != "aggregate" else case_name_text(case),
                          first.label, dict(values))
@@ -120,10 +129,15 @@ def case_name_text(case: CaseName) -> str:
 
 def scenario_tables(records: Iterable[Record],
                     baselines: Mapping[str, str] = FAMILY_BASELINES) -> list[ScenarioTable]:
-    """One table per (family, scenario, parameters), rows primitive x threads (x placement)."""
+    """One table per (family, scenario, parameters), rows primitive x threads (x placement).
+
+    The machine's limits (family "limits") are not primitives and get no table here.
+    """
     groups: dict[tuple[str, str, str], list[tuple[CaseName, str, str, dict[str, list[float]]]]] = \
         defaultdict(list)
     for case, (name, label, values) in case_samples(records).items():
+        if case.family == LIMITS_FAMILY:
+            continue
         groups[(case.family, case.scenario, case.params_text)].append((case, name, label, values))
     tables = []
     for (family, scenario, params), cases in groups.items():
@@ -201,3 +215,66 @@ def relative_throughput(table: ScenarioTable) -> list[RelativeBars]:
 
 def all_primitives(tables: Iterable[ScenarioTable]) -> list[str]:
     return sorted({primitive for table in tables for primitive in table.primitives})
+
+
+def rows_at_top_threads(table: ScenarioTable, placement: str) -> tuple[int, tuple[Row, ...]]:
+    """The level's highest thread count at `placement` and the rows measured there."""
+    rows = [row for row in table.rows if row.placement == placement]
+    if not rows:
+        return 0, ()
+    threads = max(row.threads for row in rows)
+    return threads, tuple(row for row in rows if row.threads == threads)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A case's `label`, e.g. "pus=0,1 class=cross_l3": where its threads ran."""
+    pus: tuple[int, ...]
+    topology_class: str
+    flags: tuple[str, ...]  # further words, e.g. "oversubscribed"
+
+    @property
+    def text(self) -> str:
+        """'PUs 0,1 · cross L3'; repeated PUs as '×k' (oversubscribed: several threads per PU)."""
+        distinct = list(dict.fromkeys(self.pus))
+        pus = ",".join(map(str, distinct))
+        if distinct and len(self.pus) > len(distinct):
+            pus += f" ×{len(self.pus) // len(distinct)}"
+        parts = [f"PU{'s' if len(distinct) != 1 else ''} {pus}" if distinct else ""]
+        parts.append(class_text(self.topology_class))
+        parts.extend(self.flags)
+        return " · ".join(part for part in parts if part)
+
+
+def class_text(topology_class: str) -> str:
+    """'cross_l3' -> 'cross L3', 'same_pu' -> 'same PU', 'same_core' -> 'same core'."""
+    def word_text(word: str) -> str:
+        acronym = word in ("pu", "numa") or (word[:1] == "l" and word[1:].isdigit())
+        return word.upper() if acronym else word
+    return " ".join(word_text(word) for word in topology_class.split("_"))
+
+
+def parse_label(label: str) -> Placement | None:
+    """The placement a case's label records; None when the label says nothing about it."""
+    pus: tuple[int, ...] = ()
+    topology_class = ""
+    flags = []
+    for word in label.split():
+        key, sep, value = word.partition("=")
+        if sep and key == "pus":
+            pus = tuple(int(pu) for pu in value.split(",") if pu.strip().isdigit())
+        elif sep and key == "class":
+            topology_class = value
+        else:
+            flags.append(word)
+    if not pus and not topology_class:
+        return None
+    return Placement(pus, topology_class, tuple(flags))
+
+
+def families(tables: Iterable[ScenarioTable]) -> dict[str, list[ScenarioTable]]:
+    """The tables grouped by family, families in name order, levels in their natural order."""
+    grouped: dict[str, list[ScenarioTable]] = defaultdict(list)
+    for table in tables:
+        grouped[table.family].append(table)
+    return {family: grouped[family] for family in sorted(grouped)}

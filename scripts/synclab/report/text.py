@@ -4,14 +4,33 @@ from __future__ import annotations
 from typing import Sequence
 
 from synclab.report import fmt
+from synclab.report.summary import LevelSummary, Pick, level_summaries
 from synclab.report.tables import ScenarioTable
 
 _COLUMNS = (("primitive", "<"), ("threads", ">"), ("place", "<"), ("ops/s", ">"), ("ns/op", ">"),
             ("fairness", ">"), ("p99", ">"), ("ratio", ">"))
 
 
+def _pick(pick: Pick | None) -> str:
+    if pick is None:
+        return "—"
+    return f"{pick.primitive} {fmt.ratio(pick.ratio) if pick.ratio is not None else '(no ratio)'}"
+
+
+def winners_text(summaries: Sequence[LevelSummary]) -> str:
+    """One line per family and level: fastest, fairest and best at both (see summary.py)."""
+    lines = ["winners at the most threads of each level (× baseline):"]
+    for s in summaries:
+        where = f"{s.family} / {s.level} t:{s.threads}"
+        fairest = _pick(s.fairest) if s.fairest else f"— ({s.note})"
+        lines.append(f"  {where}: fastest {_pick(s.fastest)}, fairest {fairest}, "
+                     f"best at both {_pick(s.best)}")
+    return "\n".join(lines)
+
+
 def summary_text(tables: Sequence[ScenarioTable]) -> str:
-    """One block per scenario: primitive, threads, ops/s, ns/op, fairness, p99, ratio to baseline."""
+    """One block per scenario: primitive, threads, ops/s, ns/op, fairness, p99, ratio to baseline;
+    then the winners of each level."""
     blocks = []
     for table in tables:
         ratio_title = f"vs {table.baseline}" if table.baseline else "ratio"
@@ -33,4 +52,7 @@ def summary_text(tables: Sequence[ScenarioTable]) -> str:
                      for cell, (_, align), width in zip(line, _COLUMNS, widths)]
             text.append("  " + "  ".join(cells).rstrip())
         blocks.append("\n".join(text))
+    summaries = level_summaries(tables)
+    if summaries:
+        blocks.append(winners_text(summaries))
     return "\n\n".join(blocks) if blocks else "no results"
