@@ -32,4 +32,20 @@ concept TryLockable = Lockable<L> && requires(L& l) {
   { l.try_lock() } -> std::same_as<bool>;
 };
 
+// A queue lock whose waiters are represented by caller-provided nodes (MCS,
+// CLH). Every call takes the calling thread's node explicitly: lock(n),
+// try_lock(n) and the matching unlock(n) use the same node, which must stay
+// alive and unused by anything else from lock(n) until unlock(n) returns.
+// A node is not tied to one lock instance or to one thread between uses. Such
+// a lock becomes a Lockable through locks/with_thread_local_node.hpp, which
+// changes what is measured (a thread-local node lookup per call).
+template <class L>
+concept NodeLockable =
+    Named<L> && std::default_initializable<L> && std::default_initializable<typename L::node_type> &&
+    requires(L& l, typename L::node_type& n) {
+      l.lock(n);
+      l.unlock(n);
+      { l.try_lock(n) } -> std::same_as<bool>;
+    };
+
 }  // namespace synclab

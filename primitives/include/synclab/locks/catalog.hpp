@@ -6,13 +6,19 @@
 // Third-party and standard locks live in benches/peers (synclab::peers::PeerLocks).
 #pragma once
 
+#include "synclab/locks/anderson.hpp"
+#include "synclab/locks/clh.hpp"
 #include "synclab/locks/futex_mutex2.hpp"
 #include "synclab/locks/futex_mutex3.hpp"
+#include "synclab/locks/futex_mutex3_atomic_wait.hpp"
 #include "synclab/locks/futex_mutex3_spin.hpp"
+#include "synclab/locks/mcs.hpp"
 #include "synclab/locks/tas_spin.hpp"
 #include "synclab/locks/ticket.hpp"
+#include "synclab/locks/ticket_backoff.hpp"
 #include "synclab/locks/ttas_backoff.hpp"
 #include "synclab/locks/ttas_spin.hpp"
+#include "synclab/locks/with_thread_local_node.hpp"
 #include "synclab/type_list.hpp"
 
 namespace synclab::locks {
@@ -24,6 +30,14 @@ using OurLocks = synclab::TypeList<
     Ticket,
     FutexMutex2,
     FutexMutex3,
-    FutexMutex3Spin<>>;
+    FutexMutex3Spin<>,
+    TicketBackoff,
+    Anderson<>,
+    WithThreadLocalNode<Mcs>,  // registered as "mcs": the TLS node lookup is measured too
+    WithThreadLocalNode<Clh>,  // registered as "clh": likewise
+    FutexMutex3AtomicWait,
+    FutexMutex3Spin<0>,
+    FutexMutex3Spin<10>,
+    FutexMutex3Spin<1000>>;
 
 }  // namespace synclab::locks
