@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from synclab.report import census_panel
 from synclab.report import counters
 from synclab.report.families import PANELS, panel_for
 from synclab.report.families.base import Plot, Skip
@@ -218,5 +219,9 @@ def build_report(runs: Sequence[Run], out_dir: Path, *, generated: str | None = 
         if len(runs) > 1 else None
     stamp = generated or datetime.datetime.now().astimezone().isoformat(timespec="seconds")
     index_path = out_dir / "index.html"
-    write_text_atomic(index_path, render_page(sections, comparison, styles, stamp))
+    census_paths = [p for p in (census_panel.find_census(Path(run.source).parent) for run in runs) if p]
+    census_docs, census_problems = census_panel.load_census(census_paths)
+    census_html = census_panel.census_section_html(census_docs, problems=census_problems) \
+        if census_docs or census_problems else ""
+    write_text_atomic(index_path, render_page(sections, comparison, styles, stamp, census_html=census_html))
     return index_path

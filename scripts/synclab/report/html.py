@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from synclab.report import census_panel
 from synclab.report import fmt
 from synclab.report.counters import CounterRow, CounterStatus, event_name
 from synclab.report.figures.style import Style
@@ -568,7 +569,7 @@ def _toc(sections: Sequence[RunSection], comparison: Comparison | None) -> str:
 
 
 def render_page(sections: Sequence[RunSection], comparison: Comparison | None,
-                styles: Mapping[str, Style], generated: str) -> str:
+                styles: Mapping[str, Style], generated: str, *, census_html: str = "") -> str:
     """The whole page. Medians are over repetitions; spreads are IQR or min–max as labelled."""
     several = len(sections) > 1
     title = "synclab report" + (f": {sections[0].label}" if len(sections) == 1 else
@@ -579,7 +580,7 @@ def render_page(sections: Sequence[RunSection], comparison: Comparison | None,
     return (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
         f"<meta name=viewport content=\"width=device-width, initial-scale=1\"><title>{_e(title)}</title>"
-        f"<style>{_CSS}</style></head><body>"
+        f"<style>{_CSS}{census_panel.CENSUS_CSS}</style></head><body>"
         f"<h1>{_e(title)}</h1><p class=muted>generated {_e(generated)}. Values are medians over "
         "repetitions; below a median, its spread over the repetitions (IQR from 5 repetitions on, "
         "min–max below that). Ratios are against the family's baseline at the same scenario, "
@@ -591,5 +592,6 @@ def render_page(sections: Sequence[RunSection], comparison: Comparison | None,
         + "".join(render_glance(s, styles, several) for s in sections)
         + (render_comparison(comparison) if comparison is not None else "")
         + "".join(render_run(s) for s in sections)
+        + census_html
         + "</body></html>\n"
     )

@@ -1,0 +1,186 @@
+// census_functions.cpp — out-of-line copies of every primitive's hot functions, for the
+// code-generation census (scripts/census; docs/architectures.md).
+//
+// Why: lock(), unlock() and try_lock() are small inline member functions. In the benchmark
+//   binary they are inlined into the workload loop, where their instructions cannot be told
+//   apart from the harness's. Here each one is instantiated once more as a [[gnu::noinline]]
+//   function of its own, compiled with the same flags as the benchmark (the build's
+//   CMAKE_CXX_FLAGS: -march, outline atomics), so a disassembler finds one stable symbol per
+//   primitive and operation and nothing else in it.
+//
+// What: for every lock in synclab::locks::OurLocks and synclab::peers::PeerLocks (the same
+//   lists the tests and benchmarks are instantiated from, so a new lock is covered without
+//   touching this file):
+//     lock, unlock, try_lock (when the lock has it), and for a queue lock behind
+//     WithThreadLocalNode also the queue lock's own lock_node / unlock_node / try_lock_node
+//     with a caller-provided node (the same operations without the thread-local lookup).
+//   The wrappers are templates: the family and the primitive's name are spelled out in the
+//   symbol as character packs, e.g.
+//     void synclab_census::lock<synclab_census::Name<(char)108, ...>, Name<...>, FutexMutex3>(...)
+//   which scripts/synclab/census reads back as synclab_census__locks__futex_mutex3__lock.
+//
+//   And the memory-ordering microcases of the book's Figure 7-1: load, store, exchange,
+//   fetch_add, compare_exchange (strong and weak) on std::atomic<uint32_t> and
+//   <uint64_t>, and atomic_thread_fence, for every valid ordering out of relaxed, acquire,
+//   release, acq_rel and seq_cst, as extern "C" functions named
+//     synclab_census__ordering__<u32|u64|fence>__<operation>_<order>
+//   (a load cannot be release or acq_rel, a store cannot be acquire or acq_rel).
+//
+// Nothing here is ever called: the functions exist to be disassembled. A table of their
+// addresses with external linkage keeps every instantiation in the object.
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "synclab/concepts.hpp"
+#include "synclab/locks/catalog.hpp"
+#include "synclab/peers/lock_peers.hpp"
+#include "synclab/type_list.hpp"
+
+namespace synclab_census {
+
+// A name spelled out in a symbol: Name<'l', 'o', 'c', 'k', 's'>.
+template <char... Cs>
+struct Name {};
+
+template <class Named, std::size_t... I>
+auto name_of(std::index_sequence<I...>) -> Name<Named::name[I]...>;
+
+template <class Named>
+using NameOf = decltype(name_of<Named>(std::make_index_sequence<Named::name.size()>{}));
+
+struct Locks {
+  static constexpr std::string_view name = "locks";
+};
+
+using AnyFunction = void (*)();
+
+template <class F>
+AnyFunction erase(F* f) noexcept {
+  return reinterpret_cast<AnyFunction>(f);
+}
+
+// ---------------------------------------------------------------- locks
+
+template <class Family, class Primitive, class L>
+[[gnu::noinline]] void lock(L& l) {
+  l.lock();
+}
+
+template <class Family, class Primitive, class L>
+[[gnu::noinline]] void unlock(L& l) {
+  l.unlock();
+}
+
+template <class Family, class Primitive, class L>
+[[gnu::noinline]] bool try_lock(L& l) {
+  return l.try_lock();
+}
+
+template <class Family, class Primitive, class L>
+[[gnu::noinline]] void lock_node(L& l, typename L::node_type& n) {
+  l.lock(n);
+}
+
+template <class Family, class Primitive, class L>
+[[gnu::noinline]] void unlock_node(L& l, typename L::node_type& n) {
+  l.unlock(n);
+}
+
+template <class Family, class Primitive, class L>
+[[gnu::noinline]] bool try_lock_node(L& l, typename L::node_type& n) {
+  return l.try_lock(n);
+}
+
+// A lock adapter that exposes the queue lock it wraps (locks/with_thread_local_node.hpp).
+template <class L>
+concept WrapsNodeLock = requires(L& l) {
+  l.inner();
+  requires synclab::NodeLockable<std::remove_cvref_t<decltype(l.inner())>>;
+};
+
+template <class Family, class L>
+auto lock_functions() {
+  using F = NameOf<Family>;
+  using P = NameOf<L>;
+  std::array<AnyFunction, 6> out{};
+  out[0] = erase(&lock<F, P, L>);
+  out[1] = erase(&unlock<F, P, L>);
+  if constexpr (synclab::TryLockable<L>) {
+    out[2] = erase(&try_lock<F, P, L>);
+  }
+  if constexpr (WrapsNodeLock<L>) {
+    using Inner = std::remove_cvref_t<decltype(std::declval<L&>().inner())>;
+    out[3] = erase(&lock_node<F, P, Inner>);
+    out[4] = erase(&unlock_node<F, P, Inner>);
+    out[5] = erase(&try_lock_node<F, P, Inner>);
+  }
+  return out;
+}
+
+template <class Family, class... Ls>
+auto lock_table(synclab::TypeList<Ls...>) {
+  return std::array{lock_functions<Family, Ls>()...};
+}
+
+}  // namespace synclab_census
+
+// Keeps every instantiation above in the object (external linkage, never read).
+extern const auto synclab_census_lock_table = synclab_census::lock_table<synclab_census::Locks>(
+    synclab::Concat<synclab::locks::OurLocks, synclab::peers::PeerLocks>{});
+
+// ---------------------------------------------------------------- memory-ordering microcases
+
+#define SYNCLAB_CENSUS_LOAD(W, T, ORDER)                                                            \
+  [[gnu::noinline]] T synclab_census__ordering__##W##__load_##ORDER(const std::atomic<T>& a) {      \
+    return a.load(std::memory_order_##ORDER);                                                       \
+  }
+#define SYNCLAB_CENSUS_STORE(W, T, ORDER)                                                           \
+  [[gnu::noinline]] void synclab_census__ordering__##W##__store_##ORDER(std::atomic<T>& a, T v) {   \
+    a.store(v, std::memory_order_##ORDER);                                                          \
+  }
+#define SYNCLAB_CENSUS_RMW(W, T, ORDER)                                                             \
+  [[gnu::noinline]] T synclab_census__ordering__##W##__exchange_##ORDER(std::atomic<T>& a, T v) {   \
+    return a.exchange(v, std::memory_order_##ORDER);                                                \
+  }                                                                                                 \
+  [[gnu::noinline]] T synclab_census__ordering__##W##__fetch_add_##ORDER(std::atomic<T>& a, T v) {  \
+    return a.fetch_add(v, std::memory_order_##ORDER);                                               \
+  }                                                                                                 \
+  [[gnu::noinline]] bool synclab_census__ordering__##W##__compare_exchange_##ORDER(                 \
+      std::atomic<T>& a, T& expected, T desired) {                                                  \
+    return a.compare_exchange_strong(expected, desired, std::memory_order_##ORDER);                 \
+  }                                                                                                 \
+  [[gnu::noinline]] bool synclab_census__ordering__##W##__compare_exchange_weak_##ORDER(            \
+      std::atomic<T>& a, T& expected, T desired) {                                                  \
+    return a.compare_exchange_weak(expected, desired, std::memory_order_##ORDER);                   \
+  }
+#define SYNCLAB_CENSUS_FENCE(ORDER)                                                                 \
+  [[gnu::noinline]] void synclab_census__ordering__fence__fence_##ORDER() {                         \
+    std::atomic_thread_fence(std::memory_order_##ORDER);                                            \
+  }
+#define SYNCLAB_CENSUS_WIDTH(W, T)                                                                  \
+  SYNCLAB_CENSUS_LOAD(W, T, relaxed)                                                                \
+  SYNCLAB_CENSUS_LOAD(W, T, acquire)                                                                \
+  SYNCLAB_CENSUS_LOAD(W, T, seq_cst)                                                                \
+  SYNCLAB_CENSUS_STORE(W, T, relaxed)                                                               \
+  SYNCLAB_CENSUS_STORE(W, T, release)                                                               \
+  SYNCLAB_CENSUS_STORE(W, T, seq_cst)                                                               \
+  SYNCLAB_CENSUS_RMW(W, T, relaxed)                                                                 \
+  SYNCLAB_CENSUS_RMW(W, T, acquire)                                                                 \
+  SYNCLAB_CENSUS_RMW(W, T, release)                                                                 \
+  SYNCLAB_CENSUS_RMW(W, T, acq_rel)                                                                 \
+  SYNCLAB_CENSUS_RMW(W, T, seq_cst)
+
+extern "C" {
+SYNCLAB_CENSUS_WIDTH(u32, std::uint32_t)
+SYNCLAB_CENSUS_WIDTH(u64, std::uint64_t)
+SYNCLAB_CENSUS_FENCE(relaxed)
+SYNCLAB_CENSUS_FENCE(acquire)
+SYNCLAB_CENSUS_FENCE(release)
+SYNCLAB_CENSUS_FENCE(acq_rel)
+SYNCLAB_CENSUS_FENCE(seq_cst)
+}
