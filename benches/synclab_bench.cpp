@@ -11,8 +11,13 @@
 #include <string_view>
 #include <thread>
 
+#include "families.hpp"
 #include "limits.hpp"
+#include "litmus.hpp"
 #include "locks.hpp"
+#include "ordering.hpp"
+#include "padding.hpp"
+#include "refcount.hpp"
 #include "support/contract_reporters.hpp"
 #include "synclab/harness/context.hpp"
 #include "synclab/harness/delay.hpp"
@@ -117,6 +122,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<benchmark::BenchmarkReporter> display;
   std::unique_ptr<benchmark::BenchmarkReporter> file;
   try {
+    const bench::FamilySelection families = bench::take_families_flag(argc, argv);
     const harness::SuiteOptions options = harness::parse_suite_options(argc, argv);
     if (options.list_counters) {
       std::fputs(harness::counter_listing(harness::probe_perf_environment(), options.counters_kernel).c_str(), stdout);
@@ -128,6 +134,7 @@ int main(int argc, char** argv) {
         {options.counters, options.counters_kernel, options.counter_rotation}, harness::probe_perf_environment());
     output = take_output_flags(argc, argv);
     registry.accept = name_filter(output.filter);
+    registry.accept = bench::restrict_to_families(families, std::move(registry.accept));
     display = make_display_reporter(output);
     if (output.file_output) file = std::make_unique<bench::JsonReporter>();  // --benchmark_out_format: json only
     static const harness::HwlocTopology hw = harness::HwlocTopology::load_this_machine();
@@ -142,6 +149,10 @@ int main(int argc, char** argv) {
       setups.push_back(make_setup(plan, options, hw, calibration, counters));
     bench::register_lock_family(registry, setups, options);
     bench::register_limits_family(registry, hw, options);
+    bench::register_refcount_family(registry, setups, hw, options);
+    bench::register_padding_family(registry, setups, hw, options);
+    bench::register_ordering_family(registry, hw, options);
+    bench::register_litmus_family(registry, hw, options);
     if (options.test_cases) {
       const harness::CasePlan hang{*harness::find_contention_level("high"), 2,
                                    harness::plan_pins(hw.topology(), options.placement, 2, /*allow_oversubscription=*/true)};

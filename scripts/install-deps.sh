@@ -5,6 +5,7 @@
 #   scripts/install-deps.sh --check      report what is missing; exit 0 if nothing, 1 otherwise
 #   scripts/install-deps.sh --list       print the package list
 #   scripts/install-deps.sh --report-only ...   only what the report needs (python3 + matplotlib, numpy)
+#   scripts/install-deps.sh --arch=arm64 ...    also the arm64 cross toolchain, qemu-user, :arm64 libraries
 #
 # Idempotent: with everything present it prints "all dependencies present" and changes nothing.
 # Docker images and CI use this same script.
@@ -17,25 +18,60 @@ native_packages=(
   build-essential g++ cmake ninja-build pkg-config git
   libbenchmark-dev libgtest-dev libgmock-dev
   libhwloc-dev hwloc libpfm4-dev valgrind
+  libboost-dev
   python3 python3-matplotlib python3-numpy python3-scipy python3-pytest
 )
 # What scripts/report needs, and nothing more.
 report_packages=(python3 python3-matplotlib python3-numpy python3-scipy)
 
-# Extra packages of a target architecture (cross toolchain, multiarch libraries) go here,
-# selected with --arch=NAME. Only the native architecture is supported for now.
+# Extra packages of a target architecture, selected with --arch=NAME: native (the default),
+# x86_64 or arm64. The host's own architecture needs nothing more. arm64 on an x86_64 host is
+# cross-built and run under qemu-user: the cross compiler, qemu, and Debian's multiarch :arm64
+# libraries (which need `dpkg --add-architecture arm64` first; done below when installing).
+arm64_cross_packages=(
+  g++-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user
+  libbenchmark-dev:arm64 libgtest-dev:arm64 libgmock-dev:arm64
+  libhwloc-dev:arm64 libpfm4-dev:arm64
+)
+foreign_arch=""
 arch_packages() {
+  local host
+  host=$(dpkg --print-architecture 2>/dev/null || uname -m)
   case "$1" in
     native) ;;
+    arm64|aarch64)
+      case "$host" in
+        arm64|aarch64) ;;
+        amd64|x86_64)
+          foreign_arch=arm64
+          if [ "$report_only" != 1 ]; then
+            packages+=("${arm64_cross_packages[@]}")
+          fi
+          ;;
+        *)
+          echo "$prog: error: --arch=$1 on a $host host is not supported (only from x86_64 or on arm64)" >&2
+          exit 2
+          ;;
+      esac
+      ;;
+    x86_64|amd64)
+      case "$host" in
+        amd64|x86_64) ;;
+        *)
+          echo "$prog: error: --arch=$1 on a $host host is not supported (x86_64 runs only natively)" >&2
+          exit 2
+          ;;
+      esac
+      ;;
     *)
-      echo "$prog: error: --arch=$1 is not supported yet (only the native architecture)" >&2
+      echo "$prog: error: unknown --arch=$1 (choose native, x86_64 or arm64)" >&2
       exit 2
       ;;
   esac
 }
 
 usage() {
-  sed -n '2,10s/^# \{0,1\}//p' "$0"
+  sed -n '2,11s/^# \{0,1\}//p' "$0"
 }
 
 mode=install
@@ -96,22 +132,36 @@ if [ "${#missing[@]}" -eq 0 ]; then
   echo "all dependencies present"
   exit 0
 fi
+# A foreign architecture's packages can be installed only once dpkg knows the architecture.
+add_arch=()
+if [ -n "$foreign_arch" ] && ! dpkg --print-foreign-architectures 2>/dev/null | grep -qx "$foreign_arch"; then
+  add_arch=(dpkg --add-architecture "$foreign_arch")
+fi
 if [ "$mode" = check ]; then
   echo "missing packages: ${missing[*]}"
+  if [ "${#add_arch[@]}" -ne 0 ]; then
+    echo "($foreign_arch is not a dpkg architecture yet: ${add_arch[*]} comes first)"
+  fi
   exit 1
 fi
 
 install_cmd="apt-get install -y --no-install-recommends ${missing[*]}"
 echo "$prog: installing: ${missing[*]}" >&2
 if [ "$(id -u)" = 0 ]; then
+  if [ "${#add_arch[@]}" -ne 0 ]; then "${add_arch[@]}"; fi
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  if [ "${#add_arch[@]}" -ne 0 ]; then sudo "${add_arch[@]}"; fi
   sudo apt-get update
   sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 else
   echo "$prog: error: missing packages and no root rights; run:" >&2
-  echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive $install_cmd"
+  if [ "${#add_arch[@]}" -ne 0 ]; then
+    echo "  sudo ${add_arch[*]} && sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive $install_cmd"
+  else
+    echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive $install_cmd"
+  fi
   exit 1
 fi
 

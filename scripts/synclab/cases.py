@@ -208,3 +208,21 @@ def parse_counters(text: str) -> str:
         raise ValueError(f"invalid counter request {text!r} "
                          "(expected auto, off, a set such as default or os, or EVENT,EVENT)")
     return text
+
+
+# Under user-mode emulation (qemu) a window's timings are not hardware numbers: what such a run
+# shows is that every case runs correctly on the target and what its code is. So its windows are
+# short and there is one repetition, unless the options ask for more.
+EMULATED_DURATION_MS = 50
+EMULATED_REPETITIONS = 1
+
+
+def emulated_defaults(profile_name: str, repetitions: int | None,
+                      duration_ms: int | None) -> tuple[int, int]:
+    """(repetitions, duration_ms) of an emulated run: the options' values, else the profile's
+    capped at EMULATED_REPETITIONS and EMULATED_DURATION_MS."""
+    profile = PROFILES[profile_name]
+    reps = repetitions if repetitions is not None else min(profile.repetitions, EMULATED_REPETITIONS)
+    duration = duration_ms if duration_ms is not None else min(profile.duration_ms,
+                                                               EMULATED_DURATION_MS)
+    return reps, duration

@@ -32,6 +32,7 @@ from synclab.errors import ArgumentParser, RunError, UsageError, one_line, repor
 from synclab.report import fmt
 from synclab.results import ResultsFile, failure_entry, point_symlink
 from synclab.compare.cli import add_judging_options
+from synclab import arch as arches
 
 PROG = "run_suite"
 REPO = Path(__file__).resolve().parents[2]
@@ -120,6 +121,7 @@ def make_parser() -> ArgumentParser:
              "the harness without its clock reads")
     add("--no-report", action="store_true", help="write results.json only")
     add_mode_options(parser)
+    add_arch_options(parser)
     return parser
 
 
@@ -342,13 +344,14 @@ def summarise(results: ResultsFile, out_dir: Path, write_html: bool) -> bool:
 def _main(argv: list[str], stop: StopFlag) -> int:
     args = make_parser().parse_args(argv)
     check_mode_options(args)
+    target = resolve_target(args)
     plan = cases.make_plan(args.profile, contention=args.contention, threads=args.threads,
                            placement=args.placement, repetitions=args.repetitions,
                            duration_ms=args.duration, case_timeout_s=args.case_timeout,
                            test_cases=args.test_hang_case,
                            latency_sampling=args.latency_sampling == "on",
                            counters=args.counters, pus=cases.available_pus())
-    binary = resolve_binary(args, stop)
+    binary = emulate_binary(resolve_binary(args, stop), target)
     if args.list_counters:
         print(bench.list_counters(binary, should_stop=stop.is_set), end="")
         return EXIT_OK
@@ -374,6 +377,7 @@ def _main(argv: list[str], stop: StopFlag) -> int:
     calibration = bench.calibrate(binary, should_stop=stop.is_set)
     started = datetime.datetime.now().astimezone()
     run_id = make_run_id(started, socket.gethostname(), git_sha7(REPO))
+    run_id += target.run_id_suffix(explicit=args.arch != "native")
     if args.out:
         out_dir = Path(args.out)
         if out_dir.exists() and not out_dir.is_dir():
@@ -389,6 +393,7 @@ def _main(argv: list[str], stop: StopFlag) -> int:
         "case_timeout_s": plan.case_timeout_s, "delay_iters_per_us": calibration,
         "bench": str(binary),
     }
+    info.update(target_info(target))
     results = ResultsFile(out_dir / "results.json", info)
     results.write()
     print(f"{PROG}: {len(selected)} cases, profile {plan.profile}, {plan.repetitions} x "
@@ -399,6 +404,7 @@ def _main(argv: list[str], stop: StopFlag) -> int:
     info["finished"] = _now()
     info["interrupted"] = stop.is_set()
     results.write()
+    write_census(args, out_dir, stop)
 
     complete = summarise(results, out_dir, write_html=not args.no_report)
     if args.record and not info["interrupted"] and not record_run(args, results.path):
@@ -669,6 +675,113 @@ def run_instructions(args: argparse.Namespace, argv: list[str], plan: cases.Plan
     if info["cases_failed"] or info["cases_timed_out"] or not complete:
         return EXIT_FAILED
     return EXIT_OK
+
+
+# ---------------------------------------------------------------- architectures, census
+
+def add_arch_options(parser: ArgumentParser) -> None:
+    """Options of the target architecture and of the code-generation census."""
+    add = parser.add_argument
+    add("--arch", choices=arches.ARCH_CHOICES, default="native",
+        help="native (default), x86_64 or arm64: the host's own architecture builds and runs "
+             "natively; arm64 on x86_64 cross-builds the arm64 preset and runs it under "
+             "qemu-aarch64 (results marked emulated; short windows unless --duration is given)")
+    add("--arm64-variant", choices=arches.ARM64_VARIANTS, default="default",
+        help="arm64 code generation: default (GCC's outline atomics), llsc (ARMv8.0 LL/SC, "
+             "-march=armv8-a -mno-outline-atomics) or lse (ARMv8.1, -march=armv8.1-a)")
+    add("--no-census", action="store_true",
+        help="skip the code-generation census (census.json beside results.json)")
+
+
+def resolve_target(args: argparse.Namespace) -> arches.Target:
+    """The target of --arch / --arm64-variant (or of an arm64 --preset / --bench); sets the preset
+    it builds, and for an emulated run the short default windows."""
+    preset_variant = {p: v for v, p in arches.ARM64_PRESETS.items() if p != arches.NATIVE_PRESET}
+    requested, variant = args.arch, args.arm64_variant
+    binary_arch = None
+    if args.bench:
+        from synclab.census.objects import elf_arch
+        binary_arch = elf_arch(Path(args.bench))
+        if binary_arch is not None and requested == "native":
+            requested = binary_arch
+    elif args.preset in preset_variant:
+        if requested == "native":
+            requested = "arm64"
+        if variant == "default":
+            variant = preset_variant[args.preset]
+    try:
+        target = arches.resolve(requested, variant, need_toolchain=not args.bench)
+    except arches.ArchError as exc:
+        raise UsageError(str(exc)) from None
+    if args.bench and binary_arch is not None and binary_arch != target.arch:
+        raise UsageError(f"--bench {args.bench} is an {binary_arch} binary, not {target.arch}")
+    if not args.bench and target.preset != arches.NATIVE_PRESET:
+        if args.preset not in (arches.NATIVE_PRESET, target.preset):
+            raise UsageError(f"--preset {args.preset} does not build --arch={target.arch} "
+                             f"--arm64-variant {target.variant} (that is preset {target.preset})")
+        args.preset = target.preset
+    if target.emulated:
+        if args.mode == "instructions" or args.ab or args.ab_bench:
+            raise UsageError("--mode instructions and --ab need the host's own architecture "
+                             f"(valgrind and A/B timings cannot run under qemu); drop --arch={args.arch}")
+        args.repetitions, args.duration = cases.emulated_defaults(args.profile, args.repetitions,
+                                                                  args.duration)
+    return target
+
+
+def emulate_binary(binary: Path, target: arches.Target) -> Path:
+    """The binary itself when it runs here; for a foreign one, a wrapper that runs it under qemu
+    with SYNCLAB_EMULATED=true (every case, the listing and the calibration go through it)."""
+    try:
+        emulator = target.emulator or arches.emulator_for_binary(binary)
+    except arches.ArchError as exc:
+        raise UsageError(str(exc)) from None
+    if not emulator:
+        return binary
+    # beside a binary of this repository's build tree; elsewhere in a temporary directory
+    in_build = binary.resolve().is_relative_to(REPO / "build")
+    try:
+        wrapper = arches.write_wrapper(binary, emulator, None if in_build else arches.temp_dir())
+    except OSError:
+        wrapper = arches.write_wrapper(binary, emulator, arches.temp_dir())
+    print(f"{PROG}: running {binary} under {' '.join(emulator)} (emulated: timings are not "
+          "hardware numbers)", file=sys.stderr, flush=True)
+    return wrapper
+
+
+def target_info(target: arches.Target) -> dict[str, Any]:
+    """What the run records about its target (context.synclab_run)."""
+    return {"arch": target.arch, "arch_variant": target.variant, "preset": target.preset,
+            "emulated": target.emulated,
+            "emulator": " ".join(target.emulator) if target.emulator else None}
+
+
+def write_census(args: argparse.Namespace, out_dir: Path, stop: StopFlag) -> None:
+    """The code-generation census of the measured build, as census.json beside results.json.
+
+    A census that cannot be taken (no objdump for the target, a build without compile commands)
+    is one line on stderr; the run itself is not failed by it.
+    """
+    if args.no_census or stop.is_set():
+        return
+    from synclab.census import objects, run as census
+    binary = Path(args.bench) if args.bench else REPO / "build" / args.preset / BENCH_IN_BUILD
+    if objects.elf_arch(binary) is None:  # a stand-in (script) bench: no code to take a census of
+        return
+    build_dir = binary.resolve().parent.parent
+    try:
+        if (build_dir / "CMakeCache.txt").is_file() and (build_dir / "compile_commands.json").is_file():
+            doc = census.census_of_build(REPO, build_dir, binary=binary, host=arches.host_arch())
+        else:
+            doc = census.census_of_file(binary, host=arches.host_arch(),
+                                        patterns_file=REPO / objects.PATTERNS_FILE)
+        path = census.write(doc, out_dir / "census.json")
+    except (objects.CensusError, ValueError, OSError) as exc:
+        report_error(PROG, f"census skipped: {exc}")
+        return
+    print(f"{PROG}: census of {len(doc['functions'])} functions ({doc['arch']} {doc['variant']}), "
+          f"{len(doc['mismatches'])} differing from {doc['reference']}: {path}",
+          file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,201 @@
+// padding.cpp — the padding family: how far apart two written variables must
+// be for their writers not to slow each other down, the book's chapter 7
+// experiments, and what Padded<T, N> buys and costs in arrays of counters
+// and locks (docs/padding.md).
+#include "padding.hpp"
+
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "families.hpp"
+#include "synclab/harness/workloads/padding.hpp"
+#include "synclab/locks/futex_mutex3.hpp"
+#include "synclab/padding/padded.hpp"
+
+namespace synclab::bench {
+namespace {
+
+struct Family {
+  CaseRegistry& registry;
+  const harness::DriverConfig& base;
+  const harness::HwlocTopology& hw;
+  const harness::SuiteOptions& options;
+  std::vector<int> order;  // the placement's PUs, in its order
+  std::chrono::nanoseconds window;
+};
+
+std::string name_of(const Family& f, std::string_view primitive, std::string_view scenario, int threads) {
+  harness::CasePlan plan;
+  plan.level = harness::ContentionLevel{scenario};
+  plan.threads = threads;
+  return harness::case_name("padding", primitive, plan, f.options.placement);
+}
+
+harness::PinPlan pins_of(const Family& f, std::vector<int> pus) {
+  const harness::TopologyClass cls = harness::classify(f.hw.topology(), pus);
+  const int distinct = static_cast<int>(pus.size());
+  return harness::PinPlan{std::move(pus), cls, distinct, false};
+}
+
+template <class Body>
+void add_manual(const Family& f, const std::string& name, Body body) {
+  if (!f.registry.add(name)) return;
+  benchmark::RegisterBenchmark(name.c_str(),
+                               [body](benchmark::State& state) {
+                                 try {
+                                   body(state);
+                                 } catch (const std::exception& e) {
+                                   state.SkipWithError(e.what());
+                                 }
+                               })
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kNanosecond);
+}
+
+void register_distance(const Family& f) {
+  const harness::PinPlan pins = pins_of(f, {f.order[0], f.order[1]});
+  const harness::HwlocTopology* hw = &f.hw;
+  const auto window = f.window;
+  for (std::size_t bytes : harness::distance_sweep()) {
+    add_manual(f, name_of(f, "distance", "write", 2) + "/bytes:" + std::to_string(bytes),
+               [=](benchmark::State& state) {
+                 harness::DistancePoint p;
+                 for (auto _ : state) {
+                   p = harness::measure_distance(hw, pins.pu_of_thread[0], pins.pu_of_thread[1], bytes, window);
+                   state.SetIterationTime(p.ns_per_op * 1e-9);
+                 }
+                 state.counters["ns_per_op"] = p.ns_per_op;
+                 state.counters["ops_per_sec"] = p.ops_per_sec;
+                 state.counters["bytes"] = static_cast<double>(bytes);
+                 state.SetLabel(pins.describe());
+               });
+  }
+  // The whole sweep again inside one case, so the distance can be computed
+  // here: run_suite runs every case in its own process.
+  const auto point_window = std::max<std::chrono::nanoseconds>(std::chrono::milliseconds(2), window / 8);
+  add_manual(f, name_of(f, "distance", "summary", 2), [=](benchmark::State& state) {
+    std::vector<harness::DistancePoint> sweep;
+    for (auto _ : state) {
+      sweep.clear();
+      for (std::size_t bytes : harness::distance_sweep())
+        sweep.push_back(harness::measure_distance(hw, pins.pu_of_thread[0], pins.pu_of_thread[1], bytes, point_window));
+      state.SetIterationTime(static_cast<double>(point_window.count()) * 1e-9 * static_cast<double>(sweep.size()));
+    }
+    const harness::InterferenceEstimate e = harness::estimate_interference(sweep);
+    const harness::InterferenceConstants c = harness::interference_constants();
+    auto slowdown_at = [&](std::size_t bytes) {
+      for (const auto& p : sweep)
+        if (p.bytes == bytes && e.baseline_ns > 0) return p.ns_per_op / e.baseline_ns;
+      return 0.0;
+    };
+    state.counters["interference_bytes"] = e.bytes ? static_cast<double>(*e.bytes) : -1.0;
+    state.counters["baseline_ns_per_op"] = e.baseline_ns;
+    state.counters["max_slowdown"] = e.max_slowdown;
+    state.counters["slowdown_at_0"] = slowdown_at(0);
+    state.counters["slowdown_at_8"] = slowdown_at(8);
+    state.counters["slowdown_at_64"] = slowdown_at(64);
+    state.counters["slowdown_at_128"] = slowdown_at(128);
+    state.counters["hardware_destructive_interference_size"] = static_cast<double>(c.destructive);
+    state.counters["hardware_constructive_interference_size"] = static_cast<double>(c.constructive);
+    state.counters["coherency_line_size"] = c.coherency_line_size ? static_cast<double>(*c.coherency_line_size) : 0.0;
+    state.counters["reference_bytes"] = static_cast<double>(c.reference);
+    state.counters["point_window_ms"] = static_cast<double>(point_window.count()) * 1e-6;
+    state.SetLabel(pins.describe());
+  });
+}
+
+void register_ch7(const Family& f) {
+  const harness::HwlocTopology* hw = &f.hw;
+  const auto window = f.window;
+  auto body = [=](harness::PinPlan pins, std::string_view bg, std::string_view target) {
+    return [=](benchmark::State& state) {
+      harness::Ch7Result r;
+      const int bg_pu = pins.pu_of_thread.size() > 1 ? pins.pu_of_thread[1] : pins.pu_of_thread[0];
+      for (auto _ : state) {
+        r = harness::measure_ch7(hw, pins.pu_of_thread[0], bg_pu, bg, target, window);
+        state.SetIterationTime(r.ns_per_load * 1e-9);
+      }
+      state.counters["ns_per_op"] = r.ns_per_load;
+      state.counters["ops_per_sec"] = r.ns_per_load > 0 ? 1e9 / r.ns_per_load : 0;
+      state.counters["background_ops_per_sec"] = r.background_ops_per_sec;
+      state.SetLabel(pins.describe());
+    };
+  };
+  add_manual(f, name_of(f, "ch7", "none", 1), body(pins_of(f, {f.order[0]}), "none", "same"));
+  if (f.order.size() < 2) return;
+  for (std::string_view bg : harness::ch7_background_ops())
+    for (std::string_view target : harness::ch7_targets())
+      add_manual(f, name_of(f, "ch7", bg, 2) + "/target:" + std::string(target),
+                 body(pins_of(f, {f.order[0], f.order[1]}), bg, target));
+}
+
+// A driver case with the family's short window; `check` compares the
+// workload's own count with the operations.
+template <class W>
+void add_driver_case(const Family& f, const std::string& name, int threads) {
+  if (!f.registry.add(name)) return;
+  CaseSetup setup;
+  setup.plan.level = harness::ContentionLevel{"padding"};
+  setup.plan.threads = threads;
+  setup.plan.pins = harness::plan_pins(f.hw.topology(), f.options.placement, threads, false);
+  setup.driver = f.base;
+  setup.driver.plan = setup.plan.pins;
+  setup.driver.case_name = name;
+  setup.driver.duration = f.window;
+  benchmark::RegisterBenchmark(name.c_str(),
+                               [setup, threads](benchmark::State& state) {
+                                 run_case(
+                                     state, setup, [threads] { return std::make_unique<W>(threads); },
+                                     [](const W& w, const harness::RunResult& run) -> std::string {
+                                       if (w.total() != run.total_ops())
+                                         return "count mismatch: " + std::to_string(w.total()) + " increments for " +
+                                                std::to_string(run.total_ops()) + " operations";
+                                       return {};
+                                     });
+                                 state.counters["bytes_per_element"] = static_cast<double>(W::bytes_per_element);
+                               })
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kNanosecond);
+}
+
+template <std::size_t N>
+void register_padded_width(const Family& f, int t) {
+  const std::string pad = "/pad:" + std::to_string(N);
+  add_driver_case<harness::PaddedCountersWorkload<N>>(f, name_of(f, "padded_counters", "fetch_add", t) + pad, t);
+  add_driver_case<harness::PaddedLocksWorkload<locks::FutexMutex3, N>>(
+      f, name_of(f, "padded_locks", locks::FutexMutex3::name, t) + pad, t);
+}
+
+void record_context() {
+  const harness::InterferenceConstants c = harness::interference_constants();
+  benchmark::AddCustomContext("hardware_destructive_interference_size", std::to_string(c.destructive));
+  benchmark::AddCustomContext("hardware_constructive_interference_size", std::to_string(c.constructive));
+  benchmark::AddCustomContext("coherency_line_size",
+                              c.coherency_line_size ? std::to_string(*c.coherency_line_size) : "unknown");
+  benchmark::AddCustomContext("padding_default_bytes", std::to_string(padding::kDefaultPadding));
+}
+
+}  // namespace
+
+void register_padding_family(CaseRegistry& registry, const std::vector<CaseSetup>& setups,
+                             const harness::HwlocTopology& hw, const harness::SuiteOptions& options) {
+  if (setups.empty()) return;
+  const Family f{registry, setups.front().driver, hw, options,
+                 harness::placement_order(hw.topology(), options.placement), short_window(options)};
+  const std::size_t before = registry.names.size();
+  if (f.order.size() >= 2) register_distance(f);
+  register_ch7(f);
+  for (int t : family_thread_counts(hw.topology(), options)) {
+    register_padded_width<0>(f, t);
+    register_padded_width<64>(f, t);
+    register_padded_width<128>(f, t);
+    register_padded_width<256>(f, t);
+  }
+  if (registry.names.size() > before) record_context();
+}
+
+}  // namespace synclab::bench
