@@ -8,6 +8,7 @@
 #include "synclab/peers/lock_peers.hpp"
 #include "synclab/type_list.hpp"
 #include "test_cases/never_unlocks.hpp"
+#include "test_cases/slowed.hpp"
 
 namespace synclab::bench {
 namespace {
@@ -40,8 +41,23 @@ void register_lock(CaseRegistry& registry, const CaseSetup& setup, const harness
 void register_lock_family(CaseRegistry& registry, const std::vector<CaseSetup>& setups,
                           const harness::SuiteOptions& options) {
   using AllLocks = Concat<locks::OurLocks, peers::PeerLocks>;
-  for (const CaseSetup& setup : setups)
-    for_each_type(AllLocks{}, [&]<class L>() { register_lock<L>(registry, setup, options.placement); });
+#ifdef SYNCLAB_TEST_SLOWDOWN_LOCK
+  constexpr std::string_view slowed = SYNCLAB_TEST_SLOWDOWN_LOCK;
+  benchmark::AddCustomContext("test_slowdown", std::string(slowed) + ":" +
+                                                   std::to_string(SYNCLAB_TEST_SLOWDOWN_PERCENT) + "%");
+#else
+  constexpr std::string_view slowed;
+#endif
+  for_each_type(AllLocks{}, [&]<class L>() {
+    if constexpr (!slowed.empty() && L::name == slowed) {
+#ifdef SYNCLAB_TEST_SLOWDOWN_PERCENT
+      if (!setups.empty()) test_cases::Slowed<L>::calibrate(setups.front().calibration, SYNCLAB_TEST_SLOWDOWN_PERCENT);
+#endif
+      for (const CaseSetup& setup : setups) register_lock<test_cases::Slowed<L>>(registry, setup, options.placement);
+    } else {
+      for (const CaseSetup& setup : setups) register_lock<L>(registry, setup, options.placement);
+    }
+  });
 }
 
 void register_lock_test_cases(CaseRegistry& registry, const CaseSetup& setup, const harness::SuiteOptions& options) {
