@@ -1,8 +1,12 @@
 // litmus.cpp — the litmus family: outcome histograms of the classic
 // memory-model tests under each ordering, and the book's relaxed spin-lock
-// experiment (docs/ordering.md). A forbidden outcome fails the case.
+// experiment (docs/ordering.md). A forbidden outcome fails the case, except
+// under emulation: qemu's user-mode translation runs arm64 code with the
+// host's memory model (x86 store-to-load reordering shows through a seq_cst
+// store and load), so there the outcomes are recorded but cannot be judged.
 #include "litmus.hpp"
 
+#include <cstdlib>
 #include <exception>
 #include <string>
 
@@ -11,6 +15,11 @@
 
 namespace synclab::bench {
 namespace {
+
+bool running_emulated() {
+  const char* v = std::getenv("SYNCLAB_EMULATED");
+  return v != nullptr && std::string_view(v) == "true";
+}
 
 std::string name_of(const harness::SuiteOptions& options, std::string_view test, std::string_view order, int threads) {
   harness::CasePlan plan;
@@ -52,7 +61,8 @@ void register_litmus_family(CaseRegistry& registry, const harness::HwlocTopology
           r = harness::run_litmus(test, order, {topo, pins.pu_of_thread, window, 0, 0x5eed});
           state.SetIterationTime(r.trials > 0 ? r.elapsed_s / static_cast<double>(r.trials) : r.elapsed_s);
         }
-        if (r.forbidden > 0) {
+        const bool judged = !running_emulated();
+        if (r.forbidden > 0 && judged) {
           std::string seen;
           for (const auto& [outcome, n] : r.outcomes)
             if (n > 0 && harness::litmus_forbidden(test, order, outcome))
@@ -65,7 +75,7 @@ void register_litmus_family(CaseRegistry& registry, const harness::HwlocTopology
         state.counters["forbidden_observed"] = static_cast<double>(r.forbidden);
         state.counters["non_sc_observed"] = static_cast<double>(r.non_sc);
         state.counters["trials_per_sec"] = r.elapsed_s > 0 ? static_cast<double>(r.trials) / r.elapsed_s : 0;
-        state.SetLabel(pins.describe());
+        state.SetLabel(pins.describe() + (judged ? "" : " emulated: outcomes not judged"));
       });
     }
   }
