@@ -39,6 +39,7 @@
 #include "synclab/concepts.hpp"
 #include "synclab/locks/catalog.hpp"
 #include "synclab/peers/lock_peers.hpp"
+#include "synclab/refcount/catalog.hpp"
 #include "synclab/type_list.hpp"
 
 namespace synclab_census {
@@ -127,7 +128,38 @@ auto lock_table(synclab::TypeList<Ls...>) {
   return std::array{lock_functions<Family, Ls>()...};
 }
 
+// Reference counts: clone is one increment, drop (reset) one decrement and,
+// on the last one, the fence and the free.
+struct Refcount {
+  static constexpr std::string_view name = "refcount";
+};
+
+template <class Family, class Primitive, class H>
+[[gnu::noinline]] H clone(const H& h) {
+  return h.clone();
+}
+
+template <class Family, class Primitive, class H>
+[[gnu::noinline]] void drop(H& h) {
+  h.reset();
+}
+
+template <class Family, class H>
+auto refcount_functions() {
+  using F = NameOf<Family>;
+  using P = NameOf<H>;
+  return std::array<AnyFunction, 2>{erase(&clone<F, P, H>), erase(&drop<F, P, H>)};
+}
+
+template <class Family, class... Hs>
+auto refcount_table(synclab::TypeList<Hs...>) {
+  return std::array{refcount_functions<Family, Hs>()...};
+}
+
 }  // namespace synclab_census
+
+extern const auto synclab_census_refcount_table = synclab_census::refcount_table<synclab_census::Refcount>(
+    synclab::refcount::OurRefCounts<int>{});
 
 // Keeps every instantiation above in the object (external linkage, never read).
 extern const auto synclab_census_lock_table = synclab_census::lock_table<synclab_census::Locks>(
