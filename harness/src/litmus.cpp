@@ -249,7 +249,8 @@ LitmusResult engine(std::string_view test, std::string_view order, const LitmusC
     const std::uint64_t deadline = t0 + static_cast<std::uint64_t>(cfg.window.count());
     for (;;) {
       if (t == 0) {
-        control.stop = now_ns() >= deadline || (cfg.max_trials != 0 && trials >= cfg.max_trials);
+        // At least one round, however late the threads got going.
+        control.stop = trials > 0 && (now_ns() >= deadline || (cfg.max_trials != 0 && trials >= cfg.max_trials));
         control.start = ticks() + lead;
       }
       barrier.wait();

@@ -71,25 +71,32 @@ InterferenceEstimate estimate_interference(std::span<const DistancePoint> sweep,
   if (sweep.empty()) return e;
   std::vector<DistancePoint> points(sweep.begin(), sweep.end());
   std::sort(points.begin(), points.end(), [](const auto& x, const auto& y) { return x.bytes < y.bytes; });
-  // Baseline: the median of the three largest distances (or fewer).
-  const std::size_t k = std::min<std::size_t>(3, points.size());
+  // Baseline: the median of the four largest distances (or fewer), so one
+  // slow point out there does not move it.
+  const std::size_t k = std::min<std::size_t>(4, points.size());
   std::vector<double> tail;
   for (std::size_t i = points.size() - k; i < points.size(); ++i) tail.push_back(points[i].ns_per_op);
   std::sort(tail.begin(), tail.end());
-  e.baseline_ns = tail[tail.size() / 2];
+  e.baseline_ns = (tail[(tail.size() - 1) / 2] + tail[tail.size() / 2]) / 2;
   if (!(e.baseline_ns > 0)) return e;
-  // Walk down from the largest distance while points are not slowed down.
-  std::optional<std::size_t> from;
+  std::vector<double> slowdown;
+  for (const DistancePoint& p : points) {
+    slowdown.push_back(p.ns_per_op / e.baseline_ns);
+    e.max_slowdown = std::max(e.max_slowdown, slowdown.back());
+  }
+  // A distance is slowed down when it and the next shorter one both are:
+  // false sharing slows every distance below the one where it ends, while
+  // noise hits single points. Distance 0 (one shared counter) stands alone.
+  auto slowed = [&](std::size_t i) { return slowdown[i] > threshold && (i == 0 || slowdown[i - 1] > threshold); };
+  std::size_t from = 0;
   for (std::size_t i = points.size(); i-- > 0;) {
-    const double slowdown = points[i].ns_per_op / e.baseline_ns;
-    e.max_slowdown = std::max(e.max_slowdown, slowdown);
-    if (slowdown > threshold) {
-      for (std::size_t j = i; j-- > 0;) e.max_slowdown = std::max(e.max_slowdown, points[j].ns_per_op / e.baseline_ns);
+    if (slowed(i)) {
+      if (i + 1 == points.size()) return e;  // slowed down even at the largest distance
+      from = i + 1;
       break;
     }
-    from = points[i].bytes;
   }
-  e.bytes = from;
+  e.bytes = points[from].bytes;
   return e;
 }
 

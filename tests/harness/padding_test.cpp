@@ -32,7 +32,7 @@ std::vector<DistancePoint> points(std::initializer_list<std::pair<std::size_t, d
 }
 
 TEST(PaddingDistance, InterferenceEndsWhereTheSlowdownVanishesForGood) {
-  // Slow up to 120 bytes, then as fast as the tail, except for noise below the threshold.
+  // Slow up to 120 bytes, then as fast as the tail, with noise below the threshold.
   const auto sweep = points({{0, 30}, {8, 20}, {64, 18}, {120, 12}, {128, 2.2}, {192, 2.9}, {256, 2.0},
                              {320, 2.0}, {384, 2.1}, {512, 1.9}});
   const InterferenceEstimate e = estimate_interference(sweep, 1.5);
@@ -42,15 +42,26 @@ TEST(PaddingDistance, InterferenceEndsWhereTheSlowdownVanishesForGood) {
   EXPECT_DOUBLE_EQ(e.max_slowdown, 15.0);
 }
 
-TEST(PaddingDistance, AnOutlierFarOutMovesTheDistanceOut) {
-  const auto sweep = points({{0, 30}, {64, 2}, {128, 2}, {256, 9}, {320, 2}, {384, 2}, {512, 2}});
-  EXPECT_EQ(*estimate_interference(sweep, 1.5).bytes, 320u);
+TEST(PaddingDistance, AnIsolatedSlowPointIsNoise) {
+  const auto sweep = points({{0, 30}, {8, 25}, {64, 2}, {128, 2}, {192, 9}, {256, 2}, {320, 2}, {384, 2}, {512, 2}});
+  EXPECT_EQ(*estimate_interference(sweep, 1.5).bytes, 64u);
 }
 
-TEST(PaddingDistance, NoSlowdownAtAllIsDistanceZero) {
-  const auto sweep = points({{0, 2}, {8, 2}, {512, 2}});
-  EXPECT_EQ(*estimate_interference(sweep, 1.5).bytes, 0u);
+TEST(PaddingDistance, TwoSlowPointsInARowMoveTheDistanceOut) {
+  const auto sweep = points({{0, 30}, {64, 2}, {128, 9}, {192, 9}, {256, 2}, {320, 2}, {384, 2}, {512, 2}});
+  EXPECT_EQ(*estimate_interference(sweep, 1.5).bytes, 256u);
+}
+
+TEST(PaddingDistance, OnlyTheSharedCounterSlowIsDistanceEight) {
+  const auto sweep = points({{0, 9}, {8, 2}, {16, 2}, {512, 2}});
+  EXPECT_EQ(*estimate_interference(sweep, 1.5).bytes, 8u);
+}
+
+TEST(PaddingDistance, NoSlowdownAtAllIsDistanceZeroAndSlowEverywhereIsNone) {
+  EXPECT_EQ(*estimate_interference(points({{0, 2}, {8, 2}, {512, 2}}), 1.5).bytes, 0u);
   EXPECT_FALSE(estimate_interference({}, 1.5).bytes.has_value());
+  // Even the tail is slowed down against its own median: no distance is safe.
+  EXPECT_FALSE(estimate_interference(points({{0, 9}, {256, 2}, {320, 2}, {384, 9}, {512, 9}}), 1.5).bytes.has_value());
 }
 
 TEST(PaddingDistance, MeasuresBothWritersOnTwoPus) {
@@ -117,7 +128,7 @@ DriverConfig config(int threads) {
   DriverConfig cfg;
   cfg.case_name = "test/padding";
   for (int i = 0; i < threads; ++i) cfg.plan.pu_of_thread.push_back(0);
-  cfg.duration = milliseconds(20);
+  cfg.duration = milliseconds(30);
   return cfg;
 }
 

@@ -15,7 +15,7 @@ DriverConfig config(int threads) {
   DriverConfig cfg;
   cfg.case_name = "test/refcount";
   for (int i = 0; i < threads; ++i) cfg.plan.pu_of_thread.push_back(0);
-  cfg.duration = milliseconds(15);
+  cfg.duration = milliseconds(30);
   return cfg;
 }
 

@@ -102,14 +102,14 @@ TYPED_TEST(RefCountContract, NoEarlyFreeNoLeakWhenThreadsShareOneObject) {
       start.arrive_and_wait();
       std::vector<TypeParam> held;
       std::uint64_t mine = 0;
-      while (std::chrono::steady_clock::now() < until) {
+      do {  // at least one round, however late this thread starts
         for (int i = 0; i < 64; ++i, ++mine) {
           TypeParam c = shared.clone();
           c.get()->check();
           if (i % 8 == 0) held.push_back(std::move(c));
         }
         held.clear();
-      }
+      } while (std::chrono::steady_clock::now() < until);
       ops.fetch_add(mine);
     });
   }
@@ -141,7 +141,7 @@ TYPED_TEST(RefCountContract, ObjectsDroppedByOtherThreadsAreDestroyedExactlyOnce
       start.arrive_and_wait();
       std::size_t pos = static_cast<std::size_t>(4 * t);
       std::uint64_t mine = 0;
-      while (std::chrono::steady_clock::now() < until) {
+      do {
         for (int i = 0; i < 32; ++i, ++mine) {
           TypeParam fresh = TypeParam::make(static_cast<std::uint64_t>(t));
           TypeParam keep = fresh.clone();  // a second reference, dropped below on this thread
@@ -152,7 +152,7 @@ TYPED_TEST(RefCountContract, ObjectsDroppedByOtherThreadsAreDestroyedExactlyOnce
           s.busy.store(false, std::memory_order_release);
           if (fresh) fresh.get()->check();
         }
-      }
+      } while (std::chrono::steady_clock::now() < until);
       made.fetch_add(mine);
     });
   }

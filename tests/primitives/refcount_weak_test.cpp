@@ -81,7 +81,7 @@ TYPED_TEST(WeakContract, UpgradeRacingTheLastDropNeverReturnsADeadObject) {
   });
   std::mt19937 rng(7);
   const auto until = std::chrono::steady_clock::now() + 250ms;
-  while (std::chrono::steady_clock::now() < until) {
+  do {
     strong = TypeParam::make(static_cast<std::uint64_t>(rounds));
     weak = strong.downgrade();
     round.arrive_and_wait();
@@ -90,7 +90,7 @@ TYPED_TEST(WeakContract, UpgradeRacingTheLastDropNeverReturnsADeadObject) {
     round.arrive_and_wait();
     weak.reset();
     ++rounds;
-  }
+  } while (std::chrono::steady_clock::now() < until);
   done.store(true, std::memory_order_relaxed);
   round.arrive_and_wait();
   upgrader.join();

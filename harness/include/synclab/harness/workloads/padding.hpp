@@ -61,12 +61,19 @@ DistancePoint measure_distance(const HwlocTopology* hw, int pu_a, int pu_b, std:
 
 struct InterferenceEstimate {
   std::optional<std::size_t> bytes;  // smallest distance from which no point is slowed down; empty if even the largest is
-  double baseline_ns = 0;            // median ns_per_op of the three largest distances
+  double baseline_ns = 0;            // median ns_per_op of the four largest distances
   double max_slowdown = 0;           // worst ns_per_op / baseline over the sweep
 };
 
-// Pure: a point is slowed down when ns_per_op > threshold x baseline.
-InterferenceEstimate estimate_interference(std::span<const DistancePoint> sweep, double threshold = 1.5);
+// Pure: a distance is slowed down when its ns_per_op and that of the next
+// shorter distance are both above threshold x baseline (false sharing slows
+// every distance below the one where it ends; noise hits single points). 1.25
+// sits above the point-to-point noise of a quiet machine (about 10 %) and
+// below the smallest false-sharing slowdown seen on a virtual machine whose
+// two vCPUs are rarely on a core at the same time (about 1.3x).
+inline constexpr double kInterferenceThreshold = 1.25;
+InterferenceEstimate estimate_interference(std::span<const DistancePoint> sweep,
+                                           double threshold = kInterferenceThreshold);
 
 struct InterferenceConstants {
   std::size_t destructive = 0;   // std::hardware_destructive_interference_size as compiled
