@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <numeric>
+#include <string_view>
 
 namespace synclab::harness {
 namespace {
@@ -56,8 +57,16 @@ TEST(LitmusTables, SeqCstForbidsEveryNonScOutcomeAndWeakerOrdersForbidLess) {
   EXPECT_THROW(litmus_threads("dekker"), std::invalid_argument);
 }
 
+bool emulated() {
+  const char* v = std::getenv("SYNCLAB_EMULATED");
+  return v != nullptr && std::string_view(v) == "true";
+}
+
+// Under emulation (qemu user mode) the guest's atomics run with the host's
+// memory model, so outcomes are counted but not judged there.
 TEST(Litmus, NoForbiddenOutcomeUnderAnyOrdering) {
   const auto hw = HwlocTopology::load_this_machine();
+  const bool judged = !emulated();
   for (std::string_view test : litmus_tests())
     for (std::string_view order : litmus_orders()) {
       const LitmusResult r = run_litmus(test, order, config(hw, litmus_threads(test), milliseconds(40)));
@@ -66,7 +75,9 @@ TEST(Litmus, NoForbiddenOutcomeUnderAnyOrdering) {
       EXPECT_GT(r.trials, 0u) << test << "/" << order;
       EXPECT_EQ(sum, r.trials) << test << "/" << order;
       EXPECT_EQ(r.outcomes.size(), litmus_outcomes(test).size());
-      EXPECT_EQ(r.forbidden, 0u) << test << "/" << order << ": an outcome the memory model forbids was observed";
+      if (judged) {
+        EXPECT_EQ(r.forbidden, 0u) << test << "/" << order << ": an outcome the memory model forbids was observed";
+      }
       for (const auto& [outcome, n] : r.outcomes)
         if (n > 0 && litmus_non_sc(test, outcome))
           RecordProperty(std::string(test) + "_" + std::string(order) + "_" + outcome, static_cast<int>(n));
@@ -90,7 +101,7 @@ TEST(Litmus, StoreBufferingIsObservedOnX86) {
   const auto hw = HwlocTopology::load_this_machine();
   if (hw.topology().pus.size() < 2) GTEST_SKIP() << "needs two PUs";
   if (under_thread_sanitizer()) GTEST_SKIP() << "the sanitizer's atomics change the timing";
-  if (std::getenv("SYNCLAB_EMULATED") != nullptr) GTEST_SKIP() << "an emulator does not reorder like the hardware";
+  if (emulated()) GTEST_SKIP() << "an emulator does not reorder like the hardware";
   std::uint64_t seen = 0, trials = 0;
   for (int attempt = 0; attempt < 20 && seen == 0; ++attempt) {
     const LitmusResult r = run_litmus("sb", "relaxed", config(hw, 2, milliseconds(100)));
@@ -106,7 +117,7 @@ TEST(Litmus, RelaxedSpinLockLosesNothingOnX86) {
   EXPECT_GT(r.increments, 0u);
   EXPECT_EQ(r.counter + r.lost, r.increments);
 #if defined(__x86_64__)
-  if (std::getenv("SYNCLAB_EMULATED") == nullptr) {
+  if (!emulated()) {
     EXPECT_EQ(r.lost, 0u) << "x86-64 orders the relaxed lock's accesses in hardware (R-13)";
   }
 #endif
