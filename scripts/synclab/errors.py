@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn
+from typing import Any, Callable, NoReturn
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -34,3 +34,13 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
+
+
+def typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """Wraps a parser raising ValueError into an argparse type (so errors stay one line)."""
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return convert

@@ -21,14 +21,14 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 if __package__ in (None, ""):  # run as a file: make the synclab package importable
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from synclab import bench, cases
 from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from synclab.errors import ArgumentParser, RunError, UsageError, one_line, report_error
+from synclab.errors import ArgumentParser, RunError, UsageError, one_line, report_error, typed
 from synclab.report import fmt
 from synclab.results import ResultsFile, failure_entry, point_symlink
 from synclab.compare.cli import add_judging_options
@@ -40,16 +40,6 @@ BENCH_IN_BUILD = Path("benches") / "synclab_bench"
 
 
 # ---------------------------------------------------------------- options
-
-def _typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """Wraps a parser raising ValueError into an argparse type (so errors stay one line)."""
-    def convert(text: str) -> Any:
-        try:
-            return parse(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-    return convert
-
 
 def _positive_int(text: str) -> int:
     if not text.strip().isdigit() or int(text) < 1:
@@ -86,19 +76,19 @@ def make_parser() -> ArgumentParser:
     add("--profile", choices=sorted(cases.PROFILES), default=cases.DEFAULT_PROFILE,
         help=f"preset of contention levels, threads, repetitions and duration "
              f"(default {cases.DEFAULT_PROFILE}; table below)")
-    add("--filter", type=_typed(_regex), metavar="REGEX",
+    add("--filter", type=typed(_regex), metavar="REGEX",
         help="run only cases whose name matches (Python re.search)")
-    add("--threads", type=_typed(cases.parse_threads), metavar="LIST",
+    add("--threads", type=typed(cases.parse_threads), metavar="LIST",
         help="thread counts, e.g. 1,2,4 (default: the profile's)")
-    add("--contention", type=_typed(cases.parse_contention), metavar="LIST",
+    add("--contention", type=typed(cases.parse_contention), metavar="LIST",
         help=f"contention levels out of {','.join(cases.CONTENTION_LEVELS)}")
-    add("--placement", type=_typed(cases.parse_placement), default="compact", metavar="POLICY",
+    add("--placement", type=typed(cases.parse_placement), default="compact", metavar="POLICY",
         help="compact, scatter or cpus:LIST such as cpus:0,1 or cpus:0-3 (default compact)")
-    add("--repetitions", type=_typed(_positive_int), metavar="N",
+    add("--repetitions", type=typed(_positive_int), metavar="N",
         help="repetitions of each case (default: the profile's)")
-    add("--duration", type=_typed(cases.parse_duration), metavar="DURATION",
+    add("--duration", type=typed(cases.parse_duration), metavar="DURATION",
         help="measured window per repetition, e.g. 200ms, 1s, 0.5s (default: the profile's)")
-    add("--case-timeout", type=_typed(_positive_seconds), metavar="SECONDS",
+    add("--case-timeout", type=typed(_positive_seconds), metavar="SECONDS",
         help="outer watchdog per case (default: repetitions x (duration + 1 s) "
              f"+ {cases.WATCHDOG_GRACE_S} s in-process watchdog grace + "
              f"{cases.CASE_TIMEOUT_SLACK_S:g} s)")
@@ -107,11 +97,11 @@ def make_parser() -> ArgumentParser:
     add("--bench", metavar="PATH", help="use this bench binary; skip the build")
     add("--no-build", action="store_true", help="use the already built binary of --preset")
     add("--preset", default="release", metavar="NAME", help="CMake preset to build (default release)")
-    add("--jobs", type=_typed(_positive_int), default=2, metavar="N",
+    add("--jobs", type=typed(_positive_int), default=2, metavar="N",
         help="parallel build jobs (default 2)")
     add("--test-hang-case", action="store_true",
         help="also run the test-only case whose lock is never released (exercises the watchdogs)")
-    add("--counters", type=_typed(cases.parse_counters), default="auto", metavar="REQUEST",
+    add("--counters", type=typed(cases.parse_counters), default="auto", metavar="REQUEST",
         help="hardware/OS counters per operation: auto (default: the default set where a PMU "
              "exists, else os), off, a set (default, cache, coherence, os) or EVENT,EVENT,...")
     add("--list-counters", action="store_true",

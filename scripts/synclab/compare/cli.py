@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Sequence
 
 if __package__ in (None, ""):  # run as a file: make the synclab package importable
     sys.path[0] = str(Path(__file__).resolve().parents[2])
@@ -19,21 +19,12 @@ if __package__ in (None, ""):  # run as a file: make the synclab package importa
 from synclab.compare import judge, render, samples
 from synclab.compare.metrics import DEFAULT_METRICS, parse_metrics
 from synclab.errors import EXIT_INTERRUPTED, EXIT_USAGE
-from synclab.errors import ArgumentParser, UsageError, report_error
+from synclab.errors import ArgumentParser, UsageError, report_error, typed
 from synclab.results import write_text_atomic
 
 PROG = "compare"
 EXIT_NONE_REGRESSED = 0
 EXIT_REGRESSED = 1
-
-
-def _typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    def convert(text: str) -> Any:
-        try:
-            return parse(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-    return convert
 
 
 def parse_threshold(text: str) -> float:
@@ -61,12 +52,12 @@ def parse_alpha(text: str) -> float:
 def add_judging_options(parser: argparse.ArgumentParser) -> None:
     """The options that decide verdicts; run_suite --ab shares them."""
     add = parser.add_argument
-    add("--metrics", type=_typed(parse_metrics), metavar="LIST",
+    add("--metrics", type=typed(parse_metrics), metavar="LIST",
         help=f"metrics to judge (default {','.join(DEFAULT_METRICS)}; instructions_per_op for "
              "--mode instructions files); name:lower or name:higher sets an unknown one's direction")
-    add("--threshold", type=_typed(parse_threshold), default=0.05, metavar="PCT",
+    add("--threshold", type=typed(parse_threshold), default=0.05, metavar="PCT",
         help="minimum effect in percent of the median (default 5)")
-    add("--alpha", type=_typed(parse_alpha), default=0.05, metavar="A",
+    add("--alpha", type=typed(parse_alpha), default=0.05, metavar="A",
         help="false-discovery rate over all case x metric tests (Benjamini-Hochberg; default 0.05)")
     add("--normalize-to", metavar="CASE|PRIMITIVE",
         help="divide every metric by a reference case of the same run, repetition by repetition: "

@@ -14,13 +14,13 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 if __package__ in (None, ""):  # run as a file: make the synclab package importable
     sys.path[0] = str(Path(__file__).resolve().parents[2])
 
 from synclab.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from synclab.errors import ArgumentParser, UsageError, report_error
+from synclab.errors import ArgumentParser, UsageError, report_error, typed
 
 PROG = "history"
 REPO = Path(__file__).resolve().parents[3]
@@ -28,15 +28,6 @@ DEFAULT_DB = REPO / "reports" / "history.sqlite"
 EXPORT_FORMATS = ("bmf", "gab", "gab-bigger")
 TREND_DEFAULT_METRICS = ("ns_per_op", "ops_per_sec", "lat_p99_ns", "fairness_jain",
                          "instructions_per_op")
-
-
-def _typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    def convert(text: str) -> Any:
-        try:
-            return parse(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-    return convert
 
 
 def _probability(text: str) -> float:
@@ -94,7 +85,7 @@ def make_parser() -> ArgumentParser:
     common = ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="PATH",
                         help="history database (default reports/history.sqlite in the repository)")
-    common.add_argument("--timeout", type=_typed(_seconds), default=10.0, metavar="SECONDS",
+    common.add_argument("--timeout", type=typed(_seconds), default=10.0, metavar="SECONDS",
                         help="how long to wait for a database another process holds (default 10)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                 parser_class=ArgumentParser)
@@ -106,24 +97,24 @@ def make_parser() -> ArgumentParser:
                                 "points")
     trend.add_argument("--out", required=True, metavar="DIR",
                        help="directory for index.html and one PNG per series")
-    trend.add_argument("--metric", action="append", type=_typed(_metric_names), metavar="M",
+    trend.add_argument("--metric", action="append", type=typed(_metric_names), metavar="M",
                        help="metric(s) to draw, repeatable or comma-separated (default "
                             f"{','.join(TREND_DEFAULT_METRICS)}, those present)")
-    trend.add_argument("--filter", type=_typed(_regex), metavar="REGEX",
+    trend.add_argument("--filter", type=typed(_regex), metavar="REGEX",
                        help="only cases whose name matches (re.search)")
     trend.add_argument("--machine", metavar="FINGERPRINT",
                        help="only runs of this machine (a prefix of its fingerprint)")
-    trend.add_argument("--significance", type=_typed(_probability),
+    trend.add_argument("--significance", type=typed(_probability),
                        default=edivisive.DEFAULT_SIGNIFICANCE, metavar="P",
                        help="permutation test level of a change point (default "
                             f"{edivisive.DEFAULT_SIGNIFICANCE})")
-    trend.add_argument("--permutations", type=_typed(_count(19)),
+    trend.add_argument("--permutations", type=typed(_count(19)),
                        default=edivisive.DEFAULT_PERMUTATIONS, metavar="N",
                        help=f"permutations per test (default {edivisive.DEFAULT_PERMUTATIONS})")
-    trend.add_argument("--min-size", type=_typed(_count(2)), default=edivisive.DEFAULT_MIN_SIZE,
+    trend.add_argument("--min-size", type=typed(_count(2)), default=edivisive.DEFAULT_MIN_SIZE,
                        metavar="N", help="fewest runs between two change points (default "
                                          f"{edivisive.DEFAULT_MIN_SIZE})")
-    trend.add_argument("--seed", type=_typed(_count(0)), default=1, metavar="N",
+    trend.add_argument("--seed", type=typed(_count(0)), default=1, metavar="N",
                        help="seed of the permutations (default 1)")
     export = sub.add_parser("export", parents=[common], allow_abbrev=False,
                             help="one run as Bencher BMF or github-action-benchmark JSON")
@@ -131,7 +122,7 @@ def make_parser() -> ArgumentParser:
                         help="bmf (Bencher), gab (customSmallerIsBetter: lower-is-better metrics), "
                              "gab-bigger (customBiggerIsBetter)")
     export.add_argument("--run", metavar="RUN_ID", help="the run (default the latest)")
-    export.add_argument("--metrics", type=_typed(_metric_names), metavar="LIST",
+    export.add_argument("--metrics", type=typed(_metric_names), metavar="LIST",
                         help="metrics to export (default "
                              f"{','.join(TREND_DEFAULT_METRICS)}, those present)")
     export.add_argument("--output", metavar="FILE", help="write there (atomically), not stdout")
