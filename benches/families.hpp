@@ -2,7 +2,7 @@
 // and what the families that define their own scenarios (refcount, padding,
 // ordering, litmus) share: their thread counts and their short window.
 //
-//   --synclab_families=locks,limits,refcount,padding,ordering,litmus
+//   --synclab_families=locks,rwlocks,condvars,channels,limits,refcount,padding,ordering,litmus
 //
 // Default: every family. A case belongs to the family named by its first
 // component; the selection narrows the registry's name filter, so listing,
@@ -22,8 +22,8 @@
 
 namespace synclab::bench {
 
-inline constexpr std::array<std::string_view, 6> kFamilies = {"locks",   "limits",   "refcount",
-                                                              "padding", "ordering", "litmus"};
+inline constexpr std::array<std::string_view, 9> kFamilies = {"locks",    "rwlocks", "condvars", "channels", "limits",
+                                                              "refcount", "padding", "ordering", "litmus"};
 
 struct FamilySelection {
   std::vector<std::string> families;  // empty: every family

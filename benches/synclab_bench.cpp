@@ -11,6 +11,8 @@
 #include <string_view>
 #include <thread>
 
+#include "channels.hpp"
+#include "condvars.hpp"
 #include "families.hpp"
 #include "limits.hpp"
 #include "litmus.hpp"
@@ -18,6 +20,9 @@
 #include "ordering.hpp"
 #include "padding.hpp"
 #include "refcount.hpp"
+#include "rwlocks.hpp"
+#include "semaphores.hpp"
+#include "seqlock.hpp"
 #include "support/contract_reporters.hpp"
 #include "synclab/harness/context.hpp"
 #include "synclab/harness/delay.hpp"
@@ -148,6 +153,11 @@ int main(int argc, char** argv) {
     for (const harness::CasePlan& plan : harness::plan_cases(hw.topology(), options))
       setups.push_back(make_setup(plan, options, hw, calibration, counters));
     bench::register_lock_family(registry, setups, options);
+    bench::register_seqlock_cases(registry, setups, hw, options);
+    bench::register_semaphore_cases(registry, setups, hw, options);
+    bench::register_rwlock_family(registry, setups, hw, options);
+    bench::register_condvar_family(registry, setups, hw, options);
+    bench::register_channel_family(registry, setups, hw, options);
     bench::register_limits_family(registry, hw, options);
     bench::register_refcount_family(registry, setups, hw, options);
     bench::register_padding_family(registry, setups, hw, options);

@@ -18,7 +18,7 @@ native_packages=(
   build-essential g++ cmake ninja-build pkg-config git
   libbenchmark-dev libgtest-dev libgmock-dev
   libhwloc-dev hwloc libpfm4-dev valgrind
-  libboost-dev
+  libboost-dev libtbb-dev libabsl-dev libck-dev libconcurrentqueue-dev
   python3 python3-matplotlib python3-numpy python3-scipy python3-pytest
 )
 # What scripts/report needs, and nothing more.

@@ -1,0 +1,7 @@
+#include "channels.hpp"
+
+namespace synclab::bench {
+
+void register_channel_family(CaseRegistry&, const std::vector<CaseSetup>&, const harness::HwlocTopology&, const harness::SuiteOptions&) {}
+
+}  // namespace synclab::bench

@@ -1,0 +1,2 @@
+/* ck_ring.c — Concurrency Kit adapter (C translation unit). */
+#include <ck_pr.h>

@@ -1,0 +1,2 @@
+/* ck_rwlock.c — Concurrency Kit adapter (C translation unit). */
+#include <ck_pr.h>

@@ -1,0 +1,7 @@
+#include "seqlock.hpp"
+
+namespace synclab::bench {
+
+void register_seqlock_cases(CaseRegistry&, const std::vector<CaseSetup>&, const harness::HwlocTopology&, const harness::SuiteOptions&) {}
+
+}  // namespace synclab::bench

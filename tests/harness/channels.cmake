@@ -1,0 +1,1 @@
+# channels: workload tests of the harness (included from CMakeLists.txt).

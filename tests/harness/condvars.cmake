@@ -1,0 +1,1 @@
+# condvars: workload tests of the harness (included from CMakeLists.txt).

@@ -1,0 +1,1 @@
+# rwlocks: workload tests of the harness (included from CMakeLists.txt).

@@ -1,0 +1,1 @@
+# channels: stress, contract and negative tests (included from CMakeLists.txt).

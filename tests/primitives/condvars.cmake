@@ -1,0 +1,1 @@
+# condvars: stress, contract and negative tests (included from CMakeLists.txt).

@@ -1,0 +1,1 @@
+# lock_peers: tests (included from CMakeLists.txt).

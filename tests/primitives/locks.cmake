@@ -1,0 +1,1 @@
+# locks: tests (included from CMakeLists.txt).

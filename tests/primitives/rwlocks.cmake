@@ -1,0 +1,1 @@
+# rwlocks: stress, contract and negative tests (included from CMakeLists.txt).
