@@ -98,6 +98,16 @@ concept Workload = requires(W& w, WorkerContext& ctx) {
   w.think(ctx);
 };
 
+// A workload whose operation can sleep (a receive on an empty channel, a
+// condition-variable wait) also offers end_window(): called once, right after
+// the stop flag is raised, it must wake every worker sleeping in the workload
+// (close the channel, notify the waiters) so each returns to the loop, sees
+// the flag and stops, and make every later operation return without sleeping
+// (the relaxed flag may take a moment to be seen). Without it such a worker
+// would fire the watchdog.
+template <class W>
+concept WindowEnding = requires(W& w) { w.end_window(); };
+
 template <Workload W>
 RunResult run_fixed_duration(const DriverConfig& cfg, W& workload) {
   const int n = static_cast<int>(cfg.plan.pu_of_thread.size());
@@ -160,6 +170,7 @@ RunResult run_fixed_duration(const DriverConfig& cfg, W& workload) {
   std::this_thread::sleep_for(cfg.duration);
   stop.store(true, std::memory_order_relaxed);
   const std::uint64_t t1 = now_ns();
+  if constexpr (WindowEnding<W>) workload.end_window();
   detail::await_workers_or_fire(cfg, finished, n);
   for (std::thread& t : threads) t.join();
   run.elapsed_s = static_cast<double>(t1 - t0) * 1e-9;
