@@ -7,7 +7,13 @@ from dataclasses import dataclass
 CONTENTION_LEVELS: tuple[str, ...] = ("uncontended", "low", "medium", "high", "oversubscribed")
 
 # The reference primitive of each family: ratios and normalised plots are taken against it.
-FAMILY_BASELINES: dict[str, str] = {"locks": "std_mutex"}
+FAMILY_BASELINES: dict[str, str] = {
+    "locks": "std_mutex",
+    "rwlocks": "std_shared_mutex",
+    "condvars": "std_condvar",
+    "channels": "mutex_queue",  # a std::mutex + std::condition_variable queue: what code starts with
+    "refcount": "shared_ptr",
+}
 
 # Components Google Benchmark itself appends to a run name; they are not synclab parameters.
 _GB_SUFFIX_KEYS = frozenset({"iterations", "repeats", "min_time", "min_warmup_time", "threads"})
