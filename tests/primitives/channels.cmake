@@ -1,1 +1,42 @@
 # channels: stress, contract and negative tests (included from CMakeLists.txt).
+
+# The stress check (exactly once, intact, per-producer order) for every
+# channel and shape, run as two ctest tests so each half has its own timeout:
+# the non-blocking channels, and the blocking ones (driven through send/recv
+# and close, where most hand-offs are sleeps and wakes).
+synclab_primitives_test(channel_stress_test stress)
+set_tests_properties(channel_stress_test PROPERTIES TIMEOUT 120)
+set_property(TEST channel_stress_test APPEND PROPERTY
+  ENVIRONMENT "GTEST_FILTER=*:-ChannelStress/blocking_*:ChannelStress/rendezvous.*:ChannelStress/mutex_queue.*")
+add_test(NAME channel_blocking_stress_test COMMAND channel_stress_test)
+set_tests_properties(channel_blocking_stress_test PROPERTIES TIMEOUT 120 LABELS stress
+  ENVIRONMENT "GTEST_FILTER=ChannelStress/blocking_*:ChannelStress/rendezvous.*:ChannelStress/mutex_queue.*")
+
+# The contract in one thread or forced interleavings (order, capacity, close
+# and drain, payloads, leftovers), the sleeping channels (wake-ups, close,
+# syscall counts, rendezvous hand-off), the one-shots (with death tests).
+synclab_primitives_test(channel_contract_test unit)
+synclab_primitives_test(channel_blocking_test unit)
+synclab_primitives_test(channel_oneshot_test stress)
+set_tests_properties(channel_contract_test channel_blocking_test channel_oneshot_test PROPERTIES TIMEOUT 120)
+
+# The broken channels (tests/support/include/synclab/testing/channel_broken.hpp).
+# Caught in every build: overwrites by the exactly-once check, a lost wake-up
+# by the hang detector.
+synclab_primitives_test(channel_broken_order_test negative)
+synclab_primitives_test(channel_broken_wake_test negative)
+set_tests_properties(channel_broken_order_test channel_broken_wake_test PROPERTIES TIMEOUT 120)
+if(SYNCLAB_SANITIZER STREQUAL "thread")
+  # The overwrites are data races too; this test is judged by its own assertion.
+  set_tests_properties(channel_broken_order_test PROPERTIES ENVIRONMENT "TSAN_OPTIONS=report_bugs=0")
+endif()
+# Caught by ThreadSanitizer only: built everywhere so it keeps compiling, run
+# only in the tsan build, and passing only on an actual race report.
+add_executable(channel_broken_tsan_test channel_broken_tsan_test.cpp)
+target_link_libraries(channel_broken_tsan_test PRIVATE
+  synclab::primitives synclab_test_support GTest::gtest_main)
+if(SYNCLAB_SANITIZER STREQUAL "thread")
+  add_test(NAME channel_broken_tsan_test COMMAND channel_broken_tsan_test)
+  set_tests_properties(channel_broken_tsan_test PROPERTIES TIMEOUT 120 LABELS negative
+    PASS_REGULAR_EXPRESSION "WARNING: ThreadSanitizer: data race")
+endif()

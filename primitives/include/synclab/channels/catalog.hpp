@@ -1,16 +1,40 @@
-// channels/catalog.hpp — every channel of ours, for the tests and benchmarks.
+// catalog.hpp — every channel of ours, for the tests and benchmarks.
+//
+// The typed tests (tests/primitives/channel_*_test.cpp) and the benchmark
+// registrations are instantiated from these lists, so a new channel is one
+// header in this directory plus one line here. Each channel's Semantics
+// (concepts.hpp) says which shapes it may be driven with: a single-producer
+// or single-consumer channel must never get more than one thread on that
+// side.
 #pragma once
 
+#include "synclab/channels/blocking.hpp"
+#include "synclab/channels/mpmc_bounded.hpp"
+#include "synclab/channels/mpsc_unbounded.hpp"
+#include "synclab/channels/mutex_queue.hpp"
+#include "synclab/channels/oneshot.hpp"
+#include "synclab/channels/oneshot_blocking.hpp"
+#include "synclab/channels/oneshot_state.hpp"
+#include "synclab/channels/rendezvous.hpp"
+#include "synclab/channels/spsc_ring.hpp"
 #include "synclab/type_list.hpp"
 
 namespace synclab::channels {
 
 // Multi-message channels over payload T (Channel concept).
+//   mutex_queue            unbounded MPMC, blocking, close
+//   spsc_ring              bounded SPSC, non-blocking
+//   mpmc_bounded           bounded MPMC, non-blocking
+//   mpsc_unbounded         unbounded MPSC, non-blocking, a node per message
+//   blocking_spsc_ring     spsc_ring + sleeping send/recv + close
+//   blocking_mpmc_bounded  mpmc_bounded + sleeping send/recv + close
+//   rendezvous             capacity 0 MPMC, blocking, close
 template <class T>
-using OurChannels = TypeList<>;
+using OurChannels = TypeList<MutexQueue<T>, SpscRing<T>, MpmcBounded<T>, MpscUnbounded<T>, BlockingSpscRing<T>,
+                             BlockingMpmcBounded<T>, Rendezvous<T>>;
 
 // One-shot channels over payload T (OneShot concept).
 template <class T>
-using OurOneShots = TypeList<>;
+using OurOneShots = TypeList<Oneshot<T>, OneshotState<T>, OneshotBlocking<T>>;
 
 }  // namespace synclab::channels

@@ -1,0 +1,201 @@
+// blocking.hpp — BlockingChannel<Q>: turns a bounded non-blocking queue Q
+// (spsc_ring, mpmc_bounded) into a channel whose send sleeps while it is
+// full and whose recv sleeps while it is empty, with close().
+//
+// Algorithm: two event counts (event_count.hpp) next to the queue: `items`,
+//   on which receivers sleep, and `space`, on which senders sleep.
+//   send(v)  try Q::try_send a few times (spinning with cpu_relax); if the
+//            queue stays full: space.prepare_wait(), try once more (or see
+//            the close), otherwise space.wait(); loop. After a successful
+//            send: items.notify_one().
+//   recv     the mirror image on `items`, then space.notify_one().
+//   close()  set the closed flag, then notify_all on both event counts.
+//   try_send / try_recv  Q's, plus the notify on success; try_send fails
+//            once closed.
+// Source: the event-count pattern (Vyukov's eventcount; folly's and
+//   Rust crossbeam's parkers work the same way) over the queues in this
+//   directory; the futex layer of Rust Atomics and Locks, ch. 8-9.
+// Guarantees:
+//   - No lost wake-up: see event_count.hpp. Each successful send wakes at
+//     most one sleeping receiver and each successful receive at most one
+//     sleeping sender; a woken thread that loses the race to a running one
+//     goes back to sleep, and the message or slot it was woken for has been
+//     used by the thread that won.
+//   - No futex syscall while nobody sleeps: a send or receive with no
+//     sleeper on the other side costs Q's operation, one seq_cst fence and a
+//     load of a line nobody writes (tests check wait::wait_counters()).
+//   - Producers and consumers as Q allows (semantics are Q's, plus blocking
+//     and close); order as Q's; capacity as Q's.
+//   - close(): a send that has returned before close() is called is
+//     received before any recv returns false. A send that races with
+//     close() either fails or its message stays in the channel after
+//     receivers have seen the end (try_recv still returns it); over
+//     mpmc_bounded, a producer preempted inside such a racing send can also
+//     hide the messages behind its cell from the receivers' last look. So
+//     a benchmark that closes while producers run counts what it drains
+//     with try_recv after joining them.
+//   - A sleeping thread costs no CPU; a wake costs the woken thread a
+//     scheduler round trip. The short spin before sleeping (kSpinTries)
+//     catches partners that are about to act.
+// Memory ordering: Q's own acquire/release hands the messages over. The
+//   closed flag: release store in close(), acquire loads, so a receiver that
+//   sees it also sees every message sent before close(). The event counts'
+//   seq_cst fences order "publish, then look for sleepers" against
+//   "announce sleep, then look at the queue" (event_count.hpp).
+// Layout: Q, then the closed flag and each event count in its own padded
+//   block: senders read `items` (and the flag) on every send, receivers
+//   read `space` on every receive.
+// Allocation: Q's.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "synclab/arch/cpu_relax.hpp"
+#include "synclab/channels/concepts.hpp"
+#include "synclab/channels/event_count.hpp"
+#include "synclab/channels/mpmc_bounded.hpp"
+#include "synclab/channels/spsc_ring.hpp"
+#include "synclab/padding/padded.hpp"
+
+namespace synclab::channels {
+
+namespace detail {
+
+// "blocking_" + Q::name, as a compile-time string.
+template <class Q>
+inline constexpr auto blocking_name_chars = [] {
+  constexpr std::string_view prefix = "blocking_";
+  std::array<char, prefix.size() + std::string_view(Q::name).size()> chars{};
+  const std::string_view base = Q::name;
+  std::copy(prefix.begin(), prefix.end(), chars.begin());
+  std::copy(base.begin(), base.end(), chars.begin() + static_cast<std::ptrdiff_t>(prefix.size()));
+  return chars;
+}();
+
+}  // namespace detail
+
+template <class Q>
+class BlockingChannel {
+ public:
+  using value_type = typename Q::value_type;
+  using queue_type = Q;
+  static constexpr std::string_view name{detail::blocking_name_chars<Q>.data(),
+                                         detail::blocking_name_chars<Q>.size()};
+  static constexpr Semantics semantics = [] {
+    Semantics s = Q::semantics;
+    s.blocking = true;
+    s.close = true;
+    return s;
+  }();
+  // Failed attempts before a thread counts itself as a sleeper.
+  static constexpr int kSpinTries = 64;
+
+  explicit BlockingChannel(std::size_t capacity) : queue_(capacity) {}
+  BlockingChannel(const BlockingChannel&) = delete;
+  BlockingChannel& operator=(const BlockingChannel&) = delete;
+
+  bool try_send(value_type& v) {
+    if (closed()) return false;
+    if (!queue_.try_send(v)) return false;
+    items_->notify_one();
+    return true;
+  }
+  bool try_send(value_type&& v) { return try_send(v); }
+
+  bool try_recv(value_type& out) {
+    if (!queue_.try_recv(out)) return false;
+    space_->notify_one();
+    return true;
+  }
+
+  // Sleeps while full; false only once closed (v is then untouched).
+  bool send(value_type& v) {
+    for (;;) {
+      if (closed()) return false;
+      if (spin([&] { return queue_.try_send(v); })) break;
+      const EventCount::Token token = space_->prepare_wait();
+      if (closed()) {
+        space_->cancel_wait();
+        return false;
+      }
+      if (queue_.try_send(v)) {
+        space_->cancel_wait();
+        break;
+      }
+      space_->wait(token);
+    }
+    items_->notify_one();
+    return true;
+  }
+  bool send(value_type&& v) { return send(v); }
+
+  // Sleeps while empty; false only once closed and drained.
+  bool recv(value_type& out) {
+    for (;;) {
+      if (spin([&] { return queue_.try_recv(out); })) break;
+      if (closed()) {
+        // Everything sent before close() is visible now: one last look.
+        if (!queue_.try_recv(out)) return false;
+        break;
+      }
+      const EventCount::Token token = items_->prepare_wait();
+      if (queue_.try_recv(out)) {
+        items_->cancel_wait();
+        break;
+      }
+      if (closed()) {
+        items_->cancel_wait();
+        continue;
+      }
+      items_->wait(token);
+    }
+    space_->notify_one();
+    return true;
+  }
+
+  void close() {
+    closed_->store(true, std::memory_order_release);
+    items_->notify_all();
+    space_->notify_all();
+  }
+
+  [[nodiscard]] bool closed() const noexcept { return closed_->load(std::memory_order_acquire); }
+
+  [[nodiscard]] std::size_t capacity() const noexcept { return queue_.capacity(); }
+
+  // Snapshots, for tests and diagnostics: threads counted as (about to be)
+  // asleep on an empty / a full channel.
+  [[nodiscard]] std::uint32_t sleeping_receivers() const noexcept { return items_->sleepers(); }
+  [[nodiscard]] std::uint32_t sleeping_senders() const noexcept { return space_->sleepers(); }
+
+ private:
+  template <class Attempt>
+  static bool spin(Attempt&& attempt) {
+    for (int i = 0; i < kSpinTries; ++i) {
+      if (attempt()) return true;
+      synclab::cpu_relax();
+    }
+    return false;
+  }
+
+  Q queue_;
+  padding::Padded<std::atomic<bool>> closed_;
+  padding::Padded<EventCount> items_;
+  padding::Padded<EventCount> space_;
+};
+
+template <class T>
+using BlockingSpscRing = BlockingChannel<SpscRing<T>>;
+template <class T>
+using BlockingMpmcBounded = BlockingChannel<MpmcBounded<T>>;
+
+static_assert(Blocking<BlockingSpscRing<long>>);
+static_assert(BlockingSpscRing<long>::name == "blocking_spsc_ring");
+static_assert(BlockingMpmcBounded<long>::name == "blocking_mpmc_bounded");
+
+}  // namespace synclab::channels

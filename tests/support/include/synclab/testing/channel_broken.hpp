@@ -1,0 +1,167 @@
+// channel_broken.hpp — deliberately broken channels, for the negative tests
+// that prove the channel checks catch what they are meant to catch. Never
+// use them for anything else.
+//
+//   RelaxedPublishRing<T>   spsc_ring whose producer publishes the tail with
+//                           a relaxed store and whose consumer reads it
+//                           relaxed: no happens-before from the write of a
+//                           message to its read. x86-64 hides it (stores are
+//                           not reordered with stores); ThreadSanitizer must
+//                           report the data race on the slot
+//                           (channel_broken_tsan_test).
+//   OverwritingRing<T>      spsc_ring that never checks for full: a producer
+//                           ahead of the consumer overwrites messages not yet
+//                           received. The exactly-once / order check must see
+//                           it in every build (channel_broken_order_test).
+//   LostWakeBlocking<Q>     the blocking wrapper with the notify after a
+//                           successful send and receive left out: a thread
+//                           asleep on an empty (full) channel is never woken
+//                           by the next send (receive). The hang detector of
+//                           the stress check must report it; close() still
+//                           wakes everyone, which is how the detector ends
+//                           the run (channel_broken_wake_test).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "synclab/channels/concepts.hpp"
+#include "synclab/channels/detail.hpp"
+#include "synclab/channels/event_count.hpp"
+
+namespace synclab::testing {
+
+// A minimal single-producer single-consumer ring of plain values (T
+// trivially copyable and default-constructible: these are test payloads);
+// `publish` and `observe` are the orderings of the tail store and load,
+// `check_full` whether the producer looks for room at all.
+template <class T, std::memory_order publish, std::memory_order observe, bool check_full>
+class TestRing {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  using value_type = T;
+  static constexpr channels::Semantics semantics{.bounded = true,
+                                                 .blocking = false,
+                                                 .order = channels::Order::global_fifo,
+                                                 .multi_producer = false,
+                                                 .multi_consumer = false,
+                                                 .close = false,
+                                                 .allocation = "none"};
+
+  explicit TestRing(std::size_t capacity) : slots_(channels::detail::ring_capacity(capacity)) {}
+
+  bool try_send(T& v) {
+    const std::size_t tail = tail_.load(std::memory_order_relaxed);
+    if constexpr (check_full) {
+      if (tail - head_.load(std::memory_order_acquire) == slots_.size()) return false;
+    }
+    slot(tail) = v;
+    tail_.store(tail + 1, publish);
+    return true;
+  }
+
+  bool try_recv(T& out) {
+    const std::size_t head = head_.load(std::memory_order_relaxed);
+    if (head == tail_.load(observe)) return false;
+    out = slot(head);
+    head_.store(head + 1, std::memory_order_release);
+    return true;
+  }
+
+  [[nodiscard]] std::size_t capacity() const noexcept { return slots_.size(); }
+
+ private:
+  T& slot(std::size_t i) noexcept { return slots_[i & (slots_.size() - 1)]; }
+
+  std::vector<T> slots_;
+  alignas(128) std::atomic<std::size_t> tail_{0};
+  alignas(128) std::atomic<std::size_t> head_{0};
+};
+
+template <class T>
+struct RelaxedPublishRing
+    : TestRing<T, std::memory_order_relaxed, std::memory_order_relaxed, /*check_full=*/true> {
+  static constexpr std::string_view name = "relaxed_publish_ring";
+  using TestRing<T, std::memory_order_relaxed, std::memory_order_relaxed, true>::TestRing;
+};
+
+template <class T>
+struct OverwritingRing
+    : TestRing<T, std::memory_order_release, std::memory_order_acquire, /*check_full=*/false> {
+  static constexpr std::string_view name = "overwriting_ring";
+  using TestRing<T, std::memory_order_release, std::memory_order_acquire, false>::TestRing;
+};
+
+// The blocking wrapper's protocol without the wake after a send or receive.
+template <class Q>
+class LostWakeBlocking {
+ public:
+  using value_type = typename Q::value_type;
+  static constexpr std::string_view name = "lost_wake_blocking";
+  static constexpr channels::Semantics semantics = [] {
+    channels::Semantics s = Q::semantics;
+    s.blocking = true;
+    s.close = true;
+    return s;
+  }();
+
+  explicit LostWakeBlocking(std::size_t capacity) : queue_(capacity) {}
+
+  bool try_send(value_type& v) { return !closed() && queue_.try_send(v); }
+  bool try_recv(value_type& out) { return queue_.try_recv(out); }
+
+  bool send(value_type& v) {
+    for (;;) {
+      if (closed()) return false;
+      if (queue_.try_send(v)) return true;  // BUG: no items_.notify_one()
+      const auto token = space_.prepare_wait();
+      if (queue_.try_send(v)) {
+        space_.cancel_wait();
+        return true;  // BUG: likewise
+      }
+      if (closed()) {
+        space_.cancel_wait();
+        continue;
+      }
+      space_.wait(token);
+    }
+  }
+
+  bool recv(value_type& out) {
+    for (;;) {
+      if (queue_.try_recv(out)) return true;  // BUG: no space_.notify_one()
+      if (closed()) return queue_.try_recv(out);
+      const auto token = items_.prepare_wait();
+      if (queue_.try_recv(out)) {
+        items_.cancel_wait();
+        return true;  // BUG: likewise
+      }
+      if (closed()) {
+        items_.cancel_wait();
+        continue;
+      }
+      items_.wait(token);
+    }
+  }
+
+  void close() {
+    closed_.store(true, std::memory_order_release);
+    items_.notify_all();
+    space_.notify_all();
+  }
+  [[nodiscard]] bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+  [[nodiscard]] std::size_t capacity() const noexcept { return queue_.capacity(); }
+
+ private:
+  Q queue_;
+  std::atomic<bool> closed_{false};
+  channels::EventCount items_;
+  channels::EventCount space_;
+};
+
+}  // namespace synclab::testing
