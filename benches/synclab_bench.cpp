@@ -24,6 +24,7 @@
 #include "semaphores.hpp"
 #include "seqlock.hpp"
 #include "support/contract_reporters.hpp"
+#include "synclab/harness/cohort_domains.hpp"
 #include "synclab/harness/context.hpp"
 #include "synclab/harness/delay.hpp"
 #include "synclab/harness/perf_counters.hpp"
@@ -143,6 +144,7 @@ int main(int argc, char** argv) {
     display = make_display_reporter(output);
     if (output.file_output) file = std::make_unique<bench::JsonReporter>();  // --benchmark_out_format: json only
     static const harness::HwlocTopology hw = harness::HwlocTopology::load_this_machine();
+    benchmark::AddCustomContext("cohort_domains", harness::install_cohort_domains(hw.topology()));
     const harness::DelayCalibration calibration =
         options.delay_iters_per_us ? harness::DelayCalibration{*options.delay_iters_per_us} : harness::calibrate_delay();
     if (options.print_calibration) {

@@ -8,16 +8,19 @@
 
 #include "synclab/locks/anderson.hpp"
 #include "synclab/locks/clh.hpp"
+#include "synclab/locks/cohort.hpp"
 #include "synclab/locks/futex_mutex2.hpp"
 #include "synclab/locks/futex_mutex3.hpp"
 #include "synclab/locks/futex_mutex3_atomic_wait.hpp"
 #include "synclab/locks/futex_mutex3_spin.hpp"
 #include "synclab/locks/mcs.hpp"
+#include "synclab/locks/parking_lot.hpp"
 #include "synclab/locks/tas_spin.hpp"
 #include "synclab/locks/ticket.hpp"
 #include "synclab/locks/ticket_backoff.hpp"
 #include "synclab/locks/ttas_backoff.hpp"
 #include "synclab/locks/ttas_spin.hpp"
+#include "synclab/locks/ttas_waiting.hpp"
 #include "synclab/locks/with_thread_local_node.hpp"
 #include "synclab/type_list.hpp"
 
@@ -38,6 +41,10 @@ using OurLocks = synclab::TypeList<
     FutexMutex3AtomicWait,
     FutexMutex3Spin<0>,
     FutexMutex3Spin<10>,
-    FutexMutex3Spin<1000>>;
+    FutexMutex3Spin<1000>,
+    TtasYield,  // ttas_spin's waiting policy axis: ttas_spin itself is the pure-spin point
+    TtasPark,
+    Cohort<>,
+    ParkingLot>;
 
 }  // namespace synclab::locks
