@@ -33,6 +33,7 @@ void register_pingpong(CaseRegistry& registry, const harness::HwlocTopology& hw,
                                  }
                                  state.counters["roundtrip_ns"] = r.roundtrip_ns;
                                  state.counters["oneway_ns"] = r.oneway_ns;
+                                 state.counters["oneway_best_ns"] = r.best_oneway_ns;
                                  state.counters["round_trips"] = static_cast<double>(r.round_trips);
                                  state.SetLabel(pins.describe());
                                })

@@ -17,6 +17,9 @@ constexpr std::array kLevels = {
     ContentionLevel{.name = "high", .cs_ns = 50, .cs_lines = 2, .think_ns = 0},
     // Four threads per PU: lock holders get preempted, spinners burn their slice.
     ContentionLevel{.name = "oversubscribed", .cs_ns = 50, .cs_lines = 2, .think_ns = 100, .per_pu_factor = 4},
+    // `high` at 0.5, 1, 2 and 4 threads per PU: where lock-holder preemption
+    // and convoys set in, and what they cost in CPU time per operation.
+    ContentionLevel{.name = "oversub_sweep", .cs_ns = 50, .cs_lines = 2, .think_ns = 0, .pu_sweep = true},
 };
 
 }  // namespace

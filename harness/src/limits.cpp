@@ -3,8 +3,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -22,7 +25,12 @@ struct alignas(128) Ball {
   std::atomic<std::uint64_t> value{0};
 };
 constexpr std::uint64_t kStop = ~std::uint64_t{0} - 1;
-constexpr std::uint64_t kCheckClockEvery = 256;
+// The clock is read once per batch (about 0.1 ns per round trip); short
+// batches let the fastest one be a stretch where neither thread was preempted.
+constexpr std::uint64_t kCheckClockEvery = 32;
+// A pair's reference is the best of a few windows: on a loaded machine one
+// window may never see both threads running at once.
+constexpr int kReferenceWindows = 3;
 
 constexpr std::array<std::string_view, 5> kAtomicOps = {"fetch_add", "cas", "exchange", "seqcst_store", "pause"};
 constexpr std::array<std::string_view, 2> kSyscallOps = {"getppid", "futex_wake_nowaiter"};
@@ -83,18 +91,61 @@ PingPongResult measure_pingpong(const HwlocTopology& hw, int pu_a, int pu_b, std
   }
   const std::uint64_t start = now_ns();
   const std::uint64_t deadline = start + static_cast<std::uint64_t>(window.count());
-  std::uint64_t trips = 0, now = start;
+  std::uint64_t trips = 0, now = start, batch_start = start;
+  std::uint64_t best_batch = ~std::uint64_t{0};
   for (std::uint64_t serve = 1;; serve += 2) {
     ball.value.store(serve, std::memory_order_release);
     while (ball.value.load(std::memory_order_acquire) != serve + 1) cpu_relax();
     ++trips;
-    if (trips % kCheckClockEvery == 0 && (now = now_ns()) >= deadline) break;
+    if (trips % kCheckClockEvery == 0) {
+      now = now_ns();
+      best_batch = std::min(best_batch, now - batch_start);
+      batch_start = now;
+      if (now >= deadline) break;
+    }
   }
   ball.value.store(kStop, std::memory_order_release);
   b.join();
   hw.unpin_current_thread();
   const double roundtrip = static_cast<double>(now - start) / static_cast<double>(trips);
-  return {roundtrip, roundtrip / 2, trips};
+  const double best_roundtrip = static_cast<double>(best_batch) / static_cast<double>(kCheckClockEvery);
+  return {roundtrip, roundtrip / 2, trips, best_roundtrip / 2};
+}
+
+std::vector<std::pair<int, int>> reference_pairs(std::span<const int> pus) {
+  std::vector<int> distinct;
+  for (int pu : pus)
+    if (std::find(distinct.begin(), distinct.end(), pu) == distinct.end()) distinct.push_back(pu);
+  std::vector<std::pair<int, int>> all;
+  for (std::size_t i = 0; i < distinct.size(); ++i)
+    for (std::size_t j = i + 1; j < distinct.size(); ++j)
+      all.emplace_back(std::min(distinct[i], distinct[j]), std::max(distinct[i], distinct[j]));
+  if (all.size() <= static_cast<std::size_t>(kMaxReferencePairs)) return all;
+  std::vector<std::pair<int, int>> spread;
+  for (std::size_t k = 0; k < static_cast<std::size_t>(kMaxReferencePairs); ++k)
+    spread.push_back(all[k * all.size() / kMaxReferencePairs]);
+  return spread;
+}
+
+std::optional<OnewayReference> reference_oneway(const HwlocTopology& hw, std::span<const int> pus,
+                                                std::chrono::nanoseconds window_per_pair) {
+  static std::mutex mutex;
+  static std::map<std::pair<int, int>, double> oneway_by_pair;
+  const std::vector<std::pair<int, int>> pairs = reference_pairs(pus);
+  if (pairs.empty()) return std::nullopt;
+  const std::lock_guard lock(mutex);
+  double sum = 0;
+  for (const auto& pair : pairs) {
+    auto it = oneway_by_pair.find(pair);
+    if (it == oneway_by_pair.end()) {
+      double best = measure_pingpong(hw, pair.first, pair.second, window_per_pair).best_oneway_ns;
+      for (int w = 1; w < kReferenceWindows; ++w)
+        best = std::min(best, measure_pingpong(hw, pair.first, pair.second, window_per_pair).best_oneway_ns);
+      it = oneway_by_pair.emplace(pair, best).first;
+    }
+    sum += it->second;
+  }
+  return OnewayReference{sum / static_cast<double>(pairs.size()), static_cast<int>(pairs.size())};
 }
 
 std::span<const std::string_view> atomic_operations() { return kAtomicOps; }

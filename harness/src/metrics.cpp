@@ -70,4 +70,11 @@ Metrics summarize(const RunResult& run) {
   return m;
 }
 
+Metrics handoff_metrics(const RunResult& run, double oneway_ns) {
+  double handoffs = 0;
+  for (const WorkerResult& w : run.workers) handoffs += static_cast<double>(w.handoffs);
+  const double per_sec = run.elapsed_s > 0 ? handoffs / run.elapsed_s : 0.0;
+  return {{"oneway_ns", oneway_ns}, {"handoff_efficiency", per_sec * oneway_ns * 1e-9}};
+}
+
 }  // namespace synclab::harness

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <string_view>
 
@@ -9,6 +10,7 @@ namespace synclab::harness {
 namespace {
 
 constexpr std::string_view kPrefix = "--synclab_";
+constexpr double kMaxThreadsPerPu = 64;
 
 template <class T>
 T parse_number(std::string_view flag, std::string_view text, T min, T max) {
@@ -58,6 +60,18 @@ void apply(SuiteOptions& o, std::string_view flag, std::string_view value, bool 
         throw UsageError("unknown contention level '" + std::string(c) + "' (known: " + known + ")");
       }
       o.contention.emplace_back(c);
+    }
+  } else if (flag == "oversubscription") {
+    need_value();
+    o.oversubscription.clear();
+    for (std::string_view f : split(value)) {
+      double v = 0;
+      auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), v);
+      if (ec != std::errc() || p != f.data() + f.size() || f.empty() || !(v > 0) || v > kMaxThreadsPerPu)
+        throw UsageError("--synclab_oversubscription=" + std::string(value) + ": expected threads per PU, each above 0 and at most " +
+                         std::to_string(static_cast<int>(kMaxThreadsPerPu)) + " (e.g. 0.5,1,2,4)");
+      if (std::find(o.oversubscription.begin(), o.oversubscription.end(), v) == o.oversubscription.end())
+        o.oversubscription.push_back(v);
     }
   } else if (flag == "placement") {
     need_value();
@@ -134,6 +148,15 @@ SuiteOptions parse_suite_options(int& argc, char** argv) {
   return o;
 }
 
+std::vector<int> oversubscription_thread_counts(const std::vector<double>& factors, int pus) {
+  std::vector<int> ts;
+  for (double f : factors) {
+    const int t = std::max(1, static_cast<int>(std::lround(f * pus)));
+    if (std::find(ts.begin(), ts.end(), t) == ts.end()) ts.push_back(t);
+  }
+  return ts;
+}
+
 std::vector<CasePlan> plan_cases(const Topology& topo, const SuiteOptions& options) {
   const int pus = static_cast<int>(placement_order(topo, options.placement).size());
   const std::vector<int> counts = options.threads.empty() ? default_thread_counts(pus) : options.threads;
@@ -152,8 +175,9 @@ std::vector<CasePlan> plan_cases(const Topology& topo, const SuiteOptions& optio
     std::vector<int> ts = counts;
     if (level.single_thread) ts = {1};
     if (level.per_pu_factor > 0) ts = {level.per_pu_factor * pus};
+    if (level.pu_sweep) ts = oversubscription_thread_counts(options.oversubscription, pus);
     for (int t : ts) {
-      const bool oversubscribe = level.per_pu_factor > 0;
+      const bool oversubscribe = level.per_pu_factor > 0 || level.pu_sweep;
       plans.push_back({level, t, plan_pins(topo, options.placement, t, oversubscribe)});
     }
   }

@@ -49,5 +49,28 @@ TEST(Metrics, NoLatencyFieldsWithoutSamples) {
   EXPECT_EQ(m.count("ops_per_sec"), 1u);
 }
 
+// handoffs/s × one-way latency: 200 handoffs/s at 100 ns each is 2e-5 of
+// the physical limit.
+TEST(Metrics, HandoffEfficiencyIsHandoffRateTimesOneWayLatency) {
+  RunResult r;
+  r.elapsed_s = 0.5;
+  r.workers.resize(2);
+  r.workers[0].handoffs = 40;
+  r.workers[1].handoffs = 60;
+  const auto m = as_map(handoff_metrics(r, 100.0));
+  EXPECT_DOUBLE_EQ(m.at("oneway_ns"), 100.0);
+  EXPECT_DOUBLE_EQ(m.at("handoff_efficiency"), 200 * 100e-9);
+  EXPECT_EQ(m.size(), 2u);
+  // A lock that hands over once per transfer reaches 1.
+  r.workers[0].handoffs = 2'500'000;
+  r.workers[1].handoffs = 2'500'000;
+  EXPECT_DOUBLE_EQ(as_map(handoff_metrics(r, 100.0)).at("handoff_efficiency"), 1.0);
+}
+
+TEST(Metrics, HandoffEfficiencyOfAnEmptyWindowIsZero) {
+  RunResult r;
+  EXPECT_DOUBLE_EQ(as_map(handoff_metrics(r, 80.0)).at("handoff_efficiency"), 0.0);
+}
+
 }  // namespace
 }  // namespace synclab::harness

@@ -72,8 +72,43 @@ TEST(SuiteOptions, PlansEveryLevelWithItsOwnThreadRule) {
   std::vector<std::string> got;
   for (const CasePlan& c : plans) got.push_back(std::string(c.level.name) + "/" + std::to_string(c.threads));
   EXPECT_EQ(got, (std::vector<std::string>{"uncontended/1", "low/1", "low/2", "medium/1", "medium/2", "high/1",
-                                           "high/2", "oversubscribed/16"}));
+                                           "high/2", "oversubscribed/16", "oversub_sweep/2", "oversub_sweep/4",
+                                           "oversub_sweep/8", "oversub_sweep/16"}));
+  EXPECT_TRUE(plans[7].pins.oversubscribed);
+  EXPECT_FALSE(plans[9].pins.oversubscribed);  // 1 × PUs
   EXPECT_TRUE(plans.back().pins.oversubscribed);
+}
+
+TEST(SuiteOptions, OversubscriptionSweepRunsHighAtEachFactorOfThePus) {
+  const auto hw = HwlocTopology::from_synthetic("pack:1 core:2 pu:1");
+  SuiteOptions o;
+  o.contention = {"oversub_sweep"};
+  o.threads = {1};  // the sweep has its own thread rule
+  std::vector<int> ts;
+  for (const CasePlan& c : plan_cases(hw.topology(), o)) {
+    ts.push_back(c.threads);
+    const ContentionLevel high = *find_contention_level("high");
+    EXPECT_EQ(c.level.cs_ns, high.cs_ns);
+    EXPECT_EQ(c.level.cs_lines, high.cs_lines);
+    EXPECT_EQ(c.level.think_ns, high.think_ns);
+    EXPECT_EQ(c.pins.pu_of_thread.size(), static_cast<std::size_t>(c.threads));
+  }
+  EXPECT_EQ(ts, (std::vector<int>{1, 2, 4, 8}));
+  const CasePlan eight = plan_cases(hw.topology(), o).back();
+  EXPECT_EQ(case_name("locks", "ticket", eight, o.placement), "locks/ticket/oversub_sweep/t:8/place:compact");
+}
+
+TEST(SuiteOptions, OversubscriptionFactorsAreParsedRoundedAndDeduplicated) {
+  EXPECT_EQ(parse({}).options.oversubscription, (std::vector<double>{0.5, 1, 2, 4}));
+  const Parsed p = parse({"--synclab_oversubscription=0.25,3,8,3"});
+  EXPECT_EQ(p.options.oversubscription, (std::vector<double>{0.25, 3, 8}));
+  // 0.25 × 3 PUs rounds to 1, 0.5 × 3 to 2; never below one thread; one case per count.
+  EXPECT_EQ(oversubscription_thread_counts({0.25, 0.5, 1, 2}, 3), (std::vector<int>{1, 2, 3, 6}));
+  EXPECT_EQ(oversubscription_thread_counts({0.1, 0.2}, 2), (std::vector<int>{1}));
+  for (const char* bad : {"--synclab_oversubscription", "--synclab_oversubscription=", "--synclab_oversubscription=0",
+                          "--synclab_oversubscription=-1", "--synclab_oversubscription=1,x",
+                          "--synclab_oversubscription=65"})
+    EXPECT_THROW(parse({bad}), UsageError) << bad;
 }
 
 TEST(SuiteOptions, DefaultThreadCountsArePowersOfTwoAndThePuCount) {

@@ -19,4 +19,11 @@ using Metrics = std::vector<std::pair<std::string, double>>;
 
 Metrics summarize(const RunResult& run);
 
+// The physical-limit reading of a contended lock case: `oneway_ns`, the
+// one-way cache-line transfer latency measured between the PUs the case used
+// (limits.hpp, reference_oneway), and `handoff_efficiency` = handoffs per
+// second × that latency in seconds: the fraction of one-transfer-per-handoff
+// the lock reached (≤ about 1; docs/metrics.md says what bounds it lower).
+Metrics handoff_metrics(const RunResult& run, double oneway_ns);
+
 }  // namespace synclab::harness

@@ -24,6 +24,8 @@ class UsageError : public std::invalid_argument {
 struct SuiteOptions {
   std::vector<int> threads;               // empty: 1, 2, 4, … and the PU count
   std::vector<std::string> contention;    // empty: every level
+  // Threads per PU of the `oversub_sweep` level (--synclab_oversubscription).
+  std::vector<double> oversubscription = {0.5, 1, 2, 4};
   PlacementSpec placement = {PlacementPolicy::compact, {}, "compact"};
   std::chrono::milliseconds duration{300};
   bool sample_latency = true;
@@ -52,7 +54,12 @@ struct CasePlan {
 
 // Every (scenario, thread count) the options ask for, each pinned by the
 // placement policy. Throws UsageError / PlacementError.
+// The `oversub_sweep` level plans one case per oversubscription factor f:
+// max(1, round(f × PUs)) threads, factors giving the same count planned once.
 std::vector<CasePlan> plan_cases(const Topology& topo, const SuiteOptions& options);
+
+// The thread counts of the oversubscription sweep on `pus` PUs, in factor order.
+std::vector<int> oversubscription_thread_counts(const std::vector<double>& factors, int pus);
 
 // "family/primitive/scenario/t:N/place:P".
 std::string case_name(std::string_view family, std::string_view primitive, const CasePlan& plan,
