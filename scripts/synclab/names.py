@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Contention levels in the order reports list them.
-CONTENTION_LEVELS: tuple[str, ...] = ("uncontended", "low", "medium", "high", "oversubscribed")
+# oversub_sweep: `high` at 0.5, 1, 2 and 4 threads per PU (docs/contention.md).
+CONTENTION_LEVELS: tuple[str, ...] = ("uncontended", "low", "medium", "high", "oversubscribed",
+                                     "oversub_sweep")
 
 # The reference primitive of each family: ratios and normalised plots are taken against it.
 FAMILY_BASELINES: dict[str, str] = {

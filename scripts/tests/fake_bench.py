@@ -21,8 +21,8 @@ import time
 from typing import Any
 
 PRIMITIVES = {"std_mutex": 1.0, "futex_mutex3": 1.25, "tas_spin": 1.6}
-LEVELS = ("uncontended", "low", "medium", "high", "oversubscribed")
-LEVEL_OPS = {"uncontended": 40e6, "low": 12e6, "medium": 6e6, "high": 3e6, "oversubscribed": 1e6}
+LEVELS = ("uncontended", "low", "medium", "high", "oversubscribed", "oversub_sweep")
+LEVEL_OPS = {"uncontended": 40e6, "low": 12e6, "medium": 6e6, "high": 3e6, "oversubscribed": 1e6, "oversub_sweep": 2e6}
 SPIN_PRIMITIVES = {"tas_spin"}  # no futex counters for these
 HANG_CASE = "locks/test_never_unlocks/high/t:2"
 BOOL_FLAGS = {"synclab_print_calibration", "synclab_test_cases", "synclab_list_counters"}
@@ -105,7 +105,8 @@ def case_names(flags: dict[str, str], machine_pus: int) -> list[str]:
     for primitive in PRIMITIVES:
         for level in levels:
             counts = [1] if level == "uncontended" else [4 * pus] if level == "oversubscribed" \
-                else threads
+                else sorted({max(1, round(f * pus)) for f in (0.5, 1, 2, 4)}) \
+                if level == "oversub_sweep" else threads
             names += [f"locks/{primitive}/{level}/t:{t}/place:{placement}" for t in counts]
     if "synclab_test_cases" in flags:
         names.append(f"{HANG_CASE}/place:{placement}")

@@ -18,6 +18,8 @@ from synclab.report import census_panel
 CENSUS_CLI = REPO / "scripts" / "synclab" / "census" / "cli.py"
 SOURCE = REPO / "census" / "census_functions.cpp"
 INCLUDES = ["-I", str(REPO / "primitives" / "include"), "-I", str(REPO / "benches" / "peers" / "include")]
+# What benches/peers/CMakeLists.txt defines: the census object built here has no third-party peer.
+INCLUDES += [f"-DSYNCLAB_HAVE_{lib}=0" for lib in ("TBB", "ABSL", "CK", "MOODYCAMEL", "BOOST_LOCKFREE")]
 
 
 def doc_from(name: str, arch: str, variant: str) -> dict[str, Any]:

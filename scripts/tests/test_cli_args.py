@@ -29,7 +29,7 @@ BAD_ARGS = [
     (["--placement", "cpus:999"], "CPU 999 does not exist"),
     (["--profile", "smoke", "--threads", "1,4"], "exceed"),
     (["--filter", "("], "--filter"),
-    (["--filter", "no_such_case"], "--filter 'no_such_case' matches none of the 24 cases"),
+    (["--filter", "no_such_case"], "--filter 'no_such_case' matches none of the 36 cases"),
     (["--case-timeout", "0"], "--case-timeout"),
     (["--case-timeout", "soon"], "--case-timeout"),
     (["--jobs", "0"], "--jobs"),
