@@ -1,7 +1,60 @@
+// semaphores.cpp — the counting semaphores in the lock family: every
+// semaphore of ours and every peer, at every planned contention level, with 1
+// and 2 permits (docs/semaphores.md). A case fails when more holders than
+// permits were ever inside at once, or a permit was lost.
 #include "semaphores.hpp"
 
-namespace synclab::bench {
+#include <memory>
+#include <string>
 
-void register_semaphore_cases(CaseRegistry&, const std::vector<CaseSetup>&, const harness::HwlocTopology&, const harness::SuiteOptions&) {}
+#include "synclab/harness/workloads/semaphore_workload.hpp"
+#include "synclab/peers/semaphore_peers.hpp"
+#include "synclab/semaphores/catalog.hpp"
+#include "synclab/type_list.hpp"
+
+namespace synclab::bench {
+namespace {
+
+constexpr int kPermitCounts[] = {1, 2};
+
+template <semaphores::CountingSemaphore S>
+void register_semaphore(CaseRegistry& registry, const CaseSetup& setup, const harness::PlacementSpec& placement,
+                        int permits) {
+  CaseSetup named = setup;
+  named.driver.case_name =
+      harness::case_name("locks", S::name, setup.plan, placement) + "/permits:" + std::to_string(permits);
+  if (!registry.add(named.driver.case_name)) return;
+  benchmark::RegisterBenchmark(named.driver.case_name.c_str(),
+                               [setup = named, permits](benchmark::State& state) {
+                                 harness::Metrics extra;
+                                 run_case(
+                                     state, setup,
+                                     [&] {
+                                       return std::make_unique<harness::SemaphoreWorkload<S>>(
+                                           setup.plan.level, setup.calibration, setup.plan.threads, permits);
+                                     },
+                                     [&extra](harness::SemaphoreWorkload<S>& w, const harness::RunResult& run) {
+                                       extra = w.extra_metrics(run);
+                                       return w.verify();
+                                     });
+                                 for (const auto& [name, value] : extra) state.counters[name] = benchmark::Counter(value);
+                               })
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kNanosecond);
+}
+
+}  // namespace
+
+void register_semaphore_cases(CaseRegistry& registry, const std::vector<CaseSetup>& setups, const harness::HwlocTopology&,
+                              const harness::SuiteOptions& options) {
+  using All = Concat<semaphores::OurSemaphores, peers::PeerSemaphores>;
+  for_each_type(All{}, [&]<class S>() {
+    for (const CaseSetup& setup : setups)
+      for (int permits : kPermitCounts)
+        if (permits == 1 || permits <= setup.plan.threads)
+          register_semaphore<S>(registry, setup, options.placement, permits);
+  });
+}
 
 }  // namespace synclab::bench
