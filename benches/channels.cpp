@@ -1,7 +1,251 @@
+// channels.cpp — the channels family: every channel and one-shot of ours and
+// every peer, in the scenarios of harness/workloads/channel_*.hpp
+// (docs/channels.md). Adding a channel to a catalogue is all it takes to run
+// it; a case exists only where the channel's declared Semantics allow its
+// shape and where its capacity applies.
+//
+//   channels/<channel>/<scenario>/t:N/place:P/cap:C/payload:B[/burst:M]
+//   channels/<one-shot>/oneshot/t:2/place:P/payload:8
+//
+// The plan (docs/channels.md, "Cases"): the shape sweep (spsc, mpsc, spmc,
+// mpmc) at the default capacity and 8-byte messages; the capacity sweep
+// (cap 1, 16) at spsc and mpmc t:2; the payload sweep (64, 256 bytes) at spsc
+// and mpmc t:2; pingpong, empty, burst and the oversubscribed mpsc_preempt
+// at the default capacity. The default capacity is 1024 for a bounded
+// channel, `unbounded` for an unbounded one and 0 for a rendezvous channel.
 #include "channels.hpp"
 
-namespace synclab::bench {
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
 
-void register_channel_family(CaseRegistry&, const std::vector<CaseSetup>&, const harness::HwlocTopology&, const harness::SuiteOptions&) {}
+#include "families.hpp"
+#include "synclab/channels/catalog.hpp"
+#include "synclab/channels/concepts.hpp"
+#include "synclab/harness/workloads/channel_empty.hpp"
+#include "synclab/harness/workloads/channel_oneshot.hpp"
+#include "synclab/harness/workloads/channel_payload.hpp"
+#include "synclab/harness/workloads/channel_pingpong.hpp"
+#include "synclab/harness/workloads/channel_semantics.hpp"
+#include "synclab/harness/workloads/channel_workload.hpp"
+#include "synclab/peers/channel_peers.hpp"
+#include "synclab/type_list.hpp"
+
+namespace synclab::bench {
+namespace {
+
+using harness::ChannelPayload;
+using harness::ChannelShape;
+
+// Scenario names: static storage, because ContentionLevel keeps a string_view.
+constexpr std::string_view kSpsc = "spsc";
+constexpr std::string_view kMpsc = "mpsc";
+constexpr std::string_view kSpmc = "spmc";
+constexpr std::string_view kMpmc = "mpmc";
+constexpr std::string_view kMpscPreempt = "mpsc_preempt";
+constexpr std::string_view kPingPong = "pingpong";
+constexpr std::string_view kEmpty = "empty";
+constexpr std::string_view kBurst = "burst";
+constexpr std::string_view kOneShot = "oneshot";
+
+constexpr std::size_t kDefaultBounded = 1024;
+constexpr std::size_t kSweptCapacities[] = {1, 16};
+constexpr harness::BurstPlan kBurstPlan{64, std::chrono::microseconds(20)};
+
+template <class T>
+using AllChannels = Concat<channels::OurChannels<T>, peers::PeerChannels<T>>;
+template <class T>
+using AllOneShots = Concat<channels::OurOneShots<T>, peers::PeerOneShots<T>>;
+
+struct Family {
+  CaseRegistry& registry;
+  const harness::DriverConfig& base;  // sampling, counters, watchdog
+  const harness::HwlocTopology& hw;
+  const harness::SuiteOptions& options;
+  std::vector<int> grown;             // family_thread_counts: the "growing with the PUs" shapes
+  int pus = 0;                        // PUs the placement may use
+  std::chrono::nanoseconds window{};  // short_window(options)
+
+  // A thread count the options allow (all, or the --synclab_threads list).
+  [[nodiscard]] bool wanted(int threads) const {
+    return options.threads.empty() || std::find(options.threads.begin(), options.threads.end(), threads) != options.threads.end();
+  }
+};
+
+struct Capacity {
+  std::size_t requested = kDefaultBounded;
+  std::string label;  // "1", "16", "1024", "unbounded", "0"
+};
+
+enum class Bounds { bounded, unbounded, rendezvous };
+
+template <channels::Channel C>
+Bounds bounds_of() {
+  if (!C::semantics.bounded) return Bounds::unbounded;
+  const C probe(16);
+  return probe.capacity() == 0 ? Bounds::rendezvous : Bounds::bounded;
+}
+
+Capacity default_capacity(Bounds b) {
+  switch (b) {
+    case Bounds::unbounded: return {kDefaultBounded, "unbounded"};
+    case Bounds::rendezvous: return {0, "0"};
+    case Bounds::bounded: break;
+  }
+  return {kDefaultBounded, std::to_string(kDefaultBounded)};
+}
+
+// Registers one case; make() returns a fresh workload for each repetition,
+// whose verify() drains and checks it after the window and whose
+// extra_metrics(run) adds the family's counters.
+template <class Make>
+void add_case(const Family& f, std::string_view primitive, std::string_view scenario, int threads,
+              const std::string& suffix, bool oversubscribed, Make make) {
+  if (!f.wanted(threads) || (threads > f.pus && !oversubscribed)) return;
+  CaseSetup setup;
+  setup.plan.level = harness::ContentionLevel{scenario};  // a name only: no cs / think in this family
+  setup.plan.threads = threads;
+  setup.plan.pins = harness::plan_pins(f.hw.topology(), f.options.placement, threads, oversubscribed);
+  setup.driver = f.base;
+  setup.driver.plan = setup.plan.pins;
+  setup.driver.duration = f.window;
+  setup.driver.case_name = harness::case_name("channels", primitive, setup.plan, f.options.placement) + suffix;
+  if (!f.registry.add(setup.driver.case_name)) return;
+  benchmark::RegisterBenchmark(setup.driver.case_name.c_str(),
+                               [setup, make](benchmark::State& state) {
+                                 harness::Metrics extra;
+                                 try {
+                                   run_case(state, setup, make, [&extra](auto& w, const harness::RunResult& run) {
+                                     std::string error = w.verify();
+                                     extra = w.extra_metrics(run);
+                                     return error;
+                                   });
+                                 } catch (const std::exception& e) {
+                                   state.SkipWithError(e.what());
+                                   return;
+                                 }
+                                 for (const auto& [name, value] : extra) state.counters[name] = benchmark::Counter(value);
+                               })
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kNanosecond);
+}
+
+std::string params(const Capacity& cap, std::size_t payload) {
+  return "/cap:" + cap.label + "/payload:" + std::to_string(payload);
+}
+
+template <channels::Channel C>
+void add_stream(const Family& f, std::string_view scenario, ChannelShape shape, const Capacity& cap,
+                harness::BurstPlan burst = {}, bool oversubscribed = false) {
+  std::string suffix = params(cap, sizeof(typename C::value_type));
+  if (burst.messages > 0) suffix += "/burst:" + std::to_string(burst.messages);
+  add_case(f, C::name, scenario, shape.threads(), suffix, oversubscribed, [shape, cap, burst] {
+    return std::make_unique<harness::ChannelStreamWorkload<C>>(shape, cap.requested, burst);
+  });
+}
+
+// The shapes a channel's semantics allow, at the default capacity.
+template <channels::Channel C>
+void register_shapes(const Family& f, const Capacity& cap) {
+  constexpr channels::Semantics s = C::semantics;
+  add_stream<C>(f, kSpsc, {1, 1}, cap);
+  std::set<int> many{3};
+  for (int t : f.grown)
+    if (t >= 3) many.insert(t);
+  for (int t : many) {
+    if constexpr (s.multi_producer) add_stream<C>(f, kMpsc, {t - 1, 1}, cap);
+    if constexpr (s.multi_consumer) add_stream<C>(f, kSpmc, {1, t - 1}, cap);
+  }
+  if constexpr (s.multi_producer && s.multi_consumer) {
+    std::set<int> pairs{2};
+    for (int t : f.grown)
+      if (t >= 4) pairs.insert(t);
+    for (int t : pairs) add_stream<C>(f, kMpmc, {t / 2, t - t / 2}, cap);
+  }
+}
+
+// mpsc with more producers than PUs: producers get preempted, some in the
+// middle of a send (docs/channels.md, "mpsc_unbounded and preemption").
+template <channels::Channel C>
+void register_preempt(const Family& f, const Capacity& cap) {
+  if constexpr (C::semantics.multi_producer) {
+    const int producers = std::min(2 * f.pus, harness::kMaxProducers);
+    add_stream<C>(f, kMpscPreempt, {producers, 1}, cap, {}, true);
+  }
+}
+
+template <channels::Channel C>
+void register_channel(const Family& f) {
+  const Bounds bounds = bounds_of<C>();
+  const Capacity cap = default_capacity(bounds);
+  constexpr bool mpmc = C::semantics.multi_producer && C::semantics.multi_consumer;
+  register_shapes<C>(f, cap);
+  if (bounds == Bounds::bounded) {
+    for (std::size_t n : kSweptCapacities) {
+      const Capacity swept{n, std::to_string(n)};
+      add_stream<C>(f, kSpsc, {1, 1}, swept);
+      if constexpr (mpmc) add_stream<C>(f, kMpmc, {1, 1}, swept);
+    }
+  }
+  add_case(f, C::name, kPingPong, 2, params(cap, sizeof(typename C::value_type)), false,
+           [cap] { return std::make_unique<harness::ChannelPingPongWorkload<C>>(cap.requested); });
+  add_case(f, C::name, kEmpty, 1, params(cap, sizeof(typename C::value_type)), false,
+           [cap] { return std::make_unique<harness::ChannelEmptyRecvWorkload<C>>(cap.requested); });
+  add_stream<C>(f, kBurst, {1, 1}, cap, kBurstPlan);
+  register_preempt<C>(f, cap);
+}
+
+// The payload sweep: the same channel over a larger message, spsc and mpmc 1:1.
+template <channels::Channel C>
+void register_payload(const Family& f) {
+  const Capacity cap = default_capacity(bounds_of<C>());
+  add_stream<C>(f, kSpsc, {1, 1}, cap);
+  if constexpr (C::semantics.multi_producer && C::semantics.multi_consumer) add_stream<C>(f, kMpmc, {1, 1}, cap);
+}
+
+template <channels::OneShot O>
+void register_oneshot(const Family& f) {
+  add_case(f, O::name, kOneShot, 2, "/payload:8", false, [] { return std::make_unique<harness::OneShotWorkload<O>>(); });
+}
+
+// {"spsc_ring":{...},...}: each channel's and one-shot's declared semantics.
+std::string semantics_table() {
+  std::string json;
+  auto add = [&json]<class C>() {
+    if constexpr (requires { C::semantics; }) {
+      json += (json.empty() ? "{" : ",") + harness::json_string(C::name) + ":" + harness::semantics_json(C::semantics);
+    }
+  };
+  for_each_type(AllChannels<ChannelPayload<8>>{}, add);
+  for_each_type(AllOneShots<ChannelPayload<8>>{}, add);
+  return json.empty() ? "{}" : json + "}";
+}
+
+void record_context() {
+  benchmark::AddCustomContext("channel_semantics", semantics_table());
+  std::string missing = peers::kChannelPeersMissing;
+  while (!missing.empty() && (missing.back() == ' ' || missing.back() == ';')) missing.pop_back();
+  if (!missing.empty()) benchmark::AddCustomContext("channel_peers_missing", missing);
+}
+
+}  // namespace
+
+void register_channel_family(CaseRegistry& registry, const std::vector<CaseSetup>& setups, const harness::HwlocTopology& hw,
+                             const harness::SuiteOptions& options) {
+  if (setups.empty()) return;
+  const auto order = harness::placement_order(hw.topology(), options.placement);
+  const Family f{registry, setups.front().driver, hw, options, family_thread_counts(hw.topology(), options),
+                 static_cast<int>(order.size()), short_window(options)};
+  const std::size_t before = registry.names.size();
+  for_each_type(AllChannels<ChannelPayload<8>>{}, [&]<class C>() { register_channel<C>(f); });
+  for_each_type(AllChannels<ChannelPayload<64>>{}, [&]<class C>() { register_payload<C>(f); });
+  for_each_type(AllChannels<ChannelPayload<256>>{}, [&]<class C>() { register_payload<C>(f); });
+  for_each_type(AllOneShots<ChannelPayload<8>>{}, [&]<class O>() { register_oneshot<O>(f); });
+  if (registry.names.size() > before) record_context();
+}
 
 }  // namespace synclab::bench
