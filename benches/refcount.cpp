@@ -45,20 +45,10 @@ void add_case(const Family& f, std::string_view primitive, std::string_view scen
   setup.driver.plan = setup.plan.pins;
   setup.driver.case_name = harness::case_name("refcount", primitive, setup.plan, f.options.placement);
   if (!f.registry.add(setup.driver.case_name)) return;
-  benchmark::RegisterBenchmark(setup.driver.case_name.c_str(),
-                               [setup, make](benchmark::State& state) {
-                                 harness::Metrics extra;
-                                 run_case(state, setup, make,
-                                          [&extra](const auto& w, const harness::RunResult& run) -> std::string {
-                                            if constexpr (requires { w.extra_metrics(run); })
-                                              extra = w.extra_metrics(run);
-                                            return {};
-                                          });
-                                 for (const auto& [name, value] : extra) state.counters[name] = benchmark::Counter(value);
-                               })
-      ->Iterations(1)
-      ->UseManualTime()
-      ->Unit(benchmark::kNanosecond);
+  register_window_case(setup, make, [](const auto& w, const harness::RunResult& run, harness::Metrics& extra) {
+    if constexpr (requires { w.extra_metrics(run); }) extra = w.extra_metrics(run);
+    return std::string{};
+  });
 }
 
 template <refcount::RefCountedHandle H>

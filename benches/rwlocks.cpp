@@ -24,25 +24,16 @@ void register_case(CaseRegistry& registry, const CaseSetup& base, const harness:
                            "/reads:" + std::to_string(read_percent);
   setup.driver.duration = short_window(options);  // many cases; they converge fast
   if (!registry.add(setup.driver.case_name)) return;
-  benchmark::RegisterBenchmark(
-      setup.driver.case_name.c_str(),
-      [setup, read_percent](benchmark::State& state) {
-        harness::Metrics extra;
-        run_case(
-            state, setup,
-            [&] {
-              return std::make_unique<harness::RwLockWorkload<L>>(setup.plan.level, setup.calibration, read_percent,
-                                                                  setup.plan.threads);
-            },
-            [&extra](const harness::RwLockWorkload<L>& w, const harness::RunResult& run) -> std::string {
-              extra = w.extra_metrics(run);
-              return w.check();
-            });
-        for (const auto& [name, value] : extra) state.counters[name] = benchmark::Counter(value);
-      })
-      ->Iterations(1)
-      ->UseManualTime()
-      ->Unit(benchmark::kNanosecond);
+  register_window_case(
+      setup,
+      [setup, read_percent] {
+        return std::make_unique<harness::RwLockWorkload<L>>(setup.plan.level, setup.calibration, read_percent,
+                                                            setup.plan.threads);
+      },
+      [](const harness::RwLockWorkload<L>& w, const harness::RunResult& run, harness::Metrics& extra) {
+        extra = w.extra_metrics(run);
+        return w.check();
+      });
 }
 
 }  // namespace

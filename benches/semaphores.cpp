@@ -24,24 +24,16 @@ void register_semaphore(CaseRegistry& registry, const CaseSetup& setup, const ha
   named.driver.case_name =
       harness::case_name("locks", S::name, setup.plan, placement) + "/permits:" + std::to_string(permits);
   if (!registry.add(named.driver.case_name)) return;
-  benchmark::RegisterBenchmark(named.driver.case_name.c_str(),
-                               [setup = named, permits](benchmark::State& state) {
-                                 harness::Metrics extra;
-                                 run_case(
-                                     state, setup,
-                                     [&] {
-                                       return std::make_unique<harness::SemaphoreWorkload<S>>(
-                                           setup.plan.level, setup.calibration, setup.plan.threads, permits);
-                                     },
-                                     [&extra](harness::SemaphoreWorkload<S>& w, const harness::RunResult& run) {
-                                       extra = w.extra_metrics(run);
-                                       return w.verify();
-                                     });
-                                 for (const auto& [name, value] : extra) state.counters[name] = benchmark::Counter(value);
-                               })
-      ->Iterations(1)
-      ->UseManualTime()
-      ->Unit(benchmark::kNanosecond);
+  register_window_case(
+      named,
+      [setup = named, permits] {
+        return std::make_unique<harness::SemaphoreWorkload<S>>(setup.plan.level, setup.calibration,
+                                                               setup.plan.threads, permits);
+      },
+      [](harness::SemaphoreWorkload<S>& w, const harness::RunResult& run, harness::Metrics& extra) {
+        extra = w.extra_metrics(run);
+        return w.verify();
+      });
 }
 
 }  // namespace

@@ -22,25 +22,16 @@ void register_case(CaseRegistry& registry, const CaseSetup& base, const harness:
   setup.driver.case_name = harness::case_name("locks", OurSeqLock::name, setup.plan, options.placement) +
                            "/writers:" + std::to_string(writers);
   if (!registry.add(setup.driver.case_name)) return;
-  benchmark::RegisterBenchmark(
-      setup.driver.case_name.c_str(),
-      [setup](benchmark::State& state) {
-        harness::Metrics extra;
-        run_case(
-            state, setup,
-            [&] {
-              return std::make_unique<harness::SeqlockWorkload<OurSeqLock>>(setup.plan.level, setup.calibration,
-                                                                            setup.plan.threads);
-            },
-            [&extra](const harness::SeqlockWorkload<OurSeqLock>& w, const harness::RunResult& run) -> std::string {
-              extra = w.extra_metrics(run);
-              return w.check();
-            });
-        for (const auto& [name, value] : extra) state.counters[name] = benchmark::Counter(value);
-      })
-      ->Iterations(1)
-      ->UseManualTime()
-      ->Unit(benchmark::kNanosecond);
+  register_window_case(
+      setup,
+      [setup] {
+        return std::make_unique<harness::SeqlockWorkload<OurSeqLock>>(setup.plan.level, setup.calibration,
+                                                                      setup.plan.threads);
+      },
+      [](const harness::SeqlockWorkload<OurSeqLock>& w, const harness::RunResult& run, harness::Metrics& extra) {
+        extra = w.extra_metrics(run);
+        return w.check();
+      });
 }
 
 }  // namespace

@@ -88,4 +88,23 @@ void run_case(benchmark::State& state, const CaseSetup& setup, MakeWorkload make
   publish(state, harness::summarize(last), setup.plan.pins);
 }
 
+// Registers the case `setup` names: one fixed-duration window of a fresh
+// `make()` workload per repetition (run_case). `check(workload, run, extra)`
+// returns an error that fails the case, and may fill `extra` with metrics
+// published beside the driver's.
+template <class MakeWorkload, class CheckAndMeasure>
+void register_window_case(const CaseSetup& setup, MakeWorkload make, CheckAndMeasure check) {
+  benchmark::RegisterBenchmark(setup.driver.case_name.c_str(),
+                               [setup, make, check](benchmark::State& state) {
+                                 harness::Metrics extra;
+                                 run_case(state, setup, make, [&](auto& w, const harness::RunResult& run) -> std::string {
+                                   return check(w, run, extra);
+                                 });
+                                 for (const auto& [name, value] : extra) state.counters[name] = benchmark::Counter(value);
+                               })
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kNanosecond);
+}
+
 }  // namespace synclab::bench
