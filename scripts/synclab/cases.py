@@ -30,7 +30,7 @@ PROFILES: dict[str, Profile] = {
     profile.name: profile
     for profile in (
         Profile("smoke", ("uncontended", "high"), (1, 2), 1, 100,
-                "does it run: a minute on 2 cores, report included"),
+                "does it run: every family once, a few minutes on 2 cores"),
         Profile("quick", CONTENTION_LEVELS, None, 3, 200,
                 "default: every contention level, a few minutes on 2 cores"),
         Profile("full", CONTENTION_LEVELS, None, 5, 1000,
