@@ -77,6 +77,9 @@ struct PrimitiveName {
   }
 };
 
+// Only where a node-adapted peer is built (not on a target without CK and TBB,
+// where an empty type list would not compile).
+#if SYNCLAB_HAVE_CK || SYNCLAB_HAVE_TBB
 template <class L>
 class NodeAdaptedPeer : public ::testing::Test {};
 TYPED_TEST_SUITE(NodeAdaptedPeer, GTestTypes<NodeAdaptedPeers>::type, PrimitiveName);
@@ -149,6 +152,7 @@ TYPED_TEST(NodeAdaptedPeer, ThreadsComeAndGoWhileOthersProbe) {
   EXPECT_EQ(__lsan_do_recoverable_leak_check(), 0) << "LeakSanitizer found unreachable blocks (see stderr)";
 #endif
 }
+#endif  // SYNCLAB_HAVE_CK || SYNCLAB_HAVE_TBB
 
 #if SYNCLAB_HAVE_CK
 // CK's array lock has one slot per thread and no guard; the adapter says how
