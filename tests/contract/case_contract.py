@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""case_contract: the benchmark binary's case names and each case's metric names, against a golden file.
+
+    case_contract.py check BENCH GOLDEN    exit 0 when they agree, 1 with the differences listed
+    case_contract.py write BENCH GOLDEN    (re)write GOLDEN from BENCH
+
+Every case runs once with a tiny window, at a placement and counter setting that do not depend
+on the machine (two PUs, no perf events), so the contract is the same wherever the test runs.
+A change to a case name or to the metrics a case publishes must be deliberate: rewrite the
+golden file in the same commit, and the diff shows what changed.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+FIXED_FLAGS = ["--synclab_placement=cpus:0,1", "--synclab_duration_ms=3", "--synclab_counters=off"]
+# Fields every Google Benchmark entry has; everything else is a metric of the case.
+ENTRY_FIELDS = frozenset({
+    "name", "run_name", "run_type", "repetitions", "repetition_index", "threads", "iterations",
+    "real_time", "cpu_time", "time_unit", "family_index", "per_family_instance_index", "label",
+    "error_occurred", "error_message", "aggregate_name", "aggregate_unit"})
+Contract = dict[str, tuple[str, ...]]
+
+
+def measure(bench: str) -> Contract:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "run.json"
+        cmd = [bench, *FIXED_FLAGS, f"--benchmark_out={out}", "--benchmark_out_format=json"]
+        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              timeout=600, check=False)
+        if done.returncode != 0:
+            sys.exit(f"case_contract: {' '.join(cmd)} exited {done.returncode}: {done.stderr.strip()[-500:]}")
+        entries = json.loads(out.read_text(encoding="utf-8"))["benchmarks"]
+    failed = [e["name"] for e in entries if e.get("error_occurred")]
+    if failed:
+        sys.exit(f"case_contract: {len(failed)} cases failed, e.g. {failed[0]}: cannot read their metrics")
+    return {e["name"]: tuple(sorted(k for k in e if k not in ENTRY_FIELDS)) for e in entries}
+
+
+def write(contract: Contract, golden: Path) -> None:
+    sets: dict[tuple[str, ...], str] = {}
+    for metrics in contract.values():
+        sets.setdefault(metrics, f"M{len(sets) + 1}")
+    lines = ["# Case names and their metric names (tests/contract/case_contract.py writes this file).",
+             "[metric sets]"]
+    lines += [f"{key} {' '.join(metrics)}" for metrics, key in sets.items()]
+    lines.append("[cases]")
+    lines += [f"{name} {sets[metrics]}" for name, metrics in contract.items()]
+    golden.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def read(golden: Path) -> Contract:
+    sets: dict[str, tuple[str, ...]] = {}
+    contract: Contract = {}
+    section = ""
+    for line in golden.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            section = line
+            continue
+        key, _, rest = line.partition(" ")
+        if section == "[metric sets]":
+            sets[key] = tuple(rest.split())
+        else:
+            contract[key] = sets[rest]
+    return contract
+
+
+def differences(expected: Contract, actual: Contract) -> list[str]:
+    out = [f"case removed: {name}" for name in expected if name not in actual]
+    out += [f"case added: {name}" for name in actual if name not in expected]
+    for name in expected.keys() & actual.keys():
+        gone = sorted(set(expected[name]) - set(actual[name]))
+        new = sorted(set(actual[name]) - set(expected[name]))
+        if gone or new:
+            out.append(f"metrics of {name}: " + " ".join([f"-{m}" for m in gone] + [f"+{m}" for m in new]))
+    return out
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 4 or argv[1] not in ("check", "write"):
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    mode, bench, golden = argv[1], argv[2], Path(argv[3])
+    actual = measure(bench)
+    if mode == "write":
+        write(actual, golden)
+        print(f"case_contract: wrote {len(actual)} cases to {golden}")
+        return 0
+    diff = differences(read(golden), actual)
+    for line in sorted(diff)[:60]:
+        print(line)
+    if diff:
+        print(f"case_contract: {len(diff)} differences against {golden}; if deliberate, run "
+              f"tests/contract/case_contract.py write {bench} {golden}")
+        return 1
+    print(f"case_contract: {len(actual)} cases agree with {golden}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
