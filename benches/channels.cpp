@@ -7,16 +7,14 @@
 //   channels/<channel>/<scenario>/t:N/place:P/cap:C/payload:B[/burst:M]
 //   channels/<one-shot>/oneshot/t:2/place:P/payload:8
 //
-// The plan (docs/channels.md, "Cases"): the shape sweep (spsc, mpsc, spmc,
-// mpmc) at the default capacity and 8-byte messages; the capacity sweep
-// (cap 1, 16) at spsc and mpmc t:2; the payload sweep (64, 256 bytes) at spsc
-// and mpmc t:2; pingpong, empty, burst and the oversubscribed mpsc_preempt
-// at the default capacity. The default capacity is 1024 for a bounded
+// The plan (docs/channels.md, "Cases"), by contention level
+// (docs/contention.md): at `high` the shape sweep (spsc, mpsc, spmc, mpmc) at
+// the default capacity and 8-byte messages, the capacity sweep (cap 1, 16) at
+// spsc and mpmc t:2, the payload sweep (64, 256 bytes) at spsc and mpmc t:2,
+// pingpong and oneshot; `empty` at `uncontended`; `burst` at `low`;
+// mpsc_preempt at `oversubscribed`; all at the default capacity. The default capacity is 1024 for a bounded
 // channel, `unbounded` for an unbounded one and 0 for a rendezvous channel.
-#include "channels.hpp"
-
 #include <algorithm>
-#include <exception>
 #include <memory>
 #include <set>
 #include <string>
@@ -60,18 +58,15 @@ using AllChannels = Concat<channels::OurChannels<T>, peers::PeerChannels<T>>;
 template <class T>
 using AllOneShots = Concat<channels::OurOneShots<T>, peers::PeerOneShots<T>>;
 
-struct Family {
-  CaseRegistry& registry;
-  const harness::DriverConfig& base;  // sampling, counters, watchdog
-  const harness::HwlocTopology& hw;
-  const harness::SuiteOptions& options;
-  std::vector<int> grown;             // family_thread_counts: the "growing with the PUs" shapes
-  int pus = 0;                        // PUs the placement may use
-  std::chrono::nanoseconds window{};  // short_window(options)
+struct ChannelFamily {
+  const FamilyContext& context;
+  std::vector<int> grown;  // thread_counts(): the "growing with the PUs" shapes
+  int pus = 0;             // PUs the placement may use
 
   // A thread count the options allow (all, or the --synclab_threads list).
   [[nodiscard]] bool wanted(int threads) const {
-    return options.threads.empty() || std::find(options.threads.begin(), options.threads.end(), threads) != options.threads.end();
+    const auto& asked = context.options.threads;
+    return asked.empty() || std::find(asked.begin(), asked.end(), threads) != asked.end();
   }
 };
 
@@ -102,36 +97,13 @@ Capacity default_capacity(Bounds b) {
 // whose verify() drains and checks it after the window and whose
 // extra_metrics(run) adds the family's counters.
 template <class Make>
-void add_case(const Family& f, std::string_view primitive, std::string_view scenario, int threads,
+void add_case(const ChannelFamily& f, std::string_view primitive, std::string_view scenario, int threads,
               const std::string& suffix, bool oversubscribed, Make make) {
   if (!f.wanted(threads) || (threads > f.pus && !oversubscribed)) return;
-  CaseSetup setup;
-  setup.plan.level = harness::ContentionLevel{scenario};  // a name only: no cs / think in this family
-  setup.plan.threads = threads;
-  setup.plan.pins = harness::plan_pins(f.hw.topology(), f.options.placement, threads, oversubscribed);
-  setup.driver = f.base;
-  setup.driver.plan = setup.plan.pins;
-  setup.driver.duration = f.window;
-  setup.driver.case_name = harness::case_name("channels", primitive, setup.plan, f.options.placement) + suffix;
-  if (!f.registry.add(setup.driver.case_name)) return;
-  benchmark::RegisterBenchmark(setup.driver.case_name.c_str(),
-                               [setup, make](benchmark::State& state) {
-                                 harness::Metrics extra;
-                                 try {
-                                   run_case(state, setup, make, [&extra](auto& w, const harness::RunResult& run) {
-                                     std::string error = w.verify();
-                                     extra = w.extra_metrics(run);
-                                     return error;
-                                   });
-                                 } catch (const std::exception& e) {
-                                   state.SkipWithError(e.what());
-                                   return;
-                                 }
-                                 for (const auto& [name, value] : extra) state.counters[name] = benchmark::Counter(value);
-                               })
-      ->Iterations(1)
-      ->UseManualTime()
-      ->Unit(benchmark::kNanosecond);
+  CaseSetup setup = f.context.scenario("channels", primitive, scenario, threads, oversubscribed);
+  setup.driver.duration = f.context.short_window();
+  setup.driver.case_name += suffix;
+  register_window_case(f.context.registry, setup, make);
 }
 
 std::string params(const Capacity& cap, std::size_t payload) {
@@ -139,7 +111,7 @@ std::string params(const Capacity& cap, std::size_t payload) {
 }
 
 template <channels::Channel C>
-void add_stream(const Family& f, std::string_view scenario, ChannelShape shape, const Capacity& cap,
+void add_stream(const ChannelFamily& f, std::string_view scenario, ChannelShape shape, const Capacity& cap,
                 harness::BurstPlan burst = {}, bool oversubscribed = false) {
   std::string suffix = params(cap, sizeof(typename C::value_type));
   if (burst.messages > 0) suffix += "/burst:" + std::to_string(burst.messages);
@@ -150,7 +122,7 @@ void add_stream(const Family& f, std::string_view scenario, ChannelShape shape, 
 
 // The shapes a channel's semantics allow, at the default capacity.
 template <channels::Channel C>
-void register_shapes(const Family& f, const Capacity& cap) {
+void register_shapes(const ChannelFamily& f, const Capacity& cap) {
   constexpr channels::Semantics s = C::semantics;
   add_stream<C>(f, kSpsc, {1, 1}, cap);
   std::set<int> many{3};
@@ -171,7 +143,7 @@ void register_shapes(const Family& f, const Capacity& cap) {
 // mpsc with more producers than PUs: producers get preempted, some in the
 // middle of a send (docs/channels.md, "mpsc_unbounded and preemption").
 template <channels::Channel C>
-void register_preempt(const Family& f, const Capacity& cap) {
+void register_preempt(const ChannelFamily& f, const Capacity& cap) {
   if constexpr (C::semantics.multi_producer) {
     const int producers = std::min(2 * f.pus, harness::kMaxProducers);
     add_stream<C>(f, kMpscPreempt, {producers, 1}, cap, {}, true);
@@ -179,36 +151,40 @@ void register_preempt(const Family& f, const Capacity& cap) {
 }
 
 template <channels::Channel C>
-void register_channel(const Family& f) {
+void register_channel(const ChannelFamily& f) {
   const Bounds bounds = bounds_of<C>();
   const Capacity cap = default_capacity(bounds);
   constexpr bool mpmc = C::semantics.multi_producer && C::semantics.multi_consumer;
-  register_shapes<C>(f, cap);
-  if (bounds == Bounds::bounded) {
-    for (std::size_t n : kSweptCapacities) {
-      const Capacity swept{n, std::to_string(n)};
-      add_stream<C>(f, kSpsc, {1, 1}, swept);
-      if constexpr (mpmc) add_stream<C>(f, kMpmc, {1, 1}, swept);
+  const FamilyContext& context = f.context;
+  if (context.runs("high")) {
+    register_shapes<C>(f, cap);
+    if (bounds == Bounds::bounded) {
+      for (std::size_t n : kSweptCapacities) {
+        const Capacity swept{n, std::to_string(n)};
+        add_stream<C>(f, kSpsc, {1, 1}, swept);
+        if constexpr (mpmc) add_stream<C>(f, kMpmc, {1, 1}, swept);
+      }
     }
+    add_case(f, C::name, kPingPong, 2, params(cap, sizeof(typename C::value_type)), false,
+             [cap] { return std::make_unique<harness::ChannelPingPongWorkload<C>>(cap.requested); });
   }
-  add_case(f, C::name, kPingPong, 2, params(cap, sizeof(typename C::value_type)), false,
-           [cap] { return std::make_unique<harness::ChannelPingPongWorkload<C>>(cap.requested); });
-  add_case(f, C::name, kEmpty, 1, params(cap, sizeof(typename C::value_type)), false,
-           [cap] { return std::make_unique<harness::ChannelEmptyRecvWorkload<C>>(cap.requested); });
-  add_stream<C>(f, kBurst, {1, 1}, cap, kBurstPlan);
-  register_preempt<C>(f, cap);
+  if (context.runs("uncontended"))
+    add_case(f, C::name, kEmpty, 1, params(cap, sizeof(typename C::value_type)), false,
+             [cap] { return std::make_unique<harness::ChannelEmptyRecvWorkload<C>>(cap.requested); });
+  if (context.runs("low")) add_stream<C>(f, kBurst, {1, 1}, cap, kBurstPlan);
+  if (context.runs("oversubscribed")) register_preempt<C>(f, cap);
 }
 
 // The payload sweep: the same channel over a larger message, spsc and mpmc 1:1.
 template <channels::Channel C>
-void register_payload(const Family& f) {
+void register_payload(const ChannelFamily& f) {
   const Capacity cap = default_capacity(bounds_of<C>());
   add_stream<C>(f, kSpsc, {1, 1}, cap);
   if constexpr (C::semantics.multi_producer && C::semantics.multi_consumer) add_stream<C>(f, kMpmc, {1, 1}, cap);
 }
 
 template <channels::OneShot O>
-void register_oneshot(const Family& f) {
+void register_oneshot(const ChannelFamily& f) {
   add_case(f, O::name, kOneShot, 2, "/payload:8", false, [] { return std::make_unique<harness::OneShotWorkload<O>>(); });
 }
 
@@ -234,18 +210,16 @@ void record_context() {
 
 }  // namespace
 
-void register_channel_family(CaseRegistry& registry, const std::vector<CaseSetup>& setups, const harness::HwlocTopology& hw,
-                             const harness::SuiteOptions& options) {
-  if (setups.empty()) return;
-  const auto order = harness::placement_order(hw.topology(), options.placement);
-  const Family f{registry, setups.front().driver, hw, options, family_thread_counts(hw.topology(), options),
-                 static_cast<int>(order.size()), short_window(options)};
-  const std::size_t before = registry.names.size();
+void register_channels(const FamilyContext& context) {
+  const ChannelFamily f{context, context.thread_counts(), static_cast<int>(context.pus().size())};
+  const std::size_t before = context.registry.names.size();
   for_each_type(AllChannels<ChannelPayload<8>>{}, [&]<class C>() { register_channel<C>(f); });
-  for_each_type(AllChannels<ChannelPayload<64>>{}, [&]<class C>() { register_payload<C>(f); });
-  for_each_type(AllChannels<ChannelPayload<256>>{}, [&]<class C>() { register_payload<C>(f); });
-  for_each_type(AllOneShots<ChannelPayload<8>>{}, [&]<class O>() { register_oneshot<O>(f); });
-  if (registry.names.size() > before) record_context();
+  if (context.runs("high")) {
+    for_each_type(AllChannels<ChannelPayload<64>>{}, [&]<class C>() { register_payload<C>(f); });
+    for_each_type(AllChannels<ChannelPayload<256>>{}, [&]<class C>() { register_payload<C>(f); });
+    for_each_type(AllOneShots<ChannelPayload<8>>{}, [&]<class O>() { register_oneshot<O>(f); });
+  }
+  if (context.registry.names.size() > before) record_context();
 }
 
 }  // namespace synclab::bench

@@ -1,15 +1,18 @@
 // locks.cpp — the lock family: every lock of ours and every peer, at every
-// planned scenario. Adding a lock to a catalogue is all it takes to run it.
+// planned level of the contention model. Adding a lock to a catalogue is all
+// it takes to run it.
 //
-// Every case with two threads or more also reads its handoffs against the
-// machine: before the window it takes the one-way cache-line latency between
-// the PUs it runs on (measured once per PU pair in this process, limits.hpp)
-// and publishes oneway_ns and handoff_efficiency (docs/metrics.md).
-#include "locks.hpp"
-
+// Node-passing queue locks run twice: lifted to Lockable by the thread-local
+// node adapter, under their own name (what a caller of lock()/unlock() gets),
+// and driven with a node per worker as <name>_node, so the adapter's cost is
+// visible. Every case with two threads or more also reads its handoffs
+// against the machine: the one-way cache-line latency between its PUs
+// (measured once per PU pair in this process, limits.hpp) gives oneway_ns and
+// handoff_efficiency (docs/metrics.md).
 #include <optional>
+#include <string>
 
-#include "support/case_runner.hpp"
+#include "families.hpp"
 #include "synclab/harness/limits.hpp"
 #include "synclab/harness/workloads/lock_workload.hpp"
 #include "synclab/locks/catalog.hpp"
@@ -41,64 +44,41 @@ std::optional<double> handoff_reference_ns(const CaseSetup& setup) {
   return std::nullopt;
 }
 
-template <Lockable L>
-void register_lock(CaseRegistry& registry, const CaseSetup& setup, const harness::PlacementSpec& placement) {
-  if (!supports_threads<L>(setup.plan.threads)) return;
-  CaseSetup named = setup;
-  named.driver.case_name = harness::case_name("locks", L::name, setup.plan, placement);
-  if (!registry.add(named.driver.case_name)) return;
-  benchmark::RegisterBenchmark(named.driver.case_name.c_str(),
-                               [setup = named](benchmark::State& state) {
-                                 const std::optional<double> oneway_ns = handoff_reference_ns(setup);
-                                 harness::Metrics extra;
-                                 run_case(
-                                     state, setup,
-                                     [&] { return std::make_unique<harness::LockWorkload<L>>(setup.plan.level, setup.calibration); },
-                                     [&](const harness::LockWorkload<L>& w, const harness::RunResult& run) -> std::string {
-                                       // The protected counter must account for every operation.
-                                       if (w.protected_count() != run.total_ops())
-                                         return "mutual exclusion violated: " + std::to_string(w.protected_count()) +
-                                                " protected increments for " + std::to_string(run.total_ops()) + " operations";
-                                       if (oneway_ns) extra = harness::handoff_metrics(run, *oneway_ns);
-                                       return {};
-                                     });
-                                 if (state.error_occurred()) return;
-                                 for (const auto& [name, value] : extra) state.counters[name] = benchmark::Counter(value);
-                               })
-      ->Iterations(1)
-      ->UseManualTime()
-      ->Unit(benchmark::kNanosecond);
+template <harness::DrivableLock L>
+void register_lock(const FamilyContext& f, std::string_view name, const CaseSetup& planned) {
+  if (!supports_threads<L>(planned.plan.threads)) return;
+  CaseSetup setup = planned;
+  setup.driver.case_name = harness::case_name("locks", name, setup.plan, f.options.placement);
+  register_window_case(f.registry, setup, [setup] {
+    return std::make_unique<harness::LockWorkload<L>>(
+        setup.plan.level, setup.calibration,
+        harness::LockWorkloadConfig{.threads = setup.plan.threads, .oneway_ns = handoff_reference_ns(setup)});
+  });
 }
 
 }  // namespace
 
-void register_lock_family(CaseRegistry& registry, const std::vector<CaseSetup>& setups,
-                          const harness::SuiteOptions& options) {
+void register_locks(const FamilyContext& f) {
   using AllLocks = Concat<locks::OurLocks, peers::PeerLocks>;
-#ifdef SYNCLAB_TEST_SLOWDOWN_LOCK
-  constexpr std::string_view slowed = SYNCLAB_TEST_SLOWDOWN_LOCK;
-  benchmark::AddCustomContext("test_slowdown", std::string(slowed) + ":" +
-                                                   std::to_string(SYNCLAB_TEST_SLOWDOWN_PERCENT) + "%");
-#else
-  constexpr std::string_view slowed;
-#endif
-  const std::size_t before = registry.names.size();
+  using AllNodeLocks = Concat<locks::OurNodeLocks, peers::PeerNodeLocks>;
+  const std::size_t before = f.registry.names.size();
   for_each_type(AllLocks{}, [&]<class L>() {
-    if constexpr (!slowed.empty() && L::name == slowed) {
-#ifdef SYNCLAB_TEST_SLOWDOWN_PERCENT
-      if (!setups.empty()) test_cases::Slowed<L>::calibrate(setups.front().calibration, SYNCLAB_TEST_SLOWDOWN_PERCENT);
-#endif
-      for (const CaseSetup& setup : setups) register_lock<test_cases::Slowed<L>>(registry, setup, options.placement);
-    } else {
-      for (const CaseSetup& setup : setups) register_lock<L>(registry, setup, options.placement);
-    }
+    using Measured = test_cases::UnderTest<L>;
+    test_cases::prepare<L>(f.calibration);
+    for (const CaseSetup& setup : f.setups) register_lock<Measured>(f, L::name, setup);
   });
-  if (registry.names.size() > before && *peers::kLockPeersMissing != '\0')
+  for_each_type(AllNodeLocks{}, [&]<class L>() {
+    for (const CaseSetup& setup : f.setups) register_lock<L>(f, std::string(L::name) + "_node", setup);
+  });
+  if (f.registry.names.size() > before && *peers::kLockPeersMissing != '\0')
     benchmark::AddCustomContext("lock_peers_missing", peers::kLockPeersMissing);
 }
 
-void register_lock_test_cases(CaseRegistry& registry, const CaseSetup& setup, const harness::SuiteOptions& options) {
-  register_lock<test_cases::NeverUnlocks>(registry, setup, options.placement);
+void register_lock_test_cases(const FamilyContext& f) {
+  if (!f.options.test_cases) return;
+  CaseSetup hang = f.scenario("locks", test_cases::NeverUnlocks::name, "high", 2, /*oversubscribed=*/true);
+  hang.plan.level = *harness::find_contention_level("high");
+  register_lock<test_cases::NeverUnlocks>(f, test_cases::NeverUnlocks::name, hang);
 }
 
 }  // namespace synclab::bench

@@ -11,18 +11,8 @@
 #include <string_view>
 #include <thread>
 
-#include "channels.hpp"
-#include "condvars.hpp"
+#include "describe.hpp"
 #include "families.hpp"
-#include "limits.hpp"
-#include "litmus.hpp"
-#include "locks.hpp"
-#include "ordering.hpp"
-#include "padding.hpp"
-#include "refcount.hpp"
-#include "rwlocks.hpp"
-#include "semaphores.hpp"
-#include "seqlock.hpp"
 #include "support/contract_reporters.hpp"
 #include "synclab/harness/cohort_domains.hpp"
 #include "synclab/harness/context.hpp"
@@ -30,23 +20,29 @@
 #include "synclab/harness/perf_counters.hpp"
 #include "synclab/harness/suite_options.hpp"
 #include "synclab/harness/topology.hpp"
+#include "synclab/padding/padded.hpp"
 
 namespace {
 
 using namespace synclab;
 
-bench::CaseSetup make_setup(const harness::CasePlan& plan, const harness::SuiteOptions& options,
-                            const harness::HwlocTopology& hw, const harness::DelayCalibration& calibration,
-                            const harness::CounterPlan& counters) {
+// What every case's driver shares: sampling, counters, watchdog, window.
+harness::DriverConfig make_driver(const harness::SuiteOptions& options, const harness::HwlocTopology& hw,
+                                  const harness::CounterPlan& counters) {
   harness::DriverConfig driver;
-  driver.plan = plan.pins;
   driver.pinner = &hw;
   driver.duration = options.duration;
   driver.sample_latency = options.sample_latency;
   driver.sample_every = options.sample_every;
   driver.watchdog_grace = options.watchdog_grace;
   driver.counters = counters.empty() ? nullptr : &counters;
-  return {plan, driver, calibration};
+  return driver;
+}
+
+bench::CaseSetup make_setup(const harness::CasePlan& plan, harness::DriverConfig driver,
+                            const harness::DelayCalibration& calibration) {
+  driver.plan = plan.pins;
+  return {plan, std::move(driver), calibration};
 }
 
 // Google Benchmark flags that the binary must see before Google Benchmark
@@ -114,6 +110,13 @@ void record_context(const harness::SuiteOptions& options, const harness::HwlocTo
                                                       ? "on, 1 in " + std::to_string(options.sample_every) + " operations"
                                                       : "off");
   benchmark::AddCustomContext("window_ms", std::to_string(options.duration.count()));
+  // The distance that separates contended words in every workload (the lock
+  // from its data, per-thread slots): part of what makes two runs comparable.
+  benchmark::AddCustomContext("harness_padding_bytes", std::to_string(padding::kDefaultPadding));
+  if (options.custom) {
+    const harness::ContentionLevel l = options.custom->level();
+    benchmark::AddCustomContext("custom_level", std::string(l.name));
+  }
 }
 
 }  // namespace
@@ -144,6 +147,11 @@ int main(int argc, char** argv) {
     display = make_display_reporter(output);
     if (output.file_output) file = std::make_unique<bench::JsonReporter>();  // --benchmark_out_format: json only
     static const harness::HwlocTopology hw = harness::HwlocTopology::load_this_machine();
+    if (options.describe) {
+      std::fputs(bench::describe_json(hw.topology(), options).c_str(), stdout);
+      return 0;
+    }
+    bench::check_levels(families, options);
     benchmark::AddCustomContext("cohort_domains", harness::install_cohort_domains(hw.topology()));
     const harness::DelayCalibration calibration =
         options.delay_iters_per_us ? harness::DelayCalibration{*options.delay_iters_per_us} : harness::calibrate_delay();
@@ -151,25 +159,11 @@ int main(int argc, char** argv) {
       std::printf("{\"delay_iters_per_us\": %.6f}\n", calibration.iters_per_us);
       return 0;
     }
-    std::vector<bench::CaseSetup> setups;
+    bench::FamilyContext context{registry, hw, options, {}, make_driver(options, hw, counters), calibration};
     for (const harness::CasePlan& plan : harness::plan_cases(hw.topology(), options))
-      setups.push_back(make_setup(plan, options, hw, calibration, counters));
-    bench::register_lock_family(registry, setups, options);
-    bench::register_seqlock_cases(registry, setups, hw, options);
-    bench::register_semaphore_cases(registry, setups, hw, options);
-    bench::register_rwlock_family(registry, setups, hw, options);
-    bench::register_condvar_family(registry, setups, hw, options);
-    bench::register_channel_family(registry, setups, hw, options);
-    bench::register_limits_family(registry, hw, options);
-    bench::register_refcount_family(registry, setups, hw, options);
-    bench::register_padding_family(registry, setups, hw, options);
-    bench::register_ordering_family(registry, hw, options);
-    bench::register_litmus_family(registry, hw, options);
-    if (options.test_cases) {
-      const harness::CasePlan hang{*harness::find_contention_level("high"), 2,
-                                   harness::plan_pins(hw.topology(), options.placement, 2, /*allow_oversubscription=*/true)};
-      bench::register_lock_test_cases(registry, make_setup(hang, options, hw, calibration, counters), options);
-    }
+      context.setups.push_back(make_setup(plan, context.base, calibration));
+    for (const bench::Family& family : bench::all_families())
+      if (families.selected(family.name)) family.register_cases(context);
     record_context(options, hw, calibration, counters);
   } catch (const std::exception& e) {  // UsageError, PlacementError, TopologyError, CounterRequestError
     std::fprintf(stderr, "synclab_bench: error: %s\n", e.what());

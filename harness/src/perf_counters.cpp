@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "pfm_events.hpp"
+#include "synclab/harness/split.hpp"
 
 namespace synclab::harness {
 
@@ -139,17 +140,6 @@ constexpr std::array<std::string_view, 4> kSets = {"default", "cache", "coherenc
 
 // ---- small text helpers --------------------------------------------------------
 
-std::vector<std::string> split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t at = s.find(sep, start);
-    out.emplace_back(s.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
-    if (at == std::string_view::npos) return out;
-    start = at + 1;
-  }
-}
-
 std::string trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t");
   if (first == std::string_view::npos) return {};
@@ -193,14 +183,14 @@ bool is_set(std::string_view s) { return std::find(kSets.begin(), kSets.end(), s
 const CounterDefinition* find_definition(const std::string& normalised) {
   for (const CounterDefinition& d : kCatalogue) {
     if (d.name == normalised) return &d;
-    for (const std::string& alias : split(d.aliases, ','))
+    for (std::string_view alias : split_list(d.aliases))
       if (!alias.empty() && alias == normalised) return &d;
   }
   return nullptr;
 }
 
 bool lists(std::string_view pmus, std::string_view pmu) {
-  for (const std::string& p : split(pmus, ','))
+  for (std::string_view p : split_list(pmus))
     if (p == pmu) return true;
   return false;
 }
@@ -462,7 +452,7 @@ CounterPlan resolve_counters(const CounterRequest& request, const PerfEnvironmen
     add_set(wanted, plan.set);
   } else {
     plan.set = "custom";
-    for (const std::string& raw : split(text, ',')) {
+    for (std::string_view raw : split_list(text)) {
       const std::string item = trim(raw);
       if (item.empty()) throw CounterRequestError("--synclab_counters=" + text + ": empty event name in the list");
       if (is_set(item)) add_set(wanted, item);

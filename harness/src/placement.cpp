@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "synclab/harness/split.hpp"
+
 namespace synclab::harness {
 namespace {
 
@@ -22,10 +24,7 @@ int parse_int(std::string_view s, std::string_view whole) {
 std::vector<int> parse_cpu_list(std::string_view list, std::string_view whole) {
   std::vector<int> cpus;
   if (list.empty()) throw PlacementError("empty CPU list in '" + std::string(whole) + "'");
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    std::string_view item = list.substr(start, comma == std::string_view::npos ? list.npos : comma - start);
+  for (std::string_view item : split_list(list)) {
     if (size_t dash = item.find('-'); dash != std::string_view::npos) {
       int lo = parse_int(item.substr(0, dash), whole), hi = parse_int(item.substr(dash + 1), whole);
       if (hi < lo) throw PlacementError("bad CPU range '" + std::string(item) + "' in '" + std::string(whole) + "'");
@@ -33,8 +32,6 @@ std::vector<int> parse_cpu_list(std::string_view list, std::string_view whole) {
     } else {
       cpus.push_back(parse_int(item, whole));
     }
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
   }
   std::set<int> seen;
   for (int c : cpus)

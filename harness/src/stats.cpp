@@ -4,13 +4,13 @@
 
 namespace synclab::harness {
 
-double jain_index(std::span<const std::uint64_t> xs) {
+std::optional<double> jain_index(std::span<const std::uint64_t> xs) {
   double sum = 0, sum_sq = 0;
   for (std::uint64_t x : xs) {
     sum += static_cast<double>(x);
     sum_sq += static_cast<double>(x) * static_cast<double>(x);
   }
-  if (xs.empty() || sum_sq == 0) return 0;
+  if (xs.empty() || sum_sq == 0) return std::nullopt;
   return sum * sum / (static_cast<double>(xs.size()) * sum_sq);
 }
 

@@ -1,9 +1,13 @@
 #include "synclab/harness/suite_options.hpp"
 
+#include "synclab/harness/split.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <string_view>
 
 namespace synclab::harness {
@@ -11,6 +15,8 @@ namespace {
 
 constexpr std::string_view kPrefix = "--synclab_";
 constexpr double kMaxThreadsPerPu = 64;
+// The lock workload writes at most this many protected lines (LockWorkload::kMaxCsLines).
+constexpr std::uint32_t kMaxCustomCsLines = 8;
 
 template <class T>
 T parse_number(std::string_view flag, std::string_view text, T min, T max) {
@@ -20,17 +26,6 @@ T parse_number(std::string_view flag, std::string_view text, T min, T max) {
     throw UsageError("--synclab_" + std::string(flag) + "=" + std::string(text) + ": expected a number from " +
                      std::to_string(min) + " to " + std::to_string(max));
   return v;
-}
-
-std::vector<std::string_view> split(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (true) {
-    size_t comma = s.find(',', start);
-    out.push_back(s.substr(start, comma == s.npos ? s.npos : comma - start));
-    if (comma == s.npos) return out;
-    start = comma + 1;
-  }
 }
 
 bool parse_on_off(std::string_view flag, std::string_view v) {
@@ -46,14 +41,14 @@ void apply(SuiteOptions& o, std::string_view flag, std::string_view value, bool 
   if (flag == "threads") {
     need_value();
     o.threads.clear();
-    for (std::string_view t : split(value)) {
+    for (std::string_view t : split_list(value)) {
       const int n = parse_number<int>(flag, t, 1, 4096);
       if (std::find(o.threads.begin(), o.threads.end(), n) == o.threads.end()) o.threads.push_back(n);
     }
   } else if (flag == "contention") {
     need_value();
     o.contention.clear();
-    for (std::string_view c : split(value)) {
+    for (std::string_view c : split_list(value)) {
       if (!find_contention_level(c)) {
         std::string known;
         for (const ContentionLevel& l : contention_levels()) known += (known.empty() ? "" : ", ") + std::string(l.name);
@@ -61,10 +56,18 @@ void apply(SuiteOptions& o, std::string_view flag, std::string_view value, bool 
       }
       o.contention.emplace_back(c);
     }
+  } else if (flag == "cs_ns" || flag == "think_ns" || flag == "cs_lines") {
+    need_value();
+    CustomLevel& custom = o.custom ? *o.custom : o.custom.emplace();
+    if (flag == "cs_ns") custom.cs_ns = parse_number<std::uint64_t>(flag, value, 0, 10'000'000);
+    else if (flag == "think_ns") custom.think_ns = parse_number<std::uint64_t>(flag, value, 0, 10'000'000);
+    else custom.cs_lines = parse_number<std::uint32_t>(flag, value, 1, kMaxCustomCsLines);
+  } else if (flag == "describe") {
+    o.describe = !has_value || parse_on_off(flag, value);
   } else if (flag == "oversubscription") {
     need_value();
     o.oversubscription.clear();
-    for (std::string_view f : split(value)) {
+    for (std::string_view f : split_list(value)) {
       double v = 0;
       auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), v);
       if (ec != std::errc() || p != f.data() + f.size() || f.empty() || !(v > 0) || v > kMaxThreadsPerPu)
@@ -121,6 +124,25 @@ void apply(SuiteOptions& o, std::string_view flag, std::string_view value, bool 
   }
 }
 
+// Names of custom levels, kept for the life of the process: a
+// ContentionLevel holds its name as a string_view.
+std::string_view interned(std::string name) {
+  static std::mutex mutex;
+  static std::deque<std::string> names;
+  const std::lock_guard lock(mutex);
+  for (const std::string& n : names)
+    if (n == name) return n;
+  return names.emplace_back(std::move(name));
+}
+
+}  // namespace
+
+ContentionLevel CustomLevel::level() const {
+  const std::string name = "custom-cs" + std::to_string(cs_ns) + "ns-think" + std::to_string(think_ns) + "ns-lines" +
+                           std::to_string(cs_lines);
+  return ContentionLevel{.name = interned(name), .cs_ns = cs_ns, .cs_lines = cs_lines, .think_ns = think_ns};
+}
+
 std::vector<int> default_thread_counts(int pus) {
   std::vector<int> t;
   for (int n = 1; n < pus; n *= 2) t.push_back(n);
@@ -128,7 +150,19 @@ std::vector<int> default_thread_counts(int pus) {
   return t;
 }
 
-}  // namespace
+std::vector<ContentionLevel> selected_levels(const SuiteOptions& options) {
+  std::vector<ContentionLevel> levels;
+  if (options.contention.empty()) {
+    if (!options.custom) levels.assign(contention_levels().begin(), contention_levels().end());
+  } else {
+    for (const std::string& name : options.contention) {
+      const bool seen = std::any_of(levels.begin(), levels.end(), [&](const auto& l) { return l.name == name; });
+      if (!seen) levels.push_back(*find_contention_level(name));
+    }
+  }
+  if (options.custom) levels.push_back(options.custom->level());
+  return levels;
+}
 
 SuiteOptions parse_suite_options(int& argc, char** argv) {
   SuiteOptions o;
@@ -160,18 +194,8 @@ std::vector<int> oversubscription_thread_counts(const std::vector<double>& facto
 std::vector<CasePlan> plan_cases(const Topology& topo, const SuiteOptions& options) {
   const int pus = static_cast<int>(placement_order(topo, options.placement).size());
   const std::vector<int> counts = options.threads.empty() ? default_thread_counts(pus) : options.threads;
-  std::vector<ContentionLevel> levels;
-  if (options.contention.empty()) {
-    levels.assign(contention_levels().begin(), contention_levels().end());
-  } else {
-    for (const std::string& name : options.contention) {
-      const ContentionLevel level = *find_contention_level(name);
-      const bool seen = std::any_of(levels.begin(), levels.end(), [&](const auto& l) { return l.name == level.name; });
-      if (!seen) levels.push_back(level);
-    }
-  }
   std::vector<CasePlan> plans;
-  for (const ContentionLevel& level : levels) {
+  for (const ContentionLevel& level : selected_levels(options)) {
     std::vector<int> ts = counts;
     if (level.single_thread) ts = {1};
     if (level.per_pu_factor > 0) ts = {level.per_pu_factor * pus};

@@ -79,7 +79,7 @@ void expect_exactly_once(ChannelShape shape, std::size_t capacity) {
   const auto run = synclab::harness::run_fixed_duration(cfg, w);
   ASSERT_EQ(run.first_error(), "");
   EXPECT_GT(w.received(), 0u) << shape.producers << ":" << shape.consumers;
-  EXPECT_EQ(w.verify(), "") << shape.producers << ":" << shape.consumers;
+  EXPECT_EQ(w.verify(run), "") << shape.producers << ":" << shape.consumers;
 }
 
 TYPED_TEST(PeerChannel, ExactlyOnceInEveryShapeItsSemanticsAllow) {
@@ -161,7 +161,7 @@ TYPED_TEST(PeerOneShot, AFreshOneShotPerMessageDeliversEachInOrder) {
   const auto run = synclab::harness::run_fixed_duration(cfg, w);
   ASSERT_EQ(run.first_error(), "");
   EXPECT_GT(w.received(), 0u);
-  EXPECT_EQ(w.verify(), "");
+  EXPECT_EQ(w.verify(run), "");
 }
 
 }  // namespace

@@ -65,7 +65,7 @@ std::string stream_verdict(int producers, int consumers) {
   for (int attempt = 0; attempt < 10; ++attempt) {
     ChannelStreamWorkload<C> w(shape, 4096);  // room to send many even when the consumer is descheduled
     run(w, shape.threads());
-    if (w.sent() > synclab::testing::kFaultEvery * 2) return w.verify();
+    if (w.sent() > synclab::testing::kFaultEvery * 2) return w.verify({});
   }
   ADD_FAILURE() << "too few messages sent in 10 windows to exercise the fault";
   return "not exercised";
@@ -101,21 +101,21 @@ TEST(ChannelStream, BlockingChannelPassesAndBurstsPause) {
   ChannelStreamWorkload<TestBlockingChannel<P8>> w({2, 2}, 16, {32, std::chrono::microseconds(50)});
   run(w, 4);
   EXPECT_GT(w.received(), 0u);
-  EXPECT_EQ(w.verify(), "");
+  EXPECT_EQ(w.verify({}), "");
 }
 
 TEST(ChannelStream, EndWindowWakesConsumersAsleepOnAnEmptyChannel) {
   ChannelStreamWorkload<TestBlockingChannel<P8>> w({0, 3}, 16);  // nothing is ever sent
   run(w, 3);
   EXPECT_GE(w.channel().woken_by_close(), 3);
-  EXPECT_EQ(w.verify(), "");
+  EXPECT_EQ(w.verify({}), "");
 }
 
 TEST(ChannelStream, EndWindowWakesProducersAsleepOnAFullChannel) {
   ChannelStreamWorkload<TestBlockingChannel<P8>> w({2, 0}, 1);  // nobody receives
   run(w, 2);
   EXPECT_EQ(w.sent(), 1u);
-  EXPECT_EQ(w.verify(), "");  // the one message is found by the drain
+  EXPECT_EQ(w.verify({}), "");  // the one message is found by the drain
 }
 
 TEST(ChannelStream, SpinningWorkersStopAtTheEndOfTheWindow) {
@@ -124,13 +124,13 @@ TEST(ChannelStream, SpinningWorkersStopAtTheEndOfTheWindow) {
   ChannelStreamWorkload<TestChannel<P8>> producers_only({2, 0}, 1);
   run(producers_only, 2);
   EXPECT_EQ(producers_only.sent(), 1u);
-  EXPECT_EQ(producers_only.verify(), "");
+  EXPECT_EQ(producers_only.verify({}), "");
 }
 
 TEST(ChannelStream, MetricsComeOut) {
   ChannelStreamWorkload<TestChannel<P8>> w({2, 1}, 64);
   const auto r = run(w, 3);
-  ASSERT_EQ(w.verify(), "");
+  ASSERT_EQ(w.verify({}), "");
   const auto m = w.extra_metrics(r);
   EXPECT_GT(metric(m, "messages_per_sec"), 0);
   EXPECT_GT(metric(m, "sends_per_sec"), 0);
@@ -153,7 +153,7 @@ TEST(ChannelPingPong, RoundTripsAreCheckedAndTimed) {
   synclab::harness::ChannelPingPongWorkload<TestChannel<P8>> spin(16);
   const auto r = run(spin, 2);
   EXPECT_GT(spin.round_trips(), 0u);
-  EXPECT_EQ(spin.verify(), "");
+  EXPECT_EQ(spin.verify({}), "");
   const auto m = spin.extra_metrics(r);
   EXPECT_GT(metric(m, "round_trips_per_sec"), 0);
   EXPECT_GT(metric(m, "rtt_p50_ns"), 0);
@@ -161,14 +161,14 @@ TEST(ChannelPingPong, RoundTripsAreCheckedAndTimed) {
   synclab::harness::ChannelPingPongWorkload<TestBlockingChannel<P64>> sleeping(1);
   run(sleeping, 2);
   EXPECT_GT(sleeping.round_trips(), 0u);
-  EXPECT_EQ(sleeping.verify(), "");
+  EXPECT_EQ(sleeping.verify({}), "");
 }
 
 TEST(ChannelEmpty, ReceivesFailAndAMessageWouldBeReported) {
   synclab::harness::ChannelEmptyRecvWorkload<TestChannel<P8>> w(16);
   const auto r = run(w, 1);
   EXPECT_GT(r.total_ops(), 0u);
-  EXPECT_EQ(w.verify(), "");
+  EXPECT_EQ(w.verify({}), "");
   EXPECT_EQ(metric(w.extra_metrics(r), "primed"), 1);
 }
 
@@ -176,14 +176,14 @@ TEST(ChannelOneShot, EveryMessageArrivesInItsOwnOneShot) {
   synclab::harness::OneShotWorkload<synclab::testing::TestOneShot<P8>> w;
   const auto r = run(w, 2);
   EXPECT_GT(w.received(), 0u);
-  EXPECT_EQ(w.verify(), "");
+  EXPECT_EQ(w.verify({}), "");
   EXPECT_GT(metric(w.extra_metrics(r), "messages_per_sec"), 0);
 }
 
 TEST(ChannelOneShot, ABrokenOneShotIsCaught) {
   synclab::harness::OneShotWorkload<synclab::testing::ImpatientOneShot<P8>> w;
   run(w, 2);
-  EXPECT_NE(w.verify(), "");
+  EXPECT_NE(w.verify({}), "");
 }
 
 TEST(ChannelLedger, ShortSequenceNumbersAreRebuiltAcrossTheWrap) {

@@ -2,7 +2,7 @@
 // real driver (unpinned, short windows): every scenario finishes — its
 // sleepers are woken by end_window(), or the driver's watchdog would end the
 // process —, verifies, and reports its extra metrics; the semaphore
-// workload's verify() catches an over-admitting semaphore.
+// workload's verify(run) catches an over-admitting semaphore.
 #include "synclab/harness/workloads/condvar_workload.hpp"
 
 #include <gtest/gtest.h>
@@ -48,7 +48,7 @@ TYPED_TEST(CondvarWorkloads, SignalLatencyMeasuresEverySignal) {
   SignalLatencyWorkload<TypeParam> w(4);
   const RunResult run = run_fixed_duration(config(4), w);
   EXPECT_GT(run.total_ops(), 0u);
-  EXPECT_EQ(w.verify(), "");
+  EXPECT_EQ(w.verify(run), "");
   const Metrics m = w.extra_metrics(run);
   EXPECT_GT(metric(m, "signals_per_sec"), 0.0);
   EXPECT_LE(metric(m, "signal_lat_p50_ns"), metric(m, "signal_lat_p99_ns"));
@@ -60,7 +60,7 @@ TYPED_TEST(CondvarWorkloads, SignalLatencyMeasuresEverySignal) {
 TYPED_TEST(CondvarWorkloads, NotifyOneSatisfiesWaits) {
   NotifyOneWorkload<TypeParam> w(3);
   const RunResult run = run_fixed_duration(config(3), w);
-  EXPECT_EQ(w.verify(), "");
+  EXPECT_EQ(w.verify(run), "");
   const Metrics m = w.extra_metrics(run);
   EXPECT_GT(metric(m, "waits_satisfied_per_sec"), 0.0);
   EXPECT_GE(metric(m, "wakeups_per_sec"), 0.0);
@@ -70,7 +70,7 @@ TYPED_TEST(CondvarWorkloads, NotifyOneSatisfiesWaits) {
 TYPED_TEST(CondvarWorkloads, NotifyAllCompletesRounds) {
   NotifyAllWorkload<TypeParam> w(3);
   const RunResult run = run_fixed_duration(config(3), w);
-  EXPECT_EQ(w.verify(), "");
+  EXPECT_EQ(w.verify(run), "");
   const Metrics m = w.extra_metrics(run);
   EXPECT_GT(metric(m, "rounds_per_sec"), 0.0);
   // Two waiters: each round wakes each of them at most once, barring
@@ -85,7 +85,7 @@ TYPED_TEST(CondvarWorkloads, NotifyAllCompletesRounds) {
 TEST(CondvarWorkloads, NotifyAllCountsOurFutexCalls) {
   NotifyAllWorkload<condvars::CvCounter> w(3);
   const RunResult run = run_fixed_duration(config(3), w);
-  ASSERT_EQ(w.verify(), "");
+  ASSERT_EQ(w.verify(run), "");
   EXPECT_GT(metric(w.extra_metrics(run), "futex_wakes_per_round"), 0.0) << "every round's notify_all is a wake";
 }
 
@@ -101,7 +101,7 @@ TYPED_TEST(SemaphoreWorkloads, HoldersNeverExceedPermits) {
     SemaphoreWorkload<TypeParam> w(level, calibration, 3, permits);
     const RunResult run = run_fixed_duration(config(3), w);
     EXPECT_GT(run.total_ops(), 0u);
-    EXPECT_EQ(w.verify(), "") << permits << " permits";
+    EXPECT_EQ(w.verify(run), "") << permits << " permits";
     EXPECT_LE(metric(w.extra_metrics(run), "max_holders"), permits);
   }
 }
@@ -113,8 +113,8 @@ TEST(SemaphoreWorkloads, VerifyCatchesAnOverAdmittingSemaphore) {
   std::string error;
   do {
     SemaphoreWorkload<testing::OverAdmittingSemaphore> w(level, calibration, 4, 1);
-    run_fixed_duration(config(4), w);
-    error = w.verify();
+    const RunResult run = run_fixed_duration(config(4), w);
+    error = w.verify(run);
   } while (error.empty() && std::chrono::steady_clock::now() < give_up);
   EXPECT_NE(error, "") << "the over-admitting semaphore passed verify()";
 }

@@ -27,7 +27,8 @@ DriverConfig config(int threads, const HwlocTopology* pinner) {
 }
 
 TEST(Driver, EveryThreadRunsForTheWholeWindow) {
-  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100});
+  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100},
+                                                    LockWorkloadConfig{.threads = 3});
   const RunResult r = run_fixed_duration(config(3, nullptr), *w);
   ASSERT_EQ(r.workers.size(), 3u);
   EXPECT_GE(r.elapsed_s, 0.045);
@@ -37,11 +38,11 @@ TEST(Driver, EveryThreadRunsForTheWholeWindow) {
     EXPECT_TRUE(wr.error.empty());
   }
   // The lock-protected counter saw every operation exactly once.
-  EXPECT_EQ(w->protected_count(), r.total_ops());
+  EXPECT_EQ(w->verify(r), "");
 }
 
 TEST(Driver, SamplesOneOperationInN) {
-  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("uncontended"), DelayCalibration{100});
+  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("uncontended"), DelayCalibration{100}, LockWorkloadConfig{});
   DriverConfig cfg = config(1, nullptr);
   cfg.sample_every = 16;
   const RunResult r = run_fixed_duration(cfg, *w);
@@ -50,7 +51,7 @@ TEST(Driver, SamplesOneOperationInN) {
 }
 
 TEST(Driver, NoSamplesWhenSamplingIsOff) {
-  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("uncontended"), DelayCalibration{100});
+  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("uncontended"), DelayCalibration{100}, LockWorkloadConfig{});
   DriverConfig cfg = config(1, nullptr);
   cfg.sample_latency = false;
   EXPECT_EQ(run_fixed_duration(cfg, *w).workers.front().latency.count(), 0u);
@@ -59,7 +60,7 @@ TEST(Driver, NoSamplesWhenSamplingIsOff) {
 TEST(Driver, PinnedWorkersRunWhereTheyWerePlanned) {
   const auto hw = HwlocTopology::load_this_machine();
   const PinPlan plan = plan_pins(hw.topology(), parse_placement("compact"), 1, false);
-  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100});
+  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100}, LockWorkloadConfig{});
   DriverConfig cfg = config(1, &hw);
   cfg.plan = plan;
   const RunResult r = run_fixed_duration(cfg, *w);
@@ -69,11 +70,39 @@ TEST(Driver, PinnedWorkersRunWhereTheyWerePlanned) {
 
 TEST(Driver, PinningFailureIsReportedNotHidden) {
   const auto hw = HwlocTopology::load_this_machine();
-  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100});
+  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100}, LockWorkloadConfig{});
   DriverConfig cfg = config(1, &hw);
   cfg.plan.pu_of_thread = {100000};
   const RunResult r = run_fixed_duration(cfg, *w);
   EXPECT_NE(r.first_error().find("cannot pin"), std::string::npos) << r.first_error();
+}
+
+// The check the lock family's cases rely on: a count that misses an
+// operation fails the case (a planted mismatch), an exact one does not.
+TEST(Driver, LockWorkloadVerifyCatchesAMissingIncrement) {
+  LockWorkload<StdMutex> w(*find_contention_level("uncontended"), DelayCalibration{100}, LockWorkloadConfig{});
+  WorkerContext ctx;
+  for (int i = 0; i < 10; ++i) w.operation(ctx);
+  RunResult r;
+  r.workers.resize(1);
+  r.workers[0].ops = 10;
+  EXPECT_EQ(w.verify(r), "");
+  r.workers[0].ops = 11;
+  EXPECT_NE(w.verify(r).find("mutual exclusion violated: 10 protected increments for 11 operations"),
+            std::string::npos);
+}
+
+// Handoffs are published only by a workload that follows lock ownership.
+struct NoOwnership {
+  void operation(WorkerContext& ctx) { ++ctx.handoffs; }
+  void think(WorkerContext&) {}
+};
+
+TEST(Driver, HandoffsOfAWorkloadThatDoesNotCountThemAreNotMeasured) {
+  NoOwnership none;
+  EXPECT_FALSE(run_fixed_duration(config(1, nullptr), none).handoffs_counted);
+  LockWorkload<StdMutex> lock(*find_contention_level("uncontended"), DelayCalibration{100}, LockWorkloadConfig{});
+  EXPECT_TRUE(run_fixed_duration(config(1, nullptr), lock).handoffs_counted);
 }
 
 struct NeverReleased {

@@ -12,6 +12,7 @@ std::map<std::string, double> as_map(const Metrics& m) { return {m.begin(), m.en
 TEST(Metrics, KnownRunGivesKnownNumbers) {
   RunResult r;
   r.elapsed_s = 0.5;
+  r.handoffs_counted = true;
   r.workers.resize(2);
   r.workers[0].ops = 300;
   r.workers[1].ops = 100;
@@ -67,9 +68,52 @@ TEST(Metrics, HandoffEfficiencyIsHandoffRateTimesOneWayLatency) {
   EXPECT_DOUBLE_EQ(as_map(handoff_metrics(r, 100.0)).at("handoff_efficiency"), 1.0);
 }
 
-TEST(Metrics, HandoffEfficiencyOfAnEmptyWindowIsZero) {
+// An empty window measured no rate: the efficiency is absent, not 0.
+TEST(Metrics, HandoffEfficiencyOfAnEmptyWindowIsNotMeasured) {
   RunResult r;
-  EXPECT_DOUBLE_EQ(as_map(handoff_metrics(r, 80.0)).at("handoff_efficiency"), 0.0);
+  const auto m = as_map(handoff_metrics(r, 80.0));
+  EXPECT_EQ(m.count("handoff_efficiency"), 0u);
+  EXPECT_DOUBLE_EQ(m.at("oneway_ns"), 80.0);
+}
+
+// The toolkit's one rule: nothing counted, nothing published.
+TEST(Metrics, RatesAndRatiosOfNothingAreAbsent) {
+  EXPECT_FALSE(per(5, 0).has_value());
+  EXPECT_FALSE(per_second(5, 0).has_value());
+  EXPECT_DOUBLE_EQ(per(0, 4).value(), 0.0);  // a measured zero stays
+  Metrics m;
+  put(m, "x", per(1, 0));
+  put_latency(m, "lat", LatencyHistogram{});
+  EXPECT_TRUE(m.empty());
+}
+
+TEST(Metrics, HandoffsAreLeftOutWhenTheWorkloadDidNotCountThem) {
+  RunResult r;
+  r.elapsed_s = 1;
+  r.workers.resize(1);
+  r.workers[0].ops = 10;
+  EXPECT_EQ(as_map(summarize(r)).count("handoffs_per_sec"), 0u);
+  r.handoffs_counted = true;
+  EXPECT_DOUBLE_EQ(as_map(summarize(r)).at("handoffs_per_sec"), 0.0);
+}
+
+TEST(Metrics, UnitCostsNameTheUnit) {
+  RunResult r;
+  r.elapsed_s = 2;
+  r.workers.resize(2);
+  r.workers[0].os.cpu_ns = 3000;
+  r.workers[1].os.cpu_ns = 1000;
+  r.workers[1].futex_waits = 10;
+  Metrics m;
+  put_unit_costs(m, "messages_per_sec", "msg", 100, r);
+  const auto got = as_map(m);
+  EXPECT_DOUBLE_EQ(got.at("messages_per_sec"), 50);
+  EXPECT_DOUBLE_EQ(got.at("ns_per_msg"), 2e7);
+  EXPECT_DOUBLE_EQ(got.at("cpu_ns_per_msg"), 40);
+  EXPECT_DOUBLE_EQ(got.at("futex_waits_per_msg"), 0.1);
+  Metrics producers_only;
+  put_unit_costs(producers_only, "messages_per_sec", "msg", 100, r, 0, 1);
+  EXPECT_DOUBLE_EQ(as_map(producers_only).at("cpu_ns_per_msg"), 30);
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ TYPED_TEST_SUITE(RwLockWorkloads, SomeRwLocks);
 TYPED_TEST(RwLockWorkloads, ReportsReadsAndWritesSeparatelyAndChecksClean) {
   RwLockWorkload<TypeParam> w(kHigh, kCalibration, 90, 3);
   const RunResult run = run_fixed_duration(config(3), w);
-  EXPECT_EQ(w.check(), "");
+  EXPECT_EQ(w.verify(run), "");
   const auto m = as_map(w.extra_metrics(run));
   ASSERT_TRUE(m.contains("read_ops_per_sec"));
   ASSERT_TRUE(m.contains("write_ops_per_sec"));
@@ -79,7 +79,7 @@ TYPED_TEST(RwLockWorkloads, ReportsReadsAndWritesSeparatelyAndChecksClean) {
 TEST(RwLockWorkload, AllReadsHasNoWriterMetrics) {
   RwLockWorkload<rwlocks::RwWriterPref> w(kHigh, kCalibration, 100, 2);
   const RunResult run = run_fixed_duration(config(2), w);
-  EXPECT_EQ(w.check(), "");
+  EXPECT_EQ(w.verify(run), "");
   EXPECT_EQ(w.total_writes(), 0u);
   const auto m = as_map(w.extra_metrics(run));
   EXPECT_FALSE(m.contains("writer_wait_p99_ns"));
@@ -93,8 +93,8 @@ TEST(RwLockWorkload, CheckCatchesReadersOverlappingAWriter) {
   std::string error;
   for (int round = 0; round < 50 && error.empty(); ++round) {
     RwLockWorkload<testing::RwReaderIgnoresWriter> w(kHigh, kCalibration, 50, 4);
-    run_fixed_duration(config(4, milliseconds(100)), w);
-    error = w.check();
+    const RunResult run = run_fixed_duration(config(4, milliseconds(100)), w);
+    error = w.verify(run);
   }
   EXPECT_NE(error.find("readers overlapped a writer"), std::string::npos) << error;
 }
@@ -102,7 +102,7 @@ TEST(RwLockWorkload, CheckCatchesReadersOverlappingAWriter) {
 TEST(SeqlockWorkload, OneWriterManyReadersCheckClean) {
   SeqlockWorkload<seqlock::SeqLock<SeqlockPayload>> w(kHigh, kCalibration, 3);
   const RunResult run = run_fixed_duration(config(3), w);
-  EXPECT_EQ(w.check(), "");
+  EXPECT_EQ(w.verify(run), "");
   const auto m = as_map(w.extra_metrics(run));
   EXPECT_GT(m.at("read_ops_per_sec"), 0.0);
   EXPECT_GT(m.at("write_ops_per_sec"), 0.0);
@@ -112,7 +112,7 @@ TEST(SeqlockWorkload, OneWriterManyReadersCheckClean) {
 TEST(SeqlockWorkload, SingleWorkerOnlyReads) {
   SeqlockWorkload<seqlock::SeqLock<SeqlockPayload>> w(kHigh, kCalibration, 1);
   const RunResult run = run_fixed_duration(config(1), w);
-  EXPECT_EQ(w.check(), "");
+  EXPECT_EQ(w.verify(run), "");
   const auto m = as_map(w.extra_metrics(run));
   EXPECT_EQ(m.at("write_ops_per_sec"), 0.0);
   EXPECT_EQ(m.at("read_retries_per_read"), 0.0);

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -80,6 +81,7 @@ struct WorkerResult {
 struct RunResult {
   std::vector<WorkerResult> workers;
   double elapsed_s = 0;
+  bool handoffs_counted = false;  // the workload follows lock ownership (HandoffCounting)
   std::vector<std::string> counter_names;  // metric stems of WorkerResult::counters
   [[nodiscard]] std::uint64_t total_ops() const;
   [[nodiscard]] std::string first_error() const;
@@ -108,11 +110,20 @@ concept Workload = requires(W& w, WorkerContext& ctx) {
 template <class W>
 concept WindowEnding = requires(W& w) { w.end_window(); };
 
+// A workload that follows who holds its lock records owner changes in
+// WorkerContext::handoffs and says so with counts_handoffs(); for any other
+// workload the handoff count was not measured and stays out of the results.
+template <class W>
+concept HandoffCounting = requires(const W& w) {
+  { w.counts_handoffs() } -> std::convertible_to<bool>;
+};
+
 template <Workload W>
 RunResult run_fixed_duration(const DriverConfig& cfg, W& workload) {
   const int n = static_cast<int>(cfg.plan.pu_of_thread.size());
   RunResult run;
   run.workers.resize(static_cast<std::size_t>(n));
+  if constexpr (HandoffCounting<W>) run.handoffs_counted = workload.counts_handoffs();
   if (cfg.counters != nullptr && !cfg.counters->empty()) run.counter_names = cfg.counters->names();
   std::atomic<bool> stop{false};
   std::atomic<int> finished{0};

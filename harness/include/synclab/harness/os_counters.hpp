@@ -21,4 +21,7 @@ struct OsCounters {
 // The calling thread's counters so far.
 OsCounters read_thread_os_counters();
 
+// CPU time of the whole process so far (every thread, user + system), ns.
+std::uint64_t process_cpu_ns();
+
 }  // namespace synclab::harness

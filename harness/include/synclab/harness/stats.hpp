@@ -4,18 +4,21 @@
 //                         number of operations, 1/n when one thread did all.
 //   share_min / share_max the least and most productive thread's operations
 //                         divided by the mean (1.0 = its fair share).
+// Both are absent (nullopt) when no thread did anything: there is nothing to
+// be fair about.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 namespace synclab::harness {
 
-double jain_index(std::span<const std::uint64_t> per_thread_ops);
+std::optional<double> jain_index(std::span<const std::uint64_t> per_thread_ops);
 
 struct Shares {
-  double min = 0;
-  double max = 0;
+  std::optional<double> min;
+  std::optional<double> max;
 };
 Shares fair_shares(std::span<const std::uint64_t> per_thread_ops);
 

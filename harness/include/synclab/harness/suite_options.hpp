@@ -21,9 +21,19 @@ class UsageError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// A level of the user's own (--synclab_cs_ns, --synclab_think_ns,
+// --synclab_cs_lines), named by its parameters: custom-cs50ns-think0ns-lines2.
+struct CustomLevel {
+  std::uint64_t cs_ns = 0;
+  std::uint64_t think_ns = 0;
+  std::uint32_t cs_lines = 1;
+  [[nodiscard]] ContentionLevel level() const;  // its name has static storage
+};
+
 struct SuiteOptions {
   std::vector<int> threads;               // empty: 1, 2, 4, … and the PU count
-  std::vector<std::string> contention;    // empty: every level
+  std::vector<std::string> contention;    // empty: every named level, or only the custom one when it is set
+  std::optional<CustomLevel> custom;
   // Threads per PU of the `oversub_sweep` level (--synclab_oversubscription).
   std::vector<double> oversubscription = {0.5, 1, 2, 4};
   PlacementSpec placement = {PlacementPolicy::compact, {}, "compact"};
@@ -39,7 +49,15 @@ struct SuiteOptions {
   bool counters_kernel = true;    // hardware events count kernel mode too
   bool counter_rotation = false;  // one hardware group per repetition
   bool list_counters = false;     // print every event of every set here, then exit
+  bool describe = false;          // print the run parameters as JSON (describe.hpp), then exit
 };
+
+// The levels this run asks for, in the order asked (every named level when
+// none is), the custom one last.
+std::vector<ContentionLevel> selected_levels(const SuiteOptions& options);
+
+// 1, 2, 4, … below `pus`, and `pus`: the thread counts when none are asked for.
+std::vector<int> default_thread_counts(int pus);
 
 // Consumes every --synclab_* argument from argv (compacting it) and leaves the
 // rest for Google Benchmark. Throws UsageError.
@@ -52,7 +70,7 @@ struct CasePlan {
   PinPlan pins;
 };
 
-// Every (scenario, thread count) the options ask for, each pinned by the
+// Every (level, thread count) the options ask for, each pinned by the
 // placement policy. Throws UsageError / PlacementError.
 // The `oversub_sweep` level plans one case per oversubscription factor f:
 // max(1, round(f × PUs)) threads, factors giving the same count planned once.

@@ -47,4 +47,8 @@ using OurLocks = synclab::TypeList<
     Cohort<>,
     ParkingLot>;
 
+// The node-passing queue locks, also measured with a node per thread, without
+// the adapter (registered as "<name>_node").
+using OurNodeLocks = synclab::TypeList<Mcs, Clh>;
+
 }  // namespace synclab::locks

@@ -56,8 +56,10 @@ using Tbb = synclab::TypeList<>;
 
 #if SYNCLAB_HAVE_CK
 using Ck = synclab::TypeList<CkFas, CkCas, CkTicket, CkMcs, CkClh, CkAnderson, CkDec>;
+using CkNode = synclab::TypeList<ck_detail::CkMcsQueue, ck_detail::CkClhQueue>;
 #else
 using Ck = synclab::TypeList<>;
+using CkNode = synclab::TypeList<>;
 #endif
 
 // Why a library's peers are absent: a sanitizer build leaves out what it
@@ -99,6 +101,10 @@ inline constexpr auto kMissingText = missing_text();
 
 using PeerLocks = synclab::Concat<synclab::Concat<lock_peers_detail::Libc, lock_peers_detail::Absl>,
                                   synclab::Concat<lock_peers_detail::Tbb, lock_peers_detail::Ck>>;
+
+// The node-passing peers, driven with a node per thread (their Lockable
+// forms above pay the thread-local node lookup).
+using PeerNodeLocks = lock_peers_detail::CkNode;
 
 // What was left out and why, for the results context ("" when nothing), e.g.
 // "absl_mutex (ThreadSanitizer build); ck_fas, … (ThreadSanitizer build)".

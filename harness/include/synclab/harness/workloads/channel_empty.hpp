@@ -36,7 +36,7 @@ class ChannelEmptyRecvWorkload {
   }
   void think(WorkerContext&) {}
 
-  [[nodiscard]] std::string verify() const {
+  [[nodiscard]] std::string verify(const RunResult&) const {
     if (unexpected_ > 0) return std::to_string(unexpected_) + " receives on an empty channel returned a message";
     return {};
   }

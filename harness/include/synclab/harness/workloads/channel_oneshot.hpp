@@ -81,25 +81,13 @@ class OneShotWorkload {
     sender_->current->oneshot.send(Payload::make(kEndMarker, 0, 0));
   }
 
-  [[nodiscard]] std::string verify() const { return receiver_->violation; }
+  [[nodiscard]] std::string verify(const RunResult&) const { return receiver_->violation; }
 
   [[nodiscard]] Metrics extra_metrics(const RunResult& run) const {
-    double cpu = 0, waits = 0, wakes = 0;
-    for (const WorkerResult& w : run.workers) {
-      cpu += static_cast<double>(w.os.cpu_ns);
-      waits += static_cast<double>(w.futex_waits);
-      wakes += static_cast<double>(w.futex_wakes);
-    }
-    const auto received = static_cast<double>(receiver_->received);
-    Metrics m = {
-        {"messages_per_sec", per(received, run.elapsed_s)},
-        {"ns_per_msg", per(run.elapsed_s * 1e9, received)},
-        {"cpu_ns_per_msg", per(cpu, received)},
-        {"futex_waits_per_msg", per(waits, received)},
-        {"futex_wakes_per_msg", per(wakes, received)},
-        {"payload_bytes", static_cast<double>(sizeof(Payload))},
-    };
-    add_latency_metrics(m, "e2e_lat", receiver_->latency);
+    Metrics m;
+    put_unit_costs(m, "messages_per_sec", "msg", static_cast<double>(receiver_->received), run);
+    m.emplace_back("payload_bytes", static_cast<double>(sizeof(Payload)));
+    put_latency(m, "e2e_lat", receiver_->latency);
     return m;
   }
 

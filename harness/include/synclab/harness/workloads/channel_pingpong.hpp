@@ -47,7 +47,7 @@ class ChannelPingPongWorkload {
   }
 
   // "" when every echo carried the message that was sent.
-  [[nodiscard]] std::string verify() const {
+  [[nodiscard]] std::string verify(const RunResult&) const {
     if (!pinger_->violation.empty()) return pinger_->violation;
     if (echoer_->echoed > pinger_->sent) return "more echoes than messages sent";
     if (pinger_->round_trips + 1 < echoer_->echoed) return "echoes were lost on the way back";
@@ -55,24 +55,13 @@ class ChannelPingPongWorkload {
   }
 
   [[nodiscard]] Metrics extra_metrics(const RunResult& run) const {
-    double cpu = 0, waits = 0, wakes = 0;
-    for (const WorkerResult& w : run.workers) {
-      cpu += static_cast<double>(w.os.cpu_ns);
-      waits += static_cast<double>(w.futex_waits);
-      wakes += static_cast<double>(w.futex_wakes);
-    }
     const auto trips = static_cast<double>(pinger_->round_trips);
-    Metrics m = {
-        {"round_trips_per_sec", per(trips, run.elapsed_s)},
-        {"ns_per_round_trip", per(run.elapsed_s * 1e9, trips)},
-        {"cpu_ns_per_round_trip", per(cpu, trips)},
-        {"failed_recvs_per_round_trip", per(static_cast<double>(pinger_->failed + echoer_->failed), trips)},
-        {"futex_waits_per_round_trip", per(waits, trips)},
-        {"futex_wakes_per_round_trip", per(wakes, trips)},
-        {"capacity_msgs", static_cast<double>(ping_.capacity())},
-        {"payload_bytes", static_cast<double>(sizeof(Payload))},
-    };
-    add_latency_metrics(m, "rtt", pinger_->rtt);
+    Metrics m;
+    put_unit_costs(m, "round_trips_per_sec", "round_trip", trips, run);
+    put(m, "failed_recvs_per_round_trip", per(static_cast<double>(pinger_->failed + echoer_->failed), trips));
+    m.emplace_back("capacity_msgs", static_cast<double>(ping_.capacity()));
+    m.emplace_back("payload_bytes", static_cast<double>(sizeof(Payload)));
+    put_latency(m, "rtt", pinger_->rtt);
     return m;
   }
 

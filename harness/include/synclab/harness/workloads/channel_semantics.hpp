@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "synclab/channels/concepts.hpp"
+#include "synclab/harness/json.hpp"
 
 namespace synclab::harness {
 
@@ -23,15 +24,6 @@ constexpr std::string_view to_string(channels::Order o) {
     case channels::Order::none: return "none";
   }
   return "unknown";
-}
-
-inline std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
 }
 
 inline std::string semantics_json(const channels::Semantics& s) {

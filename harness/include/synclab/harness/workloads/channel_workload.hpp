@@ -53,18 +53,6 @@ struct BurstPlan {
   std::chrono::nanoseconds pause{0};
 };
 
-// The latency fields of a histogram, named <stem>_p50_ns … <stem>_samples;
-// absent when nothing was recorded.
-inline void add_latency_metrics(Metrics& m, const std::string& stem, const LatencyHistogram& h) {
-  if (h.count() == 0) return;
-  m.insert(m.end(), {{stem + "_p50_ns", static_cast<double>(h.quantile(0.50))},
-                     {stem + "_p99_ns", static_cast<double>(h.quantile(0.99))},
-                     {stem + "_p999_ns", static_cast<double>(h.quantile(0.999))},
-                     {stem + "_max_ns", static_cast<double>(h.max())},
-                     {stem + "_samples", static_cast<double>(h.count())}});
-}
-
-inline double per(double value, double count) { return count > 0 ? value / count : 0.0; }
 
 template <channels::Channel C>
 class ChannelStreamWorkload {
@@ -103,7 +91,7 @@ class ChannelStreamWorkload {
 
   // After the run: drains the channel and checks exactly-once delivery and
   // order. "" when correct, otherwise the first violation found.
-  std::string verify() {
+  std::string verify(const RunResult&) {
     std::vector<std::uint64_t> sent;
     for (const auto& p : producers_) sent.push_back(p->next);
     drain_ = ReceiverLedger(shape_.producers, kCheckOrder);
@@ -132,38 +120,28 @@ class ChannelStreamWorkload {
       failed_recvs += static_cast<double>(c->failed);
       age.merge(c->ledger.latency());
     }
-    double producer_cpu = 0, consumer_cpu = 0, waits = 0, wakes = 0;
-    for (std::size_t i = 0; i < run.workers.size(); ++i) {
-      const WorkerResult& w = run.workers[i];
-      (static_cast<int>(i) < shape_.producers ? producer_cpu : consumer_cpu) += static_cast<double>(w.os.cpu_ns);
-      waits += static_cast<double>(w.futex_waits);
-      wakes += static_cast<double>(w.futex_wakes);
-    }
     double sent = 0, received = 0;
     for (std::uint64_t s : sent_by) sent += static_cast<double>(s);
     for (std::uint64_t r : received_by) received += static_cast<double>(r);
-    const double secs = run.elapsed_s;
-    Metrics m = {
-        {"messages_per_sec", per(received, secs)},
-        {"sends_per_sec", per(sent, secs)},
-        {"recvs_per_sec", per(received, secs)},
-        {"ns_per_msg", per(secs * 1e9, received)},
-        {"cpu_ns_per_msg", per(producer_cpu + consumer_cpu, received)},
-        {"producer_cpu_ns_per_msg", per(producer_cpu, sent)},
-        {"consumer_cpu_ns_per_msg", per(consumer_cpu, received)},
-        {"producer_fairness_jain", sent_by.empty() ? 1.0 : jain_index(sent_by)},
-        {"consumer_fairness_jain", received_by.empty() ? 1.0 : jain_index(received_by)},
-        {"failed_sends_per_msg", per(failed_sends, sent)},
-        {"failed_recvs_per_msg", per(failed_recvs, received)},
-        {"futex_waits_per_msg", per(waits, received)},
-        {"futex_wakes_per_msg", per(wakes, received)},
-        {"backlog_msgs", static_cast<double>(drained_)},
-        {"capacity_msgs", static_cast<double>(channel_.capacity())},
-        {"payload_bytes", static_cast<double>(sizeof(Payload))},
-        {"producers", static_cast<double>(shape_.producers)},
-        {"consumers", static_cast<double>(shape_.consumers)},
-    };
-    add_latency_metrics(m, "e2e_lat", age);
+    const auto producers = static_cast<std::size_t>(shape_.producers);
+    const RunTotals producer = run_totals(run, 0, producers);
+    const RunTotals consumer = run_totals(run, producers, run.workers.size());
+    Metrics m;
+    put_unit_costs(m, "messages_per_sec", "msg", received, run);
+    put(m, "sends_per_sec", per_second(sent, run.elapsed_s));
+    put(m, "recvs_per_sec", per_second(received, run.elapsed_s));
+    put(m, "producer_cpu_ns_per_msg", per(producer.cpu_ns, sent));
+    put(m, "consumer_cpu_ns_per_msg", per(consumer.cpu_ns, received));
+    put(m, "producer_fairness_jain", jain_index(sent_by));
+    put(m, "consumer_fairness_jain", jain_index(received_by));
+    put(m, "failed_sends_per_msg", per(failed_sends, sent));
+    put(m, "failed_recvs_per_msg", per(failed_recvs, received));
+    m.insert(m.end(), {{"backlog_msgs", static_cast<double>(drained_)},
+                       {"capacity_msgs", static_cast<double>(channel_.capacity())},
+                       {"payload_bytes", static_cast<double>(sizeof(Payload))},
+                       {"producers", static_cast<double>(shape_.producers)},
+                       {"consumers", static_cast<double>(shape_.consumers)}});
+    put_latency(m, "e2e_lat", age);
     return m;
   }
 

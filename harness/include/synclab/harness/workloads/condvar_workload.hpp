@@ -44,6 +44,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,26 +59,12 @@ namespace synclab::harness {
 
 namespace condvar_detail {
 
-inline double per_second(std::uint64_t count, const RunResult& run) {
-  return run.elapsed_s > 0 ? static_cast<double>(count) / run.elapsed_s : 0;
+inline std::optional<double> per_second(std::uint64_t count, const RunResult& run) {
+  return harness::per_second(static_cast<double>(count), run.elapsed_s);
 }
 
-inline double ratio(std::uint64_t part, std::uint64_t whole) {
-  return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0;
-}
-
-// p50, p99, p99.9 and max of `h` as <stem>_p50_ns ... <stem>_max_ns.
-inline void add_percentiles(Metrics& out, const std::string& stem, const LatencyHistogram& h) {
-  out.emplace_back(stem + "_p50_ns", static_cast<double>(h.quantile(0.50)));
-  out.emplace_back(stem + "_p99_ns", static_cast<double>(h.quantile(0.99)));
-  out.emplace_back(stem + "_p999_ns", static_cast<double>(h.quantile(0.999)));
-  out.emplace_back(stem + "_max_ns", static_cast<double>(h.max()));
-}
-
-inline std::uint64_t futex_calls(const RunResult& run) {
-  std::uint64_t calls = 0;
-  for (const WorkerResult& w : run.workers) calls += w.futex_waits + w.futex_wakes;
-  return calls;
+inline std::optional<double> ratio(std::uint64_t part, std::uint64_t whole) {
+  return per(static_cast<double>(part), static_cast<double>(whole));
 }
 
 // Our condvars' waits are limited to condvars::kCounterWrapGuard; one that
@@ -133,7 +120,7 @@ class SignalLatencyWorkload {
   }
 
   // After the run: every item consumed exactly once, in order.
-  [[nodiscard]] std::string verify() const {
+  [[nodiscard]] std::string verify(const RunResult&) const {
     if (std::string lost = lost_wakeups_.verify(); !lost.empty()) return lost;
     for (std::size_t i = 0; i < pair_count_; ++i) {
       const Pair& p = pairs_[i];
@@ -155,9 +142,10 @@ class SignalLatencyWorkload {
       consumed += pairs_[i].consumed;
       slept += pairs_[i].consumed_after_sleep;
     }
-    Metrics out{{"signals_per_sec", condvar_detail::per_second(consumed, run)},
-                {"signal_slept_ratio", condvar_detail::ratio(slept, consumed)}};
-    condvar_detail::add_percentiles(out, "signal_lat", all);
+    Metrics out;
+    put(out, "signals_per_sec", condvar_detail::per_second(consumed, run));
+    put(out, "signal_slept_ratio", condvar_detail::ratio(slept, consumed));
+    put_latency(out, "signal_lat", all);
     return out;
   }
 
@@ -237,7 +225,7 @@ class NotifyOneWorkload {
     s_.space_cv.notify_all();
   }
 
-  [[nodiscard]] std::string verify() const {
+  [[nodiscard]] std::string verify(const RunResult&) const {
     if (std::string lost = lost_wakeups_.verify(); !lost.empty()) return lost;
     if (s_.taken > s_.posted)
       return std::to_string(s_.taken) + " tokens taken, only " + std::to_string(s_.posted) + " posted";
@@ -249,10 +237,12 @@ class NotifyOneWorkload {
   }
 
   [[nodiscard]] Metrics extra_metrics(const RunResult& run) const {
-    return {{"waits_satisfied_per_sec", condvar_detail::per_second(s_.taken, run)},
-            {"wakeups_per_sec", condvar_detail::per_second(s_.wakeups, run)},
-            {"taken_after_sleep_ratio", condvar_detail::ratio(s_.taken_after_sleep, s_.taken)},
-            {"empty_wakeup_ratio", condvar_detail::ratio(s_.empty_wakeups, s_.wakeups)}};
+    Metrics out;
+    put(out, "waits_satisfied_per_sec", condvar_detail::per_second(s_.taken, run));
+    put(out, "wakeups_per_sec", condvar_detail::per_second(s_.wakeups, run));
+    put(out, "taken_after_sleep_ratio", condvar_detail::ratio(s_.taken_after_sleep, s_.taken));
+    put(out, "empty_wakeup_ratio", condvar_detail::ratio(s_.empty_wakeups, s_.wakeups));
+    return out;
   }
 
  private:
@@ -340,7 +330,7 @@ class NotifyAllWorkload {
 
   // After the run: each round acknowledged once by every waiter, and no round
   // started before the previous one was complete.
-  [[nodiscard]] std::string verify() const {
+  [[nodiscard]] std::string verify(const RunResult&) const {
     if (std::string lost = lost_wakeups_.verify(); !lost.empty()) return lost;
     if (s_.round == 0) return {};
     const std::uint64_t expected = (s_.round - 1) * static_cast<std::uint64_t>(waiters_) + s_.acked;
@@ -354,18 +344,17 @@ class NotifyAllWorkload {
   [[nodiscard]] Metrics extra_metrics(const RunResult& run) const {
     // Per round: per round started, the last one possibly cut by the window's end.
     const std::uint64_t rounds = s_.round;
-    Metrics out{{"rounds_per_sec", condvar_detail::per_second(s_.completed, run)},
-                {"wakeups_per_round", condvar_detail::ratio(s_.wakeups, rounds)},
-                {"spurious_wakeups_per_round", condvar_detail::ratio(s_.spurious_wakeups, rounds)},
-                {"futex_calls_per_round", condvar_detail::ratio(condvar_detail::futex_calls(run), rounds)}};
-    std::uint64_t waits = 0, wakes = 0;
-    for (const WorkerResult& w : run.workers) {
-      waits += w.futex_waits;
-      wakes += w.futex_wakes;
+    Metrics out;
+    put(out, "rounds_per_sec", condvar_detail::per_second(s_.completed, run));
+    put(out, "wakeups_per_round", condvar_detail::ratio(s_.wakeups, rounds));
+    put(out, "spurious_wakeups_per_round", condvar_detail::ratio(s_.spurious_wakeups, rounds));
+    const RunTotals t = run_totals(run);
+    if (t.futex_waits && t.futex_wakes) {
+      put(out, "futex_calls_per_round", per(*t.futex_waits + *t.futex_wakes, static_cast<double>(rounds)));
+      put(out, "futex_waits_per_round", per(*t.futex_waits, static_cast<double>(rounds)));
+      put(out, "futex_wakes_per_round", per(*t.futex_wakes, static_cast<double>(rounds)));
     }
-    out.emplace_back("futex_waits_per_round", condvar_detail::ratio(waits, rounds));
-    out.emplace_back("futex_wakes_per_round", condvar_detail::ratio(wakes, rounds));
-    condvar_detail::add_percentiles(out, "round_lat", s_.round_latency);
+    put_latency(out, "round_lat", s_.round_latency);
     return out;
   }
 

@@ -36,6 +36,7 @@
 
 #include "synclab/concepts.hpp"
 #include "synclab/harness/driver.hpp"
+#include "synclab/harness/metrics.hpp"
 #include "synclab/harness/topology.hpp"
 #include "synclab/padding/padded.hpp"
 
@@ -132,6 +133,14 @@ class AlignedArray {
   T* data_;
 };
 
+// "" when the workload's own count of increments equals the driver's
+// operations, otherwise the mismatch.
+inline std::string count_mismatch(std::uint64_t counted, const RunResult& run) {
+  if (counted == run.total_ops()) return {};
+  return "count mismatch: " + std::to_string(counted) + " increments for " + std::to_string(run.total_ops()) +
+         " operations";
+}
+
 // One relaxed fetch_add on the worker's own counter per operation.
 template <std::size_t N>
 class PaddedCountersWorkload {
@@ -150,6 +159,11 @@ class PaddedCountersWorkload {
     std::uint64_t t = 0;
     for (std::size_t i = 0; i < counters_.size(); ++i) t += counters_[i]->load(std::memory_order_relaxed);
     return t;
+  }
+
+  [[nodiscard]] std::string verify(const RunResult& run) const { return count_mismatch(total(), run); }
+  [[nodiscard]] Metrics extra_metrics(const RunResult&) const {
+    return {{"bytes_per_element", static_cast<double>(bytes_per_element)}};
   }
 
  private:
@@ -182,6 +196,11 @@ class PaddedLocksWorkload {
     std::uint64_t t = 0;
     for (std::size_t i = 0; i < entries_.size(); ++i) t += entries_[i]->count;
     return t;
+  }
+
+  [[nodiscard]] std::string verify(const RunResult& run) const { return count_mismatch(total(), run); }
+  [[nodiscard]] Metrics extra_metrics(const RunResult&) const {
+    return {{"bytes_per_element", static_cast<double>(bytes_per_element)}};
   }
 
  private:

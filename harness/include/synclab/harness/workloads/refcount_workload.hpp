@@ -172,8 +172,10 @@ class WeakUpgradeWorkload {
       attempts += r->attempts;
       successes += r->successes;
     }
-    return {{"upgrades_per_sec", run.elapsed_s > 0 ? static_cast<double>(attempts) / run.elapsed_s : 0},
-            {"upgrade_success_ratio", attempts > 0 ? static_cast<double>(successes) / static_cast<double>(attempts) : 0}};
+    Metrics m;
+    put(m, "upgrades_per_sec", per_second(static_cast<double>(attempts), run.elapsed_s));
+    put(m, "upgrade_success_ratio", per(static_cast<double>(successes), static_cast<double>(attempts)));
+    return m;
   }
 
  private:

@@ -23,16 +23,21 @@
 // write, because the tail and the maximum (starvation) are the point; a
 // reader's is timed on one read in kReadSampleEvery, since reads can cost
 // less than two clock reads. Owner changes between writers count as
-// handoffs. Extra metrics (extra_metrics): read_ops_per_sec,
-// write_ops_per_sec, reader_wait_{p50,p99,max}_ns and
-// writer_wait_{p50,p99,max}_ns (each family present only when that kind of
-// operation happened; none of the writer ones at reads:100).
+// handoffs, and the writers' acquisitions feed an OwnershipTrail
+// (handoff_ratio, run lengths, short-term Jain over write acquisitions).
+// Extra metrics (extra_metrics): read_ops_per_sec, write_ops_per_sec,
+// reader_wait_* and writer_wait_* percentiles (each present only when that
+// kind of operation happened; none of the writer ones at reads:100).
+//
+// Layout: the lock and the protected data each start a block of
+// padding::kDefaultPadding bytes, as in the lock family.
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +47,8 @@
 #include "synclab/harness/driver.hpp"
 #include "synclab/harness/histogram.hpp"
 #include "synclab/harness/metrics.hpp"
+#include "synclab/harness/ownership_trail.hpp"
+#include "synclab/padding/padded.hpp"
 #include "synclab/rwlocks/concepts.hpp"
 
 namespace synclab::harness {
@@ -77,6 +84,7 @@ class RwLockWorkload {
         pattern_lines_(std::clamp<std::uint32_t>(level.cs_lines, 2, kMaxPatternLines)),
         cs_iterations_(calibration.iterations_for_ns(level.cs_ns)),
         think_iterations_(calibration.iterations_for_ns(level.think_ns)) {
+    data_.value.trail.emplace(threads);
     workers_.reserve(static_cast<std::size_t>(threads));
     for (int i = 0; i < threads; ++i) workers_.emplace_back(i);
   }
@@ -90,18 +98,19 @@ class RwLockWorkload {
   }
 
   void think(WorkerContext&) { spin_iterations(think_iterations_); }
+  [[nodiscard]] bool counts_handoffs() const { return true; }  // between writers
 
   // Empty when every read saw one writer's complete pattern and the writes
   // add up; otherwise what went wrong. Call after the run.
-  [[nodiscard]] std::string check() const {
+  [[nodiscard]] std::string verify(const RunResult&) const {
     std::uint64_t overlaps = 0;
     for (const Worker& w : workers_) overlaps += w.overlaps;
     if (overlaps != 0)
       return "readers overlapped a writer: " + std::to_string(overlaps) + " reads saw a mixed or changing pattern";
     const std::uint64_t writes = total_writes();
     for (std::uint32_t i = 0; i < pattern_lines_; ++i)
-      if (data_.lines[i].value != writes)
-        return "writers overlapped: line " + std::to_string(i) + " holds " + std::to_string(data_.lines[i].value) +
+      if (data_.value.lines[i].value != writes)
+        return "writers overlapped: line " + std::to_string(i) + " holds " + std::to_string(data_.value.lines[i].value) +
                " after " + std::to_string(writes) + " writes";
     return {};
   }
@@ -115,11 +124,13 @@ class RwLockWorkload {
       write_wait.merge(w.write_wait);
       reads += w.reads;
     }
-    const double seconds = run.elapsed_s > 0 ? run.elapsed_s : 1;
-    Metrics m{{"read_ops_per_sec", static_cast<double>(reads) / seconds},
-              {"write_ops_per_sec", static_cast<double>(total_writes()) / seconds}};
-    add_waits(m, "reader_wait", read_wait);
-    add_waits(m, "writer_wait", write_wait);
+    Metrics m;
+    put(m, "read_ops_per_sec", per_second(static_cast<double>(reads), run.elapsed_s));
+    put(m, "write_ops_per_sec", per_second(static_cast<double>(total_writes()), run.elapsed_s));
+    put_latency(m, "reader_wait", read_wait);
+    put_latency(m, "writer_wait", write_wait);
+    const Metrics trail = data_.value.trail->metrics();
+    m.insert(m.end(), trail.begin(), trail.end());
     return m;
   }
 
@@ -143,30 +154,23 @@ class RwLockWorkload {
     std::uint64_t value = 0;
   };
   struct Protected {
-    int last_writer = -1;
+    std::optional<OwnershipTrail> trail;  // of write acquisitions
     std::array<Line, kMaxPatternLines> lines{};
   };
-
-  static void add_waits(Metrics& m, const std::string& stem, const LatencyHistogram& h) {
-    if (h.count() == 0) return;
-    m.emplace_back(stem + "_p50_ns", static_cast<double>(h.quantile(0.50)));
-    m.emplace_back(stem + "_p99_ns", static_cast<double>(h.quantile(0.99)));
-    m.emplace_back(stem + "_max_ns", static_cast<double>(h.max()));
-  }
 
   // True if every line holds `value`.
   [[nodiscard]] bool pattern_is(std::uint64_t value) const {
     for (std::uint32_t i = 0; i < pattern_lines_; ++i)
-      if (data_.lines[i].value != value) return false;
+      if (data_.value.lines[i].value != value) return false;
     return true;
   }
 
   void read(Worker& me) {
     const bool timed = me.reads % kReadSampleEvery == 0;
     const std::uint64_t t0 = timed ? now_ns() : 0;
-    lock_.lock_shared();
+    lock_.value.lock_shared();
     if (timed) me.read_wait.record(now_ns() - t0);
-    const std::uint64_t seen = data_.lines[0].value;
+    const std::uint64_t seen = data_.value.lines[0].value;
     bool consistent = pattern_is(seen);
     spin_iterations(cs_iterations_);
     // Compiler-only barrier: the second check must reload the lines even when
@@ -174,24 +178,22 @@ class RwLockWorkload {
     // between threads.
     std::atomic_signal_fence(std::memory_order_seq_cst);
     consistent = pattern_is(seen) && consistent;
-    lock_.unlock_shared();
+    lock_.value.unlock_shared();
     if (!consistent) ++me.overlaps;
     ++me.reads;
   }
 
   void write(WorkerContext& ctx, Worker& me) {
     const std::uint64_t t0 = now_ns();
-    lock_.lock();
+    lock_.value.lock();
     me.write_wait.record(now_ns() - t0);
-    if (data_.last_writer != ctx.index) {
-      ++ctx.handoffs;
-      data_.last_writer = ctx.index;
-    }
-    const std::uint64_t next = data_.lines[0].value + 1;
-    data_.lines[0].value = next;
+    Protected& data = data_.value;
+    if (data.trail->acquired(ctx.index)) ++ctx.handoffs;
+    const std::uint64_t next = data.lines[0].value + 1;
+    data.lines[0].value = next;
     spin_iterations(cs_iterations_);  // a reader let in now sees line 0 ahead of the others
-    for (std::uint32_t i = 1; i < pattern_lines_; ++i) data_.lines[i].value = next;
-    lock_.unlock();
+    for (std::uint32_t i = 1; i < pattern_lines_; ++i) data.lines[i].value = next;
+    lock_.value.unlock();
     ++me.writes;
   }
 
@@ -199,8 +201,8 @@ class RwLockWorkload {
   const std::uint32_t pattern_lines_;
   const std::uint64_t cs_iterations_;
   const std::uint64_t think_iterations_;
-  alignas(64) L lock_;
-  alignas(64) Protected data_;
+  padding::Padded<L> lock_;
+  padding::Padded<Protected> data_;
   std::vector<Worker> workers_;
 };
 

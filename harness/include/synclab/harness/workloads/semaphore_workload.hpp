@@ -11,6 +11,14 @@
 // cs_lines shared lines incremented (relaxed atomics, since K > 1 holders
 // write them together), and counts itself out before releasing.
 //
+// With one permit the semaphore is a lock, and the holder also records its
+// acquisition in an OwnershipTrail (handoff_ratio, run lengths, short-term
+// Jain), plain data ordered by the semaphore; with more permits holders
+// overlap and there is no single owner to follow.
+//
+// Layout: the semaphore, the holder count, the lines and the trail each start
+// a block of padding::kDefaultPadding bytes, as in the lock family.
+//
 // After the window: the largest number of holders seen must not exceed K, no
 // holder may be left inside, and exactly K permits must be available (drained
 // with try_acquire and put back): a lost or duplicated permit fails the case.
@@ -23,6 +31,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +39,8 @@
 #include "synclab/harness/delay.hpp"
 #include "synclab/harness/driver.hpp"
 #include "synclab/harness/metrics.hpp"
+#include "synclab/harness/ownership_trail.hpp"
+#include "synclab/padding/padded.hpp"
 #include "synclab/semaphores/concepts.hpp"
 
 namespace synclab::harness {
@@ -45,13 +56,16 @@ class SemaphoreWorkload {
         cs_iterations_(calibration.iterations_for_ns(level.cs_ns)),
         think_iterations_(calibration.iterations_for_ns(level.think_ns)),
         semaphore_(permits),
-        most_seen_(static_cast<std::size_t>(threads)) {}
+        most_seen_(static_cast<std::size_t>(threads)) {
+    if (permits == 1) trail_.value.emplace(threads);
+  }
 
   void operation(WorkerContext& ctx) {
     semaphore_.acquire();
     const std::uint32_t inside = holders_.fetch_add(1, std::memory_order_relaxed) + 1;
     std::uint32_t& most = most_seen_[static_cast<std::size_t>(ctx.index)].value;
     if (inside > most) most = inside;
+    if (trail_.value && trail_.value->acquired(ctx.index)) ++ctx.handoffs;
     for (std::uint32_t i = 0; i < cs_lines_; ++i) lines_[i].value.fetch_add(1, std::memory_order_relaxed);
     spin_iterations(cs_iterations_);
     holders_.fetch_sub(1, std::memory_order_relaxed);
@@ -59,6 +73,7 @@ class SemaphoreWorkload {
   }
 
   void think(WorkerContext&) { spin_iterations(think_iterations_); }
+  [[nodiscard]] bool counts_handoffs() const { return trail_.value.has_value(); }
 
   [[nodiscard]] std::uint32_t most_holders() const {
     std::uint32_t most = 0;
@@ -67,7 +82,7 @@ class SemaphoreWorkload {
   }
 
   // After the run, with every worker joined.
-  [[nodiscard]] std::string verify() {
+  [[nodiscard]] std::string verify(const RunResult&) {
     if (most_holders() > static_cast<std::uint32_t>(permits_))
       return "semaphore admitted " + std::to_string(most_holders()) + " holders at once with " +
              std::to_string(permits_) + " permits";
@@ -81,7 +96,12 @@ class SemaphoreWorkload {
   }
 
   [[nodiscard]] Metrics extra_metrics(const RunResult&) const {
-    return {{"permits", static_cast<double>(permits_)}, {"max_holders", static_cast<double>(most_holders())}};
+    Metrics m{{"permits", static_cast<double>(permits_)}, {"max_holders", static_cast<double>(most_holders())}};
+    if (trail_.value) {
+      const Metrics trail = trail_.value->metrics();
+      m.insert(m.end(), trail.begin(), trail.end());
+    }
+    return m;
   }
 
  private:
@@ -96,9 +116,10 @@ class SemaphoreWorkload {
   const std::uint32_t cs_lines_;
   const std::uint64_t cs_iterations_;
   const std::uint64_t think_iterations_;
-  alignas(64) S semaphore_;
-  alignas(64) std::atomic<std::uint32_t> holders_{0};
-  alignas(64) std::array<Line, kMaxCsLines> lines_{};
+  alignas(padding::kDefaultPadding) S semaphore_;
+  alignas(padding::kDefaultPadding) std::atomic<std::uint32_t> holders_{0};
+  alignas(padding::kDefaultPadding) std::array<Line, kMaxCsLines> lines_{};
+  padding::Padded<std::optional<OwnershipTrail>> trail_;
   std::vector<PerWorker> most_seen_;
 };
 

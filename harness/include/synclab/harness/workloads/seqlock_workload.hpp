@@ -30,6 +30,7 @@
 #include "synclab/harness/delay.hpp"
 #include "synclab/harness/driver.hpp"
 #include "synclab/harness/metrics.hpp"
+#include "synclab/padding/padded.hpp"
 
 namespace synclab::harness {
 
@@ -96,7 +97,7 @@ class SeqlockWorkload {
 
   // Empty when every load returned one whole stored value, never an older
   // one than before on the same reader; otherwise what went wrong.
-  [[nodiscard]] std::string check() const {
+  [[nodiscard]] std::string verify(const RunResult&) const {
     std::uint64_t torn = 0, went_back = 0;
     for (const Worker& w : workers_) {
       torn += w.torn;
@@ -114,10 +115,10 @@ class SeqlockWorkload {
       writes += w.writes;
       retries += w.retries;
     }
-    const double seconds = run.elapsed_s > 0 ? run.elapsed_s : 1;
-    Metrics m{{"read_ops_per_sec", static_cast<double>(reads) / seconds},
-              {"write_ops_per_sec", static_cast<double>(writes) / seconds}};
-    if (reads > 0) m.emplace_back("read_retries_per_read", static_cast<double>(retries) / static_cast<double>(reads));
+    Metrics m;
+    put(m, "read_ops_per_sec", per_second(static_cast<double>(reads), run.elapsed_s));
+    put(m, "write_ops_per_sec", per_second(static_cast<double>(writes), run.elapsed_s));
+    put(m, "read_retries_per_read", per(static_cast<double>(retries), static_cast<double>(reads)));
     return m;
   }
 
@@ -133,7 +134,7 @@ class SeqlockWorkload {
 
   const bool has_writer_;
   const std::uint64_t think_iterations_;
-  alignas(64) S lock_;
+  alignas(padding::kDefaultPadding) S lock_;
   std::vector<Worker> workers_;
 };
 
