@@ -162,7 +162,7 @@ def entries(name: str, reps: int) -> list[dict[str, Any]]:
     common = {"run_name": name, "repetitions": reps, "threads": 1, "iterations": 1,
               "time_unit": "ns", "label": "pus=0,1 class=same_l3", "family_index": 0,
               "per_family_instance_index": 0}
-    runs = []
+    runs: list[dict[str, Any]] = []
     for rep in range(reps):
         values = counters(primitive, level, threads, rep)
         runs.append({"name": name, "run_type": "iteration", "repetition_index": rep, **common,
@@ -170,13 +170,14 @@ def entries(name: str, reps: int) -> list[dict[str, Any]]:
                      **values})
     if reps > 1:
         keys = [k for k in runs[0] if isinstance(runs[0][k], float)]
+        samples = {key: sorted(float(r[key]) for r in runs) for key in keys}
         for agg in ("mean", "median", "stddev", "cv"):
             row: dict[str, Any] = {"name": f"{name}_{agg}", "run_type": "aggregate",
                                    "aggregate_name": agg,
                                    "aggregate_unit": "percentage" if agg == "cv" else "time",
                                    **common}
             for key in keys:
-                data = sorted(r[key] for r in runs)
+                data = samples[key]
                 mean = sum(data) / len(data)
                 sd = (sum((x - mean) ** 2 for x in data) / (len(data) - 1)) ** 0.5
                 row[key] = {"mean": mean, "median": data[len(data) // 2], "stddev": sd,

@@ -289,7 +289,7 @@ def test_contexts_must_match_unless_forced(tmp_path: Path) -> None:
 ])
 def test_bad_input_is_one_line_and_exit_2(case: str, needle: str, tmp_path: Path) -> None:
     good = write(tmp_path, "good.json", synthetic_run(1))
-    args: list[Any] = {
+    arguments: dict[str, list[Any]] = {
         "missing": [good, tmp_path / "nope.json"],
         "corrupt": [good, INPUTS / "corrupt.json"],
         "aggregates": [INPUTS / "aggregates_only.json", good],
@@ -304,7 +304,8 @@ def test_bad_input_is_one_line_and_exit_2(case: str, needle: str, tmp_path: Path
         "alpha": [good, good, "--alpha", "1.5"],
         "output": [good, good, "--output", tmp_path / "no" / "dir.md"],
         "format": [good, good, "--format", "html"],
-    }[case]
+    }
+    args = arguments[case]
     line = assert_one_line_error(compare(*args), "compare")
     assert needle in line
 

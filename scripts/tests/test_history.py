@@ -114,7 +114,9 @@ def test_add_is_idempotent_per_run_id(tmp_path: Path) -> None:
     assert [r["run_id"] for r in runs] == ["run-1"] and runs[0]["revision"] == "abc"
     assert {r[1] for r in rows} == {"ns_per_op", "ops_per_sec", "fairness_jain"}
     median = next(r for r in rows if r[1] == "ns_per_op")
-    assert median[5] == 3 and median[3] <= median[2] <= median[4]  # n, q1 <= median <= q3
+    q1, q3 = median[3], median[4]
+    assert median[5] == 3 and q1 is not None and q3 is not None
+    assert q1 <= median[2] <= q3
     connection = sqlite3.connect(db)
     assert connection.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
     connection.close()
@@ -181,7 +183,8 @@ def test_bad_databases(kind: str, needle: str, tmp_path: Path) -> None:
     elif kind == "directory":
         db.mkdir()
     before = db.read_bytes() if db.is_file() else None
-    for args in (["runs"], ["export", "--format", "bmf"], ["trend", "--out", tmp_path / "t"]):
+    commands: list[list[Any]] = [["runs"], ["export", "--format", "bmf"], ["trend", "--out", tmp_path / "t"]]
+    for args in commands:
         assert needle in assert_one_line_error(history(*args, "--db", db), "history")
     if kind != "missing":
         good = write(tmp_path / "g.json", results_doc("g", "a", "2024", {CASE: 1.0}))

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 CENSUS_SOURCE = Path("census") / "census_functions.cpp"
 PATTERNS_FILE = Path("census") / "patterns.txt"
@@ -44,7 +45,8 @@ def elf_arch(path: Path) -> str | None:
     return _ELF_MACHINES.get(machine)
 
 
-def find_objdump(arch: str, host: str, which=shutil.which) -> str:
+def find_objdump(arch: str, host: str,
+                 which: Callable[[str], str | None] = shutil.which) -> str:
     """The objdump that reads `arch` objects: <triple>-objdump, or plain objdump on that host."""
     candidates = [f"{TRIPLES[arch]}-objdump"]
     if arch == host:
@@ -120,8 +122,9 @@ def _compile_commands(build_dir: Path) -> list[dict[str, object]]:
 
 
 def _arguments(entry: dict[str, object]) -> list[str]:
-    if isinstance(entry.get("arguments"), list):
-        return [str(a) for a in entry["arguments"]]  # type: ignore[union-attr]
+    arguments = entry.get("arguments")
+    if isinstance(arguments, list):
+        return [str(a) for a in arguments]
     return shlex.split(str(entry.get("command", "")))
 
 

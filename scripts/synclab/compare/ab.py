@@ -61,7 +61,9 @@ def release_settings(repo: Path, preset: str = "release") -> tuple[str, dict[str
         presets = {p["name"]: p for p in doc.get("configurePresets", [])}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return "Ninja", dict(RELEASE_FALLBACK)
-    generator, variables, seen = None, {}, set()
+    generator: str | None = None
+    variables: dict[str, str] = {}
+    seen: set[str] = set()
     chain = [preset]
     while chain:
         name = chain.pop(0)
@@ -207,20 +209,20 @@ def run_interleaved(sides: tuple[SideRun, SideRun], names: list[str], repetition
         summary = []
         for side in sides:
             info = side.results.run_info
-            outcome = failures.get(side.name)
-            if outcome is None:
+            failure = failures.get(side.name)
+            if failure is None:
                 side.results.add_case(contexts[side.name], collected[side.name])
                 ops = _ops(collected[side.name])
                 summary.append(f"{side.name} {_si(sorted(ops)[len(ops) // 2])}ops/s" if ops
                                else f"{side.name} done")
             else:
-                key = "cases_timed_out" if outcome.status == "timed_out" else "cases_failed"
+                key = "cases_timed_out" if failure.status == "timed_out" else "cases_failed"
                 info[key] += 1
                 side.failed_cases.append(name)
-                entries = [failure_entry(name, outcome.status, outcome.message, repetitions)]
+                entries = [failure_entry(name, failure.status, failure.message, repetitions)]
                 side.results.add_case(contexts[side.name], collected[side.name] + entries)
-                label = "TIMED OUT" if outcome.status == "timed_out" else "FAILED"
-                summary.append(f"{side.name} {label} ({one_line(outcome.message)[:120]})")
+                label = "TIMED OUT" if failure.status == "timed_out" else "FAILED"
+                summary.append(f"{side.name} {label} ({one_line(failure.message)[:120]})")
             info["cases_done"] += 1
             side.results.write()
         elapsed = time.monotonic() - start

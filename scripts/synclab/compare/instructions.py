@@ -59,7 +59,8 @@ def check_plan(contention: tuple[str, ...] | None, threads: tuple[int, ...] | No
 
 def fast_path_cases(names: list[str]) -> tuple[list[str], list[str]]:
     """(the uncontended one-thread cases, the others): only the first are measured."""
-    keep, skip = [], []
+    keep: list[str] = []
+    skip: list[str] = []
     for name in names:
         case = parse_case_name(name)
         ok = case is not None and case.scenario == "uncontended" and case.threads == 1
@@ -135,7 +136,8 @@ def _with_window(flags: list[str], window_ms: int) -> list[str]:
 
 
 def run_window(valgrind: str, binary: Path, name: str, flags: list[str], window_ms: int,
-               out_file: Path, should_stop: Callable[[], bool]) -> tuple[Window, dict, dict] | Measured:
+               out_file: Path, should_stop: Callable[[], bool]
+               ) -> tuple[Window, dict[str, Any], dict[str, Any]] | Measured:
     """One callgrind run of one case; a Measured with the reason when it did not work."""
     json_file = out_file.with_suffix(".json")
     cmd = [valgrind, "--tool=callgrind", f"--callgrind-out-file={out_file}",
@@ -177,15 +179,18 @@ def measure(valgrind: str, binary: Path, name: str, flags: list[str], window_ms:
     if isinstance(short, Measured):
         return short
     factor = LONG_WINDOW_FACTOR
-    for attempt in range(3):
-        long = run_window(valgrind, binary, name, flags, window_ms * factor,
-                          out_stem.with_name(out_stem.name + ".long.out"), should_stop)
-        if isinstance(long, Measured):
-            return long
+    long: tuple[Window, dict[str, Any], dict[str, Any]] | None = None
+    for _ in range(3):
+        attempt = run_window(valgrind, binary, name, flags, window_ms * factor,
+                             out_stem.with_name(out_stem.name + ".long.out"), should_stop)
+        if isinstance(attempt, Measured):
+            return attempt
+        long = attempt
         if abs(long[0].ops - short[0].ops) >= MIN_OPS_DELTA:
             break
         factor *= LONG_WINDOW_FACTOR
     else:
+        assert long is not None
         return Measured("failed", f"the windows ran {short[0].ops} and {long[0].ops} operations: "
                                   "too close for a slope")
     (w1, _, _), (w2, context, entry) = short, long
@@ -261,7 +266,8 @@ def run_cases(valgrind: str, targets: list[Target], names: list[str], flags: lis
             info = target.results.run_info
             ok = got[target.name]
             entries = [m.entry for m in ok if m.entry is not None]
-            context = next((m.context for m in ok if m.context), {}) or {}
+            contexts = [m.context for m in ok if m.context]
+            context = contexts[0] if contexts else {}
             if target.name in failed:
                 m = failed[target.name]
                 info["cases_timed_out" if m.status == "timed_out" else "cases_failed"] += 1

@@ -268,7 +268,8 @@ def draw_atomic_counts(ax: Axes, docs: Sequence[dict[str, Any]], *, family: str 
     height = 0.8 / len(docs)
     for column, doc in enumerate(docs):
         ys = [i + (column - (len(docs) - 1) / 2) * height for i in range(len(rows))]
-        values = [atomic_count(entries[column]) if entries[column] else 0 for _, entries in rows]
+        cells = [entries[column] for _, entries in rows]
+        values = [atomic_count(cell) if cell else 0 for cell in cells]
         ax.barh(ys, values, height=height * 0.95, color=colours[column % len(colours)],
                 label=census_label(doc))
     ax.set_yticks(range(len(rows)))
