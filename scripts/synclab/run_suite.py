@@ -29,7 +29,8 @@ if __package__ in (None, ""):  # run as a file: make the synclab package importa
 from synclab import bench, cases
 from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from synclab.errors import ArgumentParser, RunError, UsageError, one_line, report_error, typed
-from synclab.report import fmt
+from synclab.metrics import format_value
+from synclab.numfmt import clock
 from synclab.results import ResultsFile, failure_entry, point_symlink
 from synclab.compare.cli import add_judging_options
 from synclab import arch as arches
@@ -264,7 +265,7 @@ def _median_ops(benchmarks: list[dict[str, Any]]) -> float | None:
 def _progress(outcome: bench.CaseOutcome) -> str:
     if outcome.status == "ok":
         ops = _median_ops(outcome.benchmarks)
-        return f"done {fmt.si(ops)}ops/s" if ops is not None else "done (no ops_per_sec)"
+        return f"done {format_value('ops_per_sec', ops)}ops/s" if ops is not None else "done (no ops_per_sec)"
     label = "TIMED OUT" if outcome.status == "timed_out" else "FAILED"
     return f"{label} ({one_line(outcome.message)[:160]})"
 
@@ -295,7 +296,7 @@ def run_cases(binary: Path, names: list[str], plan: cases.Plan, calibration: flo
         results.write()
         elapsed = time.monotonic() - start
         eta = elapsed / index * (len(names) - index)
-        print(f"{_progress(outcome)}  (elapsed {fmt.clock(elapsed)}, eta {fmt.clock(eta)})",
+        print(f"{_progress(outcome)}  (elapsed {clock(elapsed)}, eta {clock(eta)})",
               file=sys.stderr, flush=True)
 
 
@@ -358,7 +359,7 @@ def _main(argv: list[str], stop: StopFlag) -> int:
     if args.list:
         print("\n".join(selected))
         estimate = len(selected) * cases.expected_case_seconds(plan.repetitions, plan.duration_ms)
-        print(f"{len(selected)} cases (about {fmt.clock(estimate)} at {plan.repetitions} x "
+        print(f"{len(selected)} cases (about {clock(estimate)} at {plan.repetitions} x "
               f"{cases.format_duration(plan.duration_ms)})")
         return EXIT_OK
     if args.mode == "instructions":

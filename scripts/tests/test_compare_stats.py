@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from synclab.compare import metrics, stats
+from synclab.compare import cli, stats
 
 
 def test_smallest_p_is_two_over_the_binomial_coefficient() -> None:
@@ -43,15 +43,16 @@ def test_quartiles_and_median() -> None:
 
 
 def test_metric_directions() -> None:
-    assert metrics.lookup("ns_per_op").lower_is_better
-    assert not metrics.lookup("ops_per_sec").lower_is_better
-    assert not metrics.lookup("fairness_jain").lower_is_better
-    assert metrics.lookup("lat_p99_ns").lower_is_better
-    assert metrics.lookup("cycles_per_op").lower_is_better  # by its suffix
-    assert not metrics.lookup("handoffs_per_sec:higher").lower_is_better
-    assert metrics.lookup("share_min:lower").lower_is_better  # stated direction wins
-    assert [m.name for m in metrics.parse_metrics("ns_per_op, ops_per_sec,ns_per_op")] == \
+    assert cli.judged_metric("ns_per_op").lower_is_better
+    assert not cli.judged_metric("ops_per_sec").lower_is_better
+    assert not cli.judged_metric("fairness_jain").lower_is_better
+    assert cli.judged_metric("lat_p99_ns").lower_is_better
+    assert cli.judged_metric("cycles_per_op").lower_is_better  # by its pattern
+    assert not cli.judged_metric("handoffs_per_sec:higher").lower_is_better
+    assert cli.judged_metric("share_min:lower").lower_is_better  # stated direction wins
+    assert cli.judged_metric("payload_bytes:higher").better == "higher"
+    assert [m.name for m in cli.parse_metrics("ns_per_op, ops_per_sec,ns_per_op")] == \
         ["ns_per_op", "ops_per_sec"]
-    for bad in ("weird_metric", "ns_per_op:sideways", ""):
+    for bad in ("weird_metric", "ns_per_op:sideways", "", "payload_bytes"):
         with pytest.raises(ValueError):
-            metrics.parse_metrics(bad)
+            cli.parse_metrics(bad)

@@ -119,11 +119,9 @@ def test_styles_are_stable_by_name() -> None:
 
 
 def test_formatting() -> None:
-    assert fmt.si(1234567) == "1.23 M" and fmt.si(999) == "999" and fmt.si(45600) == "45.6 k"
-    assert fmt.duration_ns(81.25) == "81.2 ns" and fmt.duration_ns(1250) == "1.25 µs"
     assert fmt.ratio(None) == "—" and fmt.ratio(2) == "2.00×"
-    assert fmt.general(0.00012) == "0.000120" and fmt.general(0) == "0"
-    assert fmt.clock(73) == "1:13" and fmt.clock(3725) == "1:02:05"
+    assert fmt.metric("ops_per_sec", Summary(2e6, 1e6, 3e6, 3, "range")) == "2.00 M"
+    assert fmt.metric("lat_p99_ns", None) == "—"
     assert fmt.spread("ops_per_sec", Summary(2e6, 1e6, 3e6, 3, "range")) == "min–max 1.00 M–3.00 M"
     assert fmt.spread("ops_per_sec", Summary(2e6, 2e6, 2e6, 1, "")) == ""
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from synclab import bench
-from synclab.compare.numbers import clock as _clock, si as _si
+from synclab.metrics import format_value
+from synclab.numfmt import clock
 from synclab.errors import RunError, UsageError, one_line
 from synclab.results import ResultsFile, failure_entry
 
@@ -213,7 +214,7 @@ def run_interleaved(sides: tuple[SideRun, SideRun], names: list[str], repetition
             if failure is None:
                 side.results.add_case(contexts[side.name], collected[side.name])
                 ops = _ops(collected[side.name])
-                summary.append(f"{side.name} {_si(sorted(ops)[len(ops) // 2])}ops/s" if ops
+                summary.append(f"{side.name} {format_value('ops_per_sec', sorted(ops)[len(ops) // 2])}ops/s" if ops
                                else f"{side.name} done")
             else:
                 key = "cases_timed_out" if failure.status == "timed_out" else "cases_failed"
@@ -227,6 +228,6 @@ def run_interleaved(sides: tuple[SideRun, SideRun], names: list[str], repetition
             side.results.write()
         elapsed = time.monotonic() - start
         eta = elapsed / index * (len(names) - index)
-        print(f"{', '.join(summary)}  (elapsed {_clock(elapsed)}, eta {_clock(eta)})",
+        print(f"{', '.join(summary)}  (elapsed {clock(elapsed)}, eta {clock(eta)})",
               file=sys.stderr, flush=True)
     return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -17,14 +18,47 @@ if __package__ in (None, ""):  # run as a file: make the synclab package importa
     sys.path[0] = str(Path(__file__).resolve().parents[2])
 
 from synclab.compare import judge, render, samples
-from synclab.compare.metrics import DEFAULT_METRICS, parse_metrics
+from synclab.compare.judge import DEFAULT_METRICS
 from synclab.errors import EXIT_INTERRUPTED, EXIT_USAGE
 from synclab.errors import ArgumentParser, UsageError, report_error, typed
+from synclab.metrics import HIGHER, LOWER, Metric, describe, lookup
 from synclab.results import write_text_atomic
 
 PROG = "compare"
 EXIT_NONE_REGRESSED = 0
 EXIT_REGRESSED = 1
+
+
+def judged_metric(text: str) -> Metric:
+    """A metric to judge by name (synclab/metrics.py), or `name:lower` / `name:higher` to state
+    the direction of one the table does not know or would not judge."""
+    base, sep, direction = text.partition(":")
+    base = base.strip()
+    if not base:
+        raise ValueError(f"invalid metric {text!r}")
+    if sep:
+        if direction not in (LOWER, HIGHER):
+            raise ValueError(f"invalid metric {text!r} (the direction after ':' is lower or higher)")
+        return replace(describe(base), better=direction)
+    known = lookup(base)
+    if known is None:
+        raise ValueError(f"metric {base!r}: direction unknown; write {base}:lower or {base}:higher")
+    if known.better is None:
+        raise ValueError(f"metric {base!r} describes the case ({known.label}) and has no better "
+                         f"direction; write {base}:lower or {base}:higher to judge it anyway")
+    return known
+
+
+def parse_metrics(text: str) -> tuple[Metric, ...]:
+    """`ns_per_op,ops_per_sec` -> their Metric rows, in order, without repeats."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise ValueError(f"invalid metric list {text!r}")
+    seen: dict[str, Metric] = {}
+    for item in items:
+        metric = judged_metric(item)
+        seen.setdefault(metric.name, metric)
+    return tuple(seen.values())
 
 
 def parse_threshold(text: str) -> float:

@@ -18,16 +18,24 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from synclab.compare import metrics as metric_defs
 from synclab.compare import stats
-from synclab.compare.metrics import Metric
+from synclab.metrics import LOWER, Metric, describe
 from synclab.compare.samples import CaseSamples, InputError, Samples
 
 # Context fields that must agree for numbers to be comparable (see docs/regressions.md).
 COMPATIBILITY_KEYS: tuple[str, ...] = ("arch", "cpu_model", "emulated", "compiler", "cxx_flags",
                                        "build_type")
 VERDICTS: tuple[str, ...] = ("regressed", "improved", "unchanged", "inconclusive")
-STATUS = Metric("status", True, "")
+# The row of a case that ran in BASE and did not finish in NEW (or the other way round).
+STATUS = Metric("status", "", LOWER, "whether the case ran to its end")
+# What is judged when --metrics does not say: per mode of the files (context 'mode').
+DEFAULT_METRICS: tuple[str, ...] = ("ns_per_op", "ops_per_sec", "lat_p99_ns", "fairness_jain")
+INSTRUCTION_METRICS: tuple[str, ...] = ("instructions_per_op",)
+
+
+def default_metrics(mode: str) -> tuple[Metric, ...]:
+    names = INSTRUCTION_METRICS if mode == "instructions" else DEFAULT_METRICS
+    return tuple(describe(name) for name in names)
 
 
 @dataclass(frozen=True)
@@ -180,7 +188,7 @@ def compare(base: Samples, new: Samples, options: Options) -> Comparison:
         raise InputError("incompatible contexts (" + "; ".join(differences) +
                          "); --force compares anyway")
     deterministic = base.mode == "instructions"
-    metrics = options.metrics or metric_defs.defaults(base.mode)
+    metrics = options.metrics or default_metrics(base.mode)
 
     references: dict[str, str] = {}
     not_normalized: list[str] = []

@@ -9,9 +9,8 @@ from typing import Any, Iterable, NamedTuple
 
 from synclab.compare import stats
 from synclab.compare.judge import VERDICTS, Comparison, Row
-from synclab.compare.metrics import Metric, lookup
 from synclab.compare.samples import Samples
-from synclab.compare import numbers
+from synclab.metrics import Metric, lookup
 
 FORMATS: tuple[str, ...] = ("text", "markdown", "json", "junit", "bmf", "gab", "gab-bigger")
 # Bencher's built-in measures for the two headline metrics; other metrics keep their names.
@@ -35,7 +34,7 @@ def value(metric: Metric, number: float | None, normalised: bool = False) -> str
         return "—"
     if normalised:
         return f"{number:.3g}×"
-    return numbers.formatter(metric.name)(number)
+    return metric.format(number)
 
 
 def change(row: Row) -> str:
@@ -329,11 +328,8 @@ def gab(items: Iterable[Entry], *, lower_is_better: bool = True, extra: str = ""
     lower-is-better metrics, customBiggerIsBetter (lower_is_better=False) the others."""
     out = []
     for e in items:
-        try:
-            metric = lookup(e.metric)
-        except ValueError:
-            continue
-        if metric.lower_is_better != lower_is_better:
+        metric = lookup(e.metric)
+        if metric is None or metric.better is None or metric.lower_is_better != lower_is_better:
             continue
         item: dict[str, Any] = {"name": f"{e.case} {e.metric}", "unit": metric.unit,
                                 "value": e.median}

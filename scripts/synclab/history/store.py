@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from synclab.metrics import GB_TIMES
+
 SCHEMA_VERSION = 1
 DEFAULT_TIMEOUT_S = 10.0
 FINGERPRINT_KEYS: tuple[str, ...] = ("cpu_model", "arch", "topology", "kernel", "compiler",
                                      "emulated")
-# Google Benchmark's own timings: real_time duplicates ns_per_op, cpu_time is the main thread's.
-NOT_STORED = frozenset({"real_time", "cpu_time"})
 
 _SCHEMA = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -281,7 +281,7 @@ def run_rows(doc: Any, source: str, text: str) -> RunRows:
     for case in data.cases.values():
         if case.status != "ok" or not case.reps:
             continue
-        names = sorted({key for _, values in case.reps for key in values} - NOT_STORED)
+        names = sorted({key for _, values in case.reps for key in values} - GB_TIMES)
         for metric in names:
             values = case.values(metric)
             if not values:

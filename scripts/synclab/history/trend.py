@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from synclab.compare.metrics import lookup
-from synclab.compare.numbers import formatter
+from synclab.metrics import describe
 from synclab.history import edivisive
 from synclab.history.store import Point
 
@@ -84,10 +83,8 @@ def build_series(raw: Mapping[tuple[str, str, str], list[Point]], *, case_filter
 
 
 def _lower_is_better(metric: str) -> bool | None:
-    try:
-        return lookup(metric).lower_is_better
-    except ValueError:
-        return None
+    row = describe(metric)
+    return None if row.better is None else row.lower_is_better
 
 
 def plot_series(series: Series, *, ax: Any) -> None:
@@ -116,7 +113,7 @@ def plot_series(series: Series, *, ax: Any) -> None:
     ax.set_xticklabels([(p.revision or "?")[:7] for p in series.points][::step], rotation=45,
                        fontsize=7, ha="right")
     ax.set_title(f"{series.case}\n{series.metric} · machine {series.machine}", fontsize=8)
-    ax.set_ylabel(series.metric, fontsize=8)
+    ax.set_ylabel(describe(series.metric).label, fontsize=8)
     ax.tick_params(axis="y", labelsize=7)
     ax.grid(axis="y", alpha=0.3)
 
@@ -124,7 +121,7 @@ def plot_series(series: Series, *, ax: Any) -> None:
 def _change_rows(all_series: Sequence[Series]) -> list[str]:
     rows = []
     for s in all_series:
-        fmt = formatter(s.metric)
+        fmt = describe(s.metric).format
         lower = _lower_is_better(s.metric)
         for c in s.changes:
             ratio = c.ratio

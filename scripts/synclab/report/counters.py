@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from synclab.metrics import CORE
 from synclab.report.tables import Row
 
-# The per-operation metrics every case reports (docs/metrics.md): not event counters.
-STANDARD_PER_OP = frozenset({"ns_per_op", "cpu_ns_per_op", "ctx_switches_per_op",
-                             "futex_waits_per_op", "futex_wakes_per_op"})
 PER_OP = "_per_op"
+# The per-operation metrics every case reports (docs/metrics.md): not event counters.
+STANDARD_PER_OP = frozenset(name for name in CORE if name.endswith(PER_OP))
 # Share of the measured window the counters were actually counting (1 = not multiplexed).
 SCALING = "counter_scaling_min"
 # The statement used when the context says nothing about counters at all.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from synclab.report import census_panel
+from synclab.metrics import format_value
 from synclab.report import fmt
 from synclab.report.counters import CounterRow, CounterStatus, event_name
 from synclab.report.figures.style import Style
@@ -213,7 +214,7 @@ def _pick_cell(pick: Pick | None, note: str, styles: Mapping[str, Style]) -> str
     ratio = fmt.ratio(pick.ratio) if pick.ratio is not None else "no ratio"
     jain = f" · Jain {pick.fairness:.3f}" if pick.fairness is not None else ""
     return (f"<td class=pick>{_swatch(pick.primitive, styles)}<b>{_e(pick.primitive)}</b> "
-            f"{_e(ratio)}<span class=sub>{_e(fmt.si(pick.ops_per_sec))} ops/s{_e(jain)}</span></td>")
+            f"{_e(ratio)}<span class=sub>{_e(format_value('ops_per_sec', pick.ops_per_sec))} ops/s{_e(jain)}</span></td>")
 
 
 def render_summary(section: RunSection, styles: Mapping[str, Style]) -> str:
@@ -226,7 +227,7 @@ def render_summary(section: RunSection, styles: Mapping[str, Style]) -> str:
            "</tr></thead><tbody>"]
     for s in section.summaries:
         table_anchor = level_anchor(section.anchor, s.family, s.scenario, s.params)
-        base = (f"{_e(s.baseline)}<span class=sub>{_e(fmt.si(s.baseline_ops))} ops/s</span>"
+        base = (f"{_e(s.baseline)}<span class=sub>{_e(format_value('ops_per_sec', s.baseline_ops))} ops/s</span>"
                 if s.baseline and s.baseline_ops else
                 f"<span class=muted>{_e(s.baseline or 'none')}: not measured</span>"
                 if s.baseline else "<span class=muted>none for this family</span>")
@@ -361,7 +362,7 @@ def render_family(section: FamilySection, run_anchor: str) -> str:
 def _counter_value(metric: str, value: float | None) -> str:
     if value is None:
         return "—"
-    return fmt.duration_ns(value) if metric.endswith("_ns_per_op") else fmt.general(value)
+    return format_value(metric, value)
 
 
 def render_counters(section: RunSection) -> str:
@@ -434,9 +435,9 @@ def render_machine(section: RunSection) -> str:
         out.append(_figure(machine.c2c_figure))
         if machine.c2c_classes:
             rows = "".join(f"<tr><td>{_e(class_text(c.topology_class))}</td>"
-                           f"<td class=num>{c.pairs}</td><td class=num>{_e(fmt.duration_ns(c.min_ns))}</td>"
-                           f"<td class=num>{_e(fmt.duration_ns(c.median_ns))}</td>"
-                           f"<td class=num>{_e(fmt.duration_ns(c.max_ns))}</td></tr>"
+                           f"<td class=num>{c.pairs}</td><td class=num>{_e(format_value('oneway_ns', c.min_ns))}</td>"
+                           f"<td class=num>{_e(format_value('oneway_ns', c.median_ns))}</td>"
+                           f"<td class=num>{_e(format_value('oneway_ns', c.max_ns))}</td></tr>"
                            for c in machine.c2c_classes)
             out.append("<table class=data><thead><tr><th>topology class of the pair</th>"
                        "<th>pairs</th><th>min</th>"
@@ -449,7 +450,7 @@ def render_machine(section: RunSection) -> str:
         out.append("<p class=read>One thread, nobody else around: the building blocks of every "
                    "lock's fast path (atomics) and slow path (syscalls).</p>")
         rows = "".join(f"<tr><td>{_e(c.group)}</td><td><code>{_e(c.operation)}</code></td>"
-                       f"<td class=num>{_e(fmt.duration_ns(c.cost.median))}"
+                       f"<td class=num>{_e(format_value('ns_per_op', c.cost.median))}"
                        + (f"<span class=spread>{_e(fmt.spread('ns_per_op', c.cost))}</span>"
                           if c.cost.spread else "")
                        + f"</td><td>{_e(c.placement)}</td></tr>" for c in machine.costs)

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from synclab.report.load import Run
-from synclab.report.tables import LATENCY_METRICS, METRICS, ScenarioTable
+from synclab.metrics import CORE, LATENCY
+from synclab.report.tables import ScenarioTable
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,8 @@ def find_problems(run: Run, tables: Sequence[ScenarioTable]) -> Problems:
     sampling_off = str(run.context.get("latency_sampling", "")).lower().startswith(("off", "false"))
     rows = [row for table in tables for row in table.rows]
     missing_counters = []
-    for metric in METRICS:
-        if sampling_off and metric in LATENCY_METRICS:
+    for metric in CORE:
+        if sampling_off and metric in LATENCY:
             continue
         lacking = tuple(row.name for row in rows if metric not in row.metrics)
         if lacking:

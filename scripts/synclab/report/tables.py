@@ -6,18 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+from synclab.metrics import GB_TIMES
 from synclab.names import FAMILY_BASELINES, CaseName, scenario_order
 from synclab.report.load import Record
 
-# The counters every case is expected to report, in the order tables show them.
-METRICS: tuple[str, ...] = (
-    "ops_per_sec", "ns_per_op", "fairness_jain", "share_min", "share_max",
-    "lat_p50_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "handoffs_per_sec",
-    "cpu_ns_per_op", "ctx_switches_per_op", "futex_waits_per_op", "futex_wakes_per_op",
-)
-LATENCY_METRICS = frozenset({"lat_p50_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns"})
-# Google Benchmark's own timing fields: the counters above say the same thing more precisely.
-_GB_TIMES = frozenset({"real_time", "cpu_time"})
 # Cases of this family measure the machine (cache-line round trips, atomic costs), not primitives.
 LIMITS_FAMILY = "limits"
 # From this many repetitions on the spread shown is the IQR; below it, min-max.
@@ -96,7 +88,7 @@ def case_samples(records: Iterable[Record]) -> dict[CaseName, tuple[str, str, di
     """Per case: (name, label, metric -> one value per repetition), from successful entries.
 
     Iteration entries are used; a case written with aggregates only falls back to its median.
-    Every numeric counter of an entry is kept, not only METRICS.
+    Every numeric counter of an entry is kept, not only the core metrics.
     """
     iterations: dict[CaseName, list[Record]] = defaultdict(list)
     medians: dict[CaseName, list[Record]] = defaultdict(list)
@@ -114,7 +106,7 @@ def case_samples(records: Iterable[Record]) -> dict[CaseName, tuple[str, str, di
         values: dict[str, list[float]] = defaultdict(list)
         for record in chosen:
             for metric, value in record.values.items():
-                if metric not in _GB_TIMES:
+                if metric not in GB_TIMES:
                     values[metric].append(value)
         first = chosen[0]
         samples[case] = (first.name if first.run_type != "aggregate" else case_name_text(case),

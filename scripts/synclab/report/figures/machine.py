@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from synclab.report import fmt
+from synclab.metrics import format_value
 from synclab.report.figures.style import (SMALL_SIZE, finish, legend_below, log_axis,
                                           mark_emulated, panel_title, spans_decades)
 from synclab.report.machine import COST_GROUPS, C2CMatrix, OperationCost
@@ -75,7 +75,7 @@ def plot_operation_costs(costs: Sequence[OperationCost], *, ax: Axes, title: str
     ax.set_yticklabels(names, fontsize=SMALL_SIZE + 0.5)
     ax.set_ylim(len(costs) - 0.5, -0.5)
     for position, value in zip(positions, values):
-        ax.annotate(fmt.duration_ns(value), (value, position), xytext=(3, 0),
+        ax.annotate(format_value("ns_per_op", value), (value, position), xytext=(3, 0),
                     textcoords="offset points", va="center", fontsize=SMALL_SIZE)
     if log_axis(ax, "x", values, times=True):
         ax.set_xlim(min(v for v in values if v > 0) / 2, max(values) * 4)
