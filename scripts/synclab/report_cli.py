@@ -16,7 +16,7 @@ if __package__ in (None, ""):  # run as a file: make the synclab package importa
 
 from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from synclab.errors import ArgumentParser, UsageError, report_error
-from synclab.report.load import ResultsError, load_run
+from synclab.load import ResultsError, load, require_case_names
 
 PROG = "report"
 
@@ -37,7 +37,7 @@ def write_report(result_paths: Sequence[Path], out_dir: Path) -> Path:
     """Loads the results files and writes the report; raises ResultsError on a bad file."""
     from synclab.report.build import build_report
 
-    runs = [load_run(path) for path in result_paths]
+    runs = [require_case_names(load(path)) for path in result_paths]
     return build_report(runs, out_dir)
 
 

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 FILE_MODE = 0o644  # mkstemp creates 0600; results and reports are meant to be shared
+# The version of synclab's additions to Google Benchmark JSON that this writer writes, as the
+# context's schema_version (docs/results-format.md); synclab/load.py reads every version up to it.
+SCHEMA_VERSION = 1
 
 
 def read_gb_output(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -61,7 +64,8 @@ class ResultsFile:
         self.benchmarks.extend(benchmarks)
 
     def document(self) -> dict[str, Any]:
-        return {"context": {**self.context, "synclab_run": self.run_info},
+        return {"context": {**self.context, "schema_version": SCHEMA_VERSION,
+                            "synclab_run": self.run_info},
                 "benchmarks": self.benchmarks}
 
     def write(self) -> None:

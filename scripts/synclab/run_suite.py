@@ -302,16 +302,16 @@ def run_cases(binary: Path, names: list[str], plan: cases.Plan, calibration: flo
 
 def summarise(results: ResultsFile, out_dir: Path, write_html: bool) -> bool:
     """Prints the summary table and writes the report; False if either could not be done."""
-    from synclab.report.load import parse_run
+    from synclab.load import ResultsError, parse, require_case_names
     from synclab.report.problems import find_problems
     from synclab.report.tables import scenario_tables
     from synclab.report.text import summary_text
 
     path = results.path
     try:
-        run = parse_run(results.document(), str(path))
-    except ValueError as exc:
-        report_error(PROG, f"cannot summarise {path}: {exc}")
+        run = require_case_names(parse(results.document(), str(path)))
+    except ResultsError as exc:
+        report_error(PROG, f"cannot summarise: {exc}")
         return False
     tables = scenario_tables(run.records)
     print(summary_text(tables))
@@ -585,16 +585,17 @@ AB_OUTPUTS: tuple[tuple[str, str], ...] = (
 def compare_ab(args: argparse.Namespace, out_dir: Path, only_base: list[str],
                only_new: list[str]) -> bool | None:
     """Compares base.json with new.json and writes the verdicts; None when it could not."""
-    from synclab.compare import judge, render, samples
-    from synclab.compare.cli import options_from
+    from synclab.compare import judge, render
+    from synclab.compare.cli import load_repetitions, options_from
+    from synclab.load import ResultsError
     from synclab.results import write_text_atomic
 
     try:
-        base = samples.load(out_dir / "base.json")
-        new = samples.load(out_dir / "new.json")
+        base = load_repetitions(out_dir / "base.json")
+        new = load_repetitions(out_dir / "new.json")
         # Both sides ran here, now: a context that differs (flags of the revision) is the change.
         comparison = judge.compare(base, new, options_from(args, force=True))
-    except samples.InputError as exc:
+    except (ResultsError, judge.InputError) as exc:
         report_error(PROG, f"cannot compare the two sides: {exc}")
         return None
     comparison.only_base.extend(n for n in only_base if n not in comparison.only_base)

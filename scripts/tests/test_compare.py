@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from conftest import INPUTS, REPO, SCRIPTS, assert_one_line_error, clean_env, run_cli
-from synclab.compare import cli, judge, samples
+from synclab.compare import cli, judge
+from synclab import load
 
 COMPARE = SCRIPTS / "synclab" / "compare" / "cli.py"
 CONTEXT = {"arch": "x86_64", "cpu_model": "Test CPU", "emulated": "false", "compiler": "g++ 12.2.0",
@@ -82,7 +83,7 @@ def write(tmp: Path, name: str, doc: dict[str, Any]) -> Path:
 
 
 def judged(base: dict[str, Any], new: dict[str, Any], **options: Any) -> judge.Comparison:
-    return judge.compare(samples.from_document(base, "base"), samples.from_document(new, "new"),
+    return judge.compare(load.parse(base, "base"), load.parse(new, "new"),
                          judge.Options(**options))
 
 
@@ -147,7 +148,7 @@ def test_normalisation_to_one_named_case() -> None:
     ref = "locks/std_mutex/uncontended/t:1/place:compact"
     c = judged(synthetic_run(3), synthetic_run(4), normalize_to=ref)
     assert ref in c.not_normalized and len(c.case_verdicts()) == len(case_names()) - 1
-    with pytest.raises(samples.InputError, match="no compared case has that reference"):
+    with pytest.raises(judge.InputError, match="no compared case has that reference"):
         judged(synthetic_run(3), synthetic_run(4), normalize_to="no_such_lock")
 
 
@@ -173,7 +174,7 @@ def test_instruction_counts_are_judged_by_the_threshold_alone() -> None:
     verdicts = c.case_verdicts()
     assert verdicts == {names[0]: "unchanged", names[1]: "regressed"}
     assert c.deterministic and all(r.p_value is None for r in c.rows)
-    with pytest.raises(samples.InputError, match="'time' run"):
+    with pytest.raises(judge.InputError, match="'time' run"):
         judged(synthetic_run(1), run({"std_mutex": 1.0, "tas_spin": 1.0}))
 
 
@@ -278,7 +279,7 @@ def test_contexts_must_match_unless_forced(tmp_path: Path) -> None:
     ("aggregates", "only aggregate entries"),
     ("foreign", "no common cases"),
     ("no_common", "no common cases"),
-    ("not_gb", "no 'benchmarks' list"),
+    ("not_gb", "not a Google Benchmark results file"),
     ("mode", "measure different things"),
     ("metric", "present in none of the compared cases"),
     ("direction", "direction unknown"),

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import REPO, assert_one_line_error, clean_env, report, run_cli
 from synclab.report.figures import panel_title, plot_throughput, primitive_styles
-from synclab.report.load import load_run
+from synclab.load import load
 from synclab.report.tables import scenario_tables, throughput_series
 
 
@@ -97,7 +97,7 @@ def test_throughput_panel(inputs: Path) -> None:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    run = load_run(inputs / "complete.json")
+    run = load(inputs / "complete.json")
     high = next(t for t in scenario_tables(run.records) if t.scenario == "high")
     ax = Figure().add_subplot()
     plot_throughput(throughput_series(high), ax=ax, styles=primitive_styles(high.primitives),

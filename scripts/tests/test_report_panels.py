@@ -11,7 +11,7 @@ import pytest
 from synclab.report.build import build_report
 from synclab.report.counters import counter_status, extra_events, not_measured
 from synclab.report.families import generic, locks, panel_for
-from synclab.report.load import Run, load_run
+from synclab.load import Run, load
 from synclab.report.machine import c2c_by_class, c2c_matrix, operation_costs
 from synclab.report.side_by_side import EMULATED_SUFFIX, run_labels, side_by_side
 from synclab.report.summary import LevelSummary, level_summaries
@@ -48,7 +48,7 @@ def assert_every_image_exists(index: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def showcase(inputs_dir: Path) -> Run:
-    return load_run(inputs_dir / "showcase.json")
+    return load(inputs_dir / "showcase.json")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def inputs_dir() -> Path:
 def two_runs(tmp_path_factory: pytest.TempPathFactory, inputs_dir: Path) -> Path:
     """The report of showcase.json next to emulated_arm64.json, drawn once for this module."""
     out = tmp_path_factory.mktemp("two_runs")
-    runs = [load_run(inputs_dir / "showcase.json"), load_run(inputs_dir / "emulated_arm64.json")]
+    runs = [load(inputs_dir / "showcase.json"), load(inputs_dir / "emulated_arm64.json")]
     return build_report(runs, out, generated="2024-06-01T12:00:00+00:00")
 
 
@@ -185,7 +185,7 @@ def test_event_counters_and_what_was_not_counted(showcase: Run) -> None:
 
 
 def test_counters_when_there_is_no_pmu(inputs_dir: Path) -> None:
-    run = load_run(inputs_dir / "complete.json")
+    run = load(inputs_dir / "complete.json")
     lines = dict(not_measured(counter_status(run.context), []))
     assert lines["hardware counters (cycles, instructions, cache and coherence misses)"] == \
         "perf_event_paranoid=3"
@@ -276,7 +276,7 @@ def test_run_labels_tell_runs_apart(showcase: Run) -> None:
 
 
 def test_side_by_side_normalises_to_each_runs_baseline(showcase: Run, inputs_dir: Path) -> None:
-    arm = load_run(inputs_dir / "emulated_arm64.json")
+    arm = load(inputs_dir / "emulated_arm64.json")
     runs = [showcase, arm]
     tables = [scenario_tables(r.records) for r in runs]
     compared = side_by_side(runs, tables, run_labels(runs))
@@ -299,7 +299,7 @@ def test_side_by_side_panel_labels_the_emulated_run(showcase: Run, inputs_dir: P
     from synclab.report.figures.runs import plot_side_by_side
     from synclab.report.figures.style import primitive_styles
 
-    runs = [showcase, load_run(inputs_dir / "emulated_arm64.json")]
+    runs = [showcase, load(inputs_dir / "emulated_arm64.json")]
     tables = [scenario_tables(r.records) for r in runs]
     high = side_by_side(runs, tables, run_labels(runs))[1]
     ax = Figure().add_subplot()
@@ -323,7 +323,7 @@ def test_side_by_side_on_the_page(two_runs: Path) -> None:
 # ---- families without a panel --------------------------------------------------------------
 
 def test_unknown_families_get_the_generic_panel(tmp_path: Path, inputs_dir: Path) -> None:
-    run = load_run(inputs_dir / "new_families.json")
+    run = load(inputs_dir / "new_families.json")
     assert list(families(scenario_tables(run.records))) == [
         "channels", "condvars", "ordering", "padding", "refcount", "rwlocks"]
     index = build_report([run], tmp_path)

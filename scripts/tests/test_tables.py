@@ -8,7 +8,7 @@ import pytest
 from synclab.names import CaseName
 from synclab.report import fmt
 from synclab.report.figures import primitive_styles
-from synclab.report.load import Record, Run, load_run
+from synclab.load import Record, Run, load
 from synclab.report.problems import find_problems
 from synclab.report.tables import (Placement, Row, ScenarioTable, Summary, parse_label,
                                    relative_throughput, rows_at_top_threads, scenario_tables,
@@ -34,7 +34,7 @@ def test_summarize() -> None:
 
 
 def test_medians_and_ratios_of_a_complete_run(inputs: Path) -> None:
-    tables = scenario_tables(load_run(inputs / "complete.json").records)
+    tables = scenario_tables(load(inputs / "complete.json").records)
     assert [t.scenario for t in tables] == ["uncontended", "high"]
     high = table(tables, "high")
     assert high.baseline == "std_mutex" and high.missing_baseline == ()
@@ -53,7 +53,7 @@ def test_medians_and_ratios_of_a_complete_run(inputs: Path) -> None:
 
 
 def test_missing_baseline_and_failed_cases(inputs: Path) -> None:
-    run = load_run(inputs / "partial.json")
+    run = load(inputs / "partial.json")
     high = table(scenario_tables(run.records), "high")
     assert high.missing_baseline == ((2, "compact"),)
     assert {(r.primitive, r.threads) for r in high.rows} == {("std_mutex", 1), ("tas_spin", 1),
@@ -66,7 +66,8 @@ def test_missing_baseline_and_failed_cases(inputs: Path) -> None:
 
 def test_family_without_a_baseline() -> None:
     case = CaseName("padding", "padded64", "high", 2, "compact")
-    record = Record(name="padding/padded64/high/t:2/place:compact", case=case, run_type="iteration",
+    record = Record(name="padding/padded64/high/t:2/place:compact",
+                    run_name="padding/padded64/high/t:2/place:compact", case=case, run_type="iteration",
                     aggregate_name="", repetition_index=0, status="ok", error_message="", label="",
                     values={"ops_per_sec": 5.0})
     tables = scenario_tables([record])
@@ -77,14 +78,14 @@ def test_family_without_a_baseline() -> None:
 
 
 def test_aggregates_only_falls_back_to_the_median(inputs: Path) -> None:
-    high = table(scenario_tables(load_run(inputs / "aggregates_only.json").records), "high")
+    high = table(scenario_tables(load(inputs / "aggregates_only.json").records), "high")
     std = row(high, "std_mutex", 2)
     assert std.metrics["ops_per_sec"] == Summary(1.1e6, 1.1e6, 1.1e6, 1, "")
     assert row(high, "tas_spin", 2).ratio == pytest.approx(0.5)
 
 
 def test_series_and_relative_bars(inputs: Path) -> None:
-    high = table(scenario_tables(load_run(inputs / "complete.json").records), "high")
+    high = table(scenario_tables(load(inputs / "complete.json").records), "high")
     series = throughput_series(high)
     assert [(s.primitive, [t for t, _ in s.points]) for s in series] == [
         ("futex_mutex3", [1, 2]), ("std_mutex", [1, 2]), ("tas_spin", [1, 2])]
@@ -95,9 +96,9 @@ def test_series_and_relative_bars(inputs: Path) -> None:
 
 
 def test_problems(inputs: Path) -> None:
-    complete = load_run(inputs / "complete.json")
+    complete = load(inputs / "complete.json")
     assert find_problems(complete, scenario_tables(complete.records)).count == 0
-    partial = load_run(inputs / "partial.json")
+    partial = load(inputs / "partial.json")
     problems = find_problems(partial, scenario_tables(partial.records))
     assert [(f.status, f.name.split("/")[1]) for f in problems.failed] == [
         ("timed_out", "futex_mutex3"), ("failed", "std_mutex")]
@@ -127,7 +128,7 @@ def test_formatting() -> None:
 
 
 def test_summary_text(inputs: Path) -> None:
-    text = summary_text(scenario_tables(load_run(inputs / "complete.json").records))
+    text = summary_text(scenario_tables(load(inputs / "complete.json").records))
     assert "locks / high" in text and "vs std_mutex" in text
     line = next(line for line in text.splitlines() if "futex_mutex3" in line and " 2 " in line)
     assert "2.20 M" in line and "2.00×" in line
@@ -144,14 +145,14 @@ def test_placement_labels() -> None:
 
 
 def test_rows_at_top_threads(inputs: Path) -> None:
-    high = table(scenario_tables(load_run(inputs / "complete.json").records), "high")
+    high = table(scenario_tables(load(inputs / "complete.json").records), "high")
     threads, rows = rows_at_top_threads(high, "compact")
     assert threads == 2 and [r.primitive for r in rows] == ["std_mutex", "futex_mutex3", "tas_spin"]
     assert rows_at_top_threads(high, "scatter") == (0, ())
 
 
 def test_limits_are_not_a_family_and_every_counter_is_kept(inputs: Path) -> None:
-    run = load_run(inputs / "showcase.json")
+    run = load(inputs / "showcase.json")
     tables = scenario_tables(run.records)
     assert {t.family for t in tables} == {"locks"}
     row_ = row(table(tables, "high"), "tas_spin", 2)
@@ -160,7 +161,7 @@ def test_limits_are_not_a_family_and_every_counter_is_kept(inputs: Path) -> None
 
 
 def test_summary_text_ends_with_the_winners(inputs: Path) -> None:
-    text = summary_text(scenario_tables(load_run(inputs / "showcase.json").records))
+    text = summary_text(scenario_tables(load(inputs / "showcase.json").records))
     assert ("  locks / high t:2: fastest tas_spin 4.00×, fairest ticket 0.50×, "
             "best at both futex_mutex3 2.00×") in text.splitlines()
     assert "fairest — (one thread: fairness is 1 by definition)" in text

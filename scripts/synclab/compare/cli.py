@@ -17,10 +17,11 @@ from typing import Sequence
 if __package__ in (None, ""):  # run as a file: make the synclab package importable
     sys.path[0] = str(Path(__file__).resolve().parents[2])
 
-from synclab.compare import judge, render, samples
+from synclab.compare import judge, render
 from synclab.compare.judge import DEFAULT_METRICS
 from synclab.errors import EXIT_INTERRUPTED, EXIT_USAGE
 from synclab.errors import ArgumentParser, UsageError, report_error, typed
+from synclab.load import ResultsError, Run, load, require_repetitions
 from synclab.metrics import HIGHER, LOWER, Metric, describe, lookup
 from synclab.results import write_text_atomic
 
@@ -126,6 +127,13 @@ def options_from(args: argparse.Namespace, force: bool = False) -> judge.Options
                          normalize_to=args.normalize_to or None, force=force)
 
 
+def load_repetitions(path: Path) -> Run:
+    """A results file whose repetitions can be compared; ResultsError when it has none."""
+    run = load(path)
+    require_repetitions(run)
+    return run
+
+
 def check_output(path: str) -> Path:
     out = Path(path)
     if out.is_dir():
@@ -139,8 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = make_parser().parse_args(argv)
         output = check_output(args.output) if args.output else None
-        base = samples.load(Path(args.base))
-        new = samples.load(Path(args.new))
+        base = load_repetitions(Path(args.base))
+        new = load_repetitions(Path(args.new))
         comparison = judge.compare(base, new, options_from(args, args.force))
         text = render.render(comparison, args.format)
         if output is None:
@@ -149,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             write_text_atomic(output, text)
             counts = comparison.counts(per_case=True)
             print(f"{PROG}: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + f" -> {output}")
-    except (UsageError, samples.InputError) as exc:
+    except (UsageError, ResultsError, judge.InputError) as exc:
         report_error(PROG, str(exc))
         return EXIT_USAGE
     except OSError as exc:

@@ -1,4 +1,4 @@
-"""Two Samples -> a Comparison: compatible contexts, optional normalisation, one verdict per
+"""Two runs -> a Comparison: compatible contexts, optional normalisation, one verdict per
 case and metric.
 
 A row is
@@ -20,7 +20,14 @@ from typing import Iterable
 
 from synclab.compare import stats
 from synclab.metrics import LOWER, Metric, describe
-from synclab.compare.samples import CaseSamples, InputError, Samples
+from synclab.load import CaseSamples, Run
+
+
+
+class InputError(Exception):
+    """Two results files that cannot be compared, or an option that does not fit them: one
+    line, exit status 2."""
+
 
 # Context fields that must agree for numbers to be comparable (see docs/regressions.md).
 COMPATIBILITY_KEYS: tuple[str, ...] = ("arch", "cpu_model", "emulated", "compiler", "cxx_flags",
@@ -79,8 +86,8 @@ class Row:
 
 @dataclass
 class Comparison:
-    base: Samples
-    new: Samples
+    base: Run
+    new: Run
     options: Options
     metrics: tuple[Metric, ...]
     rows: list[Row]
@@ -125,7 +132,7 @@ class Comparison:
         return stats.repetitions_needed(self.options.alpha / max(1, self.tests))
 
 
-def context_differences(base: Samples, new: Samples) -> list[str]:
+def context_differences(base: Run, new: Run) -> list[str]:
     """'key: BASE value vs NEW value' for every compatibility field that differs."""
     out = []
     for key in COMPATIBILITY_KEYS:
@@ -172,7 +179,7 @@ def _big_enough(ratio: float, threshold: float) -> bool:
     return abs(math.log(ratio)) >= math.log1p(threshold) - 1e-12
 
 
-def compare(base: Samples, new: Samples, options: Options) -> Comparison:
+def compare(base: Run, new: Run, options: Options) -> Comparison:
     """Judges every case present in both files; raises InputError on unusable input."""
     if base.mode != new.mode:
         raise InputError(f"BASE is a {base.mode!r} run and NEW an {new.mode!r} run "

@@ -9,7 +9,7 @@ from typing import Any, Iterable, NamedTuple
 
 from synclab.compare import stats
 from synclab.compare.judge import VERDICTS, Comparison, Row
-from synclab.compare.samples import Samples
+from synclab.load import Run
 from synclab.metrics import Metric, lookup
 
 FORMATS: tuple[str, ...] = ("text", "markdown", "json", "junit", "bmf", "gab", "gab-bigger")
@@ -70,8 +70,8 @@ def _settings_line(c: Comparison) -> str:
     return ", ".join(parts)
 
 
-def _reps(samples: Samples) -> str:
-    counts = sorted({len(case.reps) for case in samples.cases.values() if case.reps})
+def _reps(run: Run) -> str:
+    counts = sorted({len(case.reps) for case in run.cases.values() if case.reps})
     if not counts:
         return "0"
     return str(counts[0]) if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
@@ -80,6 +80,12 @@ def _reps(samples: Samples) -> str:
 def _summary_counts(c: Comparison) -> str:
     counts = c.counts(per_case=True)
     return ", ".join(f"{counts[v]} {v}" for v in VERDICTS)
+
+
+def file_notes(c: Comparison) -> list[str]:
+    """What the loader noted about either file (e.g. written before schema_version existed)."""
+    return [f"{side} {run.source}: {note}" for side, run in (("BASE", c.base), ("NEW", c.new))
+            for note in run.notes]
 
 
 def power_note(c: Comparison) -> str:
@@ -128,7 +134,7 @@ def text(c: Comparison) -> str:
         table.append((row.case, metric, value(row.metric, row.base, norm),
                       value(row.metric, row.new, norm), change(row), p_text(row), verdict))
     widths = [max(len(r[i]) for r in table) for i in range(len(head) - 1)]
-    lines = [f"BASE {c.base.source} ({c.base.label})  vs  NEW {c.new.source} ({c.new.label})"]
+    lines = [f"BASE {c.base.source} ({c.base.revision_label})  vs  NEW {c.new.source} ({c.new.revision_label})"]
     for r in table:
         lines.append("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
                                for i, (cell, w) in enumerate(zip(r, widths))) + "  " + r[-1])
@@ -146,6 +152,7 @@ def text(c: Comparison) -> str:
     note = power_note(c)
     if note:
         lines.append(note)
+    lines += [f"note: {text_}" for text_ in file_notes(c)]
     return "\n".join(lines) + "\n"
 
 
@@ -164,7 +171,7 @@ def markdown(c: Comparison) -> str:
     context = c.new.context
     machine = " · ".join(str(context[k]) for k in ("cpu_model", "arch") if context.get(k))
     lines = [f"## synclab compare: {title}", "",
-             f"BASE `{c.base.label}` → NEW `{c.new.label}`" + (f" · {machine}" if machine else "") +
+             f"BASE `{c.base.revision_label}` → NEW `{c.new.revision_label}`" + (f" · {machine}" if machine else "") +
              f" · repetitions {_reps(c.base)}/{_reps(c.new)} · {_settings_line(c)}", ""]
     rows = moved(c)
     if rows:
@@ -218,6 +225,9 @@ def markdown(c: Comparison) -> str:
     note = power_note(c)
     if note:
         lines += ["", note]
+    about_files = file_notes(c)
+    if about_files:
+        lines += [""] + [f"- note: {_md(text_)}" for text_ in about_files]
     return "\n".join(lines) + "\n"
 
 
@@ -272,7 +282,7 @@ def junit(c: Comparison) -> str:
     suite = ET.SubElement(suites, "testsuite", name="synclab compare", tests=str(len(by_case)),
                           failures=str(failures), errors="0", skipped=str(skipped), time="0")
     props = ET.SubElement(suite, "properties")
-    for key, val in (("base", c.base.label), ("new", c.new.label),
+    for key, val in (("base", c.base.revision_label), ("new", c.new.revision_label),
                      ("settings", _settings_line(c))):
         ET.SubElement(props, "property", name=key, value=val)
     for case, rows in by_case.items():
@@ -300,11 +310,11 @@ def junit(c: Comparison) -> str:
 
 # ---------------------------------------------------------------- dashboards
 
-def entries(samples: Samples, metrics: Iterable[Metric]) -> list[Entry]:
+def entries(run: Run, metrics: Iterable[Metric]) -> list[Entry]:
     """Median and quartiles of each metric of each case that ran (raw values, not normalised)."""
     out = []
     names = [m.name for m in metrics]
-    for case in samples.cases.values():
+    for case in run.cases.values():
         for name in names:
             vals = case.values(name)
             if vals:
@@ -354,5 +364,5 @@ def render(c: Comparison, form: str) -> str:
     if form == "bmf":
         return bmf(items)
     if form in ("gab", "gab-bigger"):
-        return gab(items, lower_is_better=form == "gab", extra=f"base {c.base.label}")
+        return gab(items, lower_is_better=form == "gab", extra=f"base {c.base.revision_label}")
     raise ValueError(f"unknown format {form!r}")

@@ -142,6 +142,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     with store.Database(db, create=True, timeout=args.timeout) as database:
         for run in runs:
             print(f"{PROG}: {database.add_run(run).message} ({run.source})")
+            for note in run.notes:
+                print(f"{PROG}: note: {note}", file=sys.stderr)
     return EXIT_OK
 
 

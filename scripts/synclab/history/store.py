@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from synclab import load
 from synclab.metrics import GB_TIMES
 
 SCHEMA_VERSION = 1
@@ -262,15 +263,17 @@ class RunRows:
     mode: str
     source: str
     rows: list[tuple[str, str, float, int, float, float, float]]  # case, metric, median, n, q1, q3, iqr
+    notes: tuple[str, ...] = ()  # what the loader noted about the file
 
 
 def run_rows(doc: Any, source: str, text: str) -> RunRows:
     """A decoded results document -> the rows to store; HistoryError when it has none."""
-    from synclab.compare import samples, stats
+    from synclab.compare import stats
 
     try:
-        data = samples.from_document(doc, source)
-    except samples.InputError as exc:
+        data = load.parse(doc, source)
+        cases = load.require_repetitions(data)
+    except load.ResultsError as exc:
         raise HistoryError(str(exc)) from None
     context, info = data.context, data.run_info
     run_id = str(info.get("run_id") or "")
@@ -278,7 +281,7 @@ def run_rows(doc: Any, source: str, text: str) -> RunRows:
         run_id = "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
     date = str(info.get("started") or context.get("date") or _now())
     rows = []
-    for case in data.cases.values():
+    for case in cases.values():
         if case.status != "ok" or not case.reps:
             continue
         names = sorted({key for _, values in case.reps for key in values} - GB_TIMES)
@@ -292,15 +295,13 @@ def run_rows(doc: Any, source: str, text: str) -> RunRows:
         raise HistoryError(f"{source}: no finished case with measurements to record")
     fields = tuple(str(context.get(key, "")) for key in FINGERPRINT_KEYS)
     return RunRows(run_id, str(context.get("git_sha", "") or ""), date, fingerprint(context),
-                   fields, data.mode, source, rows)
+                   fields, data.mode, source, rows, tuple(f"{source}: {n}" for n in data.notes))
 
 
 def read_results(path: Path) -> RunRows:
-    from synclab.compare import samples
-
     try:
-        doc, text = samples.read_document(path)
-    except samples.InputError as exc:
+        doc, text = load.read_document(path)
+    except load.ResultsError as exc:
         raise HistoryError(str(exc)) from None
     return run_rows(doc, str(path), text)
 

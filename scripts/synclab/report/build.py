@@ -22,7 +22,7 @@ from synclab.report.figures.style import (LABEL_SIZE, Style, mark_emulated, pane
                                           primitive_legend, primitive_styles)
 from synclab.report.html import (Comparison, CounterBlock, FamilySection, FigureRef, LevelSection,
                                  MachineSection, RunSection, render_page)
-from synclab.report.load import Run
+from synclab.load import Run
 from synclab.report.machine import (c2c_by_class, c2c_matrix, machine_rows, operation_costs,
                                     placements_used)
 from synclab.report.problems import find_problems

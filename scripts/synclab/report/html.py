@@ -17,7 +17,7 @@ from synclab.metrics import format_value
 from synclab.report import fmt
 from synclab.report.counters import CounterRow, CounterStatus, event_name
 from synclab.report.figures.style import Style
-from synclab.report.load import Run
+from synclab.load import Run
 from synclab.report.machine import C2CMatrix, ClassLatency, OperationCost, PlacementUse
 from synclab.report.problems import Problems
 from synclab.report.side_by_side import EMULATED_SUFFIX, ComparedField
@@ -481,8 +481,9 @@ def render_problems(problems: Problems) -> str:
         for missing in problems.missing_counters:
             examples = ", ".join(missing.cases[:3]) + (
                 f" and {len(missing.cases) - 3} more" if len(missing.cases) > 3 else "")
+            why = f"; not measured: {_e(missing.reason)}" if missing.reason else ""
             lines.append(f"<li><code>{_e(missing.metric)}</code>: absent in {len(missing.cases)} "
-                         f"of {missing.total} cases ({_e(examples)})</li>")
+                         f"of {missing.total} cases ({_e(examples)}){why}</li>")
         out.append(f"<h4>Missing counters</h4><ul>{''.join(lines)}</ul>")
     if not problems.count:
         out.append("<p class=ok>Every planned case ran and reported every counter.</p>")

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from synclab.report.load import Record
+from synclab.load import Record
 from synclab.report.tables import (LIMITS_FAMILY, ScenarioTable, Summary, case_samples,
                                    parse_label, summarize)
 

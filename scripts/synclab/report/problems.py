@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from synclab.report.load import Run
+from synclab.load import Run
 from synclab.metrics import CORE, LATENCY
 from synclab.report.tables import ScenarioTable
 
@@ -21,6 +21,7 @@ class MissingCounter:
     metric: str
     cases: tuple[str, ...]  # names of the cases without it
     total: int  # cases with results
+    reason: str = ""  # why it was not measured, when the results file says (context not_measured)
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,10 @@ def find_problems(run: Run, tables: Sequence[ScenarioTable]) -> Problems:
             continue
         lacking = tuple(row.name for row in rows if metric not in row.metrics)
         if lacking:
-            missing_counters.append(MissingCounter(metric, lacking, len(rows)))
+            missing_counters.append(MissingCounter(metric, lacking, len(rows),
+                                                   run.why_absent(metric) or ""))
 
-    notes = []
+    notes = list(run.notes)
     info = run.run_info
     if info.get("interrupted"):
         notes.append(f"The run was interrupted: {info.get('cases_done', '?')} of "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from synclab.report.load import Run
+from synclab.load import Run
 from synclab.report.tables import ScenarioTable, rows_at_top_threads
 
 EMULATED_SUFFIX = "(emulated — timings are not hardware numbers)"

@@ -8,7 +8,7 @@ from typing import Iterable, Mapping, Sequence
 
 from synclab.metrics import GB_TIMES
 from synclab.names import FAMILY_BASELINES, CaseName, scenario_order
-from synclab.report.load import Record
+from synclab.load import Record
 
 # Cases of this family measure the machine (cache-line round trips, atomic costs), not primitives.
 LIMITS_FAMILY = "limits"
@@ -93,7 +93,7 @@ def case_samples(records: Iterable[Record]) -> dict[CaseName, tuple[str, str, di
     iterations: dict[CaseName, list[Record]] = defaultdict(list)
     medians: dict[CaseName, list[Record]] = defaultdict(list)
     for record in records:
-        if record.status != "ok":
+        if record.status != "ok" or record.case is None:
             continue
         if record.run_type == "aggregate":
             if record.aggregate_name == "median":
