@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from synclab.elf import elf_arch
+
 ARCH_CHOICES = ("native", "x86_64", "arm64")
 ARM64_VARIANTS = ("default", "llsc", "lse")
 ARM64_PRESETS = {"default": "arm64", "llsc": "arm64-llsc", "lse": "arm64-lse"}
@@ -108,8 +110,6 @@ def resolve(requested: str, variant: str = "default", *, host: str | None = None
 def emulator_for_binary(binary: Path, *, host: str | None = None,
                         which: Callable[[str], str | None] = shutil.which) -> tuple[str, ...]:
     """The command prefix a given binary needs here: () for the host's own, qemu for arm64."""
-    from synclab.census.objects import elf_arch
-
     host = host or host_arch()
     arch = elf_arch(binary)
     if arch is None or arch == host:

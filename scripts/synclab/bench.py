@@ -19,6 +19,8 @@ from typing import Any, Callable
 from synclab import results
 from synclab.errors import RunError, UsageError, one_line
 
+# Where a build directory holds the bench binary (build/<preset>/benches/synclab_bench).
+BENCH_IN_BUILD = Path("benches") / "synclab_bench"
 EXIT_BAD_INPUT = 2
 EXIT_WATCHDOG = 3
 STOP_GRACE_S = 2.0

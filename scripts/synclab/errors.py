@@ -1,7 +1,9 @@
-"""Error types of the command lines, and an argument parser whose errors are one line."""
+"""Error types of the command lines, an argument parser whose errors are one line, and the
+option values several command lines parse alike."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any, Callable, NoReturn
 
@@ -44,3 +46,25 @@ def typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
     return convert
+
+
+def regex(text: str) -> str:
+    """A regular expression Python's re accepts, unchanged."""
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {text!r}: {exc}") from None
+    return text
+
+
+def probability(what: str, example: str) -> Callable[[str], float]:
+    """A parser of a probability strictly between 0 and 1, named `what` in its errors."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"invalid {what} {text!r} (a probability such as {example})") from None
+        if not 0 < value < 1:
+            raise ValueError(f"invalid {what} {text!r} (must lie strictly between 0 and 1)")
+        return value
+    return parse

@@ -13,8 +13,8 @@ SCRIPTS = TESTS.parent
 REPO = SCRIPTS.parent
 INPUTS = TESTS / "inputs"
 FAKE_BENCH = TESTS / "fake_bench.py"
-RUN_SUITE = SCRIPTS / "synclab" / "run_suite.py"
-REPORT = SCRIPTS / "synclab" / "report_cli.py"
+RUN_SUITE = SCRIPTS / "synclab" / "runner" / "cli.py"
+REPORT = SCRIPTS / "synclab" / "report" / "cli.py"
 
 if str(SCRIPTS) not in sys.path:  # the synclab package, for the unit tests
     sys.path.insert(0, str(SCRIPTS))

@@ -14,6 +14,7 @@ import pytest
 from conftest import FAKE_BENCH, REPO, assert_one_line_error, clean_env, run_cli, run_suite
 from synclab import arch, cases
 from synclab.census import objects
+from synclab.elf import elf_arch
 
 INSTALL_DEPS = REPO / "scripts" / "install-deps.sh"
 
@@ -79,11 +80,11 @@ def test_elf_arch(tmp_path: Path) -> None:
         path.write_bytes(bytes(header))
         return path
 
-    assert objects.elf_arch(elf(62)) == "x86_64"
-    assert objects.elf_arch(elf(183)) == "arm64"
-    assert objects.elf_arch(elf(243)) is None  # riscv
-    assert objects.elf_arch(FAKE_BENCH) is None
-    assert objects.elf_arch(tmp_path / "missing") is None
+    assert elf_arch(elf(62)) == "x86_64"
+    assert elf_arch(elf(183)) == "arm64"
+    assert elf_arch(elf(243)) is None  # riscv
+    assert elf_arch(FAKE_BENCH) is None
+    assert elf_arch(tmp_path / "missing") is None
     assert arch.emulator_for_binary(elf(62), host="x86_64") == ()
     assert arch.emulator_for_binary(elf(183), host="x86_64", which=which_of("qemu-aarch64")) == (
         "/usr/bin/qemu-aarch64", "-L", "/")

@@ -111,7 +111,8 @@ def test_wrapper_script_lists() -> None:
 
 
 def test_nothing_runs_at_import() -> None:
-    code = ("import sys; sys.path.insert(0, 'scripts'); import synclab.run_suite, synclab.report_cli, "
+    code = ("import sys; sys.path.insert(0, 'scripts'); import synclab.runner.cli, "
+            "synclab.report.cli, synclab.compare.cli, synclab.history.cli, synclab.census.cli, "
             "synclab.report.build; print('ok')")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
                           cwd=REPO)

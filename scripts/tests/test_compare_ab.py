@@ -95,6 +95,26 @@ def test_ab_detects_an_injected_slowdown(tmp_path: Path) -> None:
     assert "regressed" in proc.stdout and tas in proc.stdout
 
 
+def test_a_side_that_fails_is_recorded_with_its_own_failure(tmp_path: Path) -> None:
+    """BASE crashes on tas_spin while NEW runs it: BASE's entry carries BASE's crash, even though
+    NEW ran after it in the same repetition."""
+    base = side_bench(tmp_path, "base", FAKE_BENCH_CRASH="tas_spin")
+    new = side_bench(tmp_path, "new")
+    out = tmp_path / "run"
+    proc = run_suite("--ab-bench", str(base), *UNCONTENDED, *TWO_CASES, "--repetitions", "2",
+                     "--out", str(out), bench=new, env=noise_env(tmp_path, seed=3))
+    assert proc.returncode == 1, proc.stderr
+    tas = "locks/tas_spin/uncontended/t:1/place:compact"
+    failed = [b for b in load(out / "base.json")["benchmarks"] if b["name"] == tas]
+    assert len(failed) == 1 and failed[0]["synclab_status"] == "failed"
+    assert "killed by signal SIGKILL" in failed[0]["error_message"]
+    assert load(out / "base.json")["context"]["synclab_run"]["cases_failed"] == 1
+    assert [b["repetition_index"] for b in load(out / "new.json")["benchmarks"]
+            if b["name"] == tas] == [0, 1]
+    verdicts = {r["name"]: r["verdict"] for r in load(out / "compare.json")["cases"]}
+    assert verdicts[tas] == "inconclusive"
+
+
 def test_one_repetition_is_inconclusive(tmp_path: Path) -> None:
     out = tmp_path / "run"
     proc = run_suite("--ab-bench", str(NOISY_BENCH), *UNCONTENDED, "--filter", "std_mutex",

@@ -1,4 +1,4 @@
-"""The report command line and page (synclab.report_cli, report.build/html/figures)."""
+"""The report command line and page (synclab.report.cli, report.build/html/figures)."""
 from __future__ import annotations
 
 import json

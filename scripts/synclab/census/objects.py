@@ -20,29 +20,13 @@ from typing import Callable
 CENSUS_SOURCE = Path("census") / "census_functions.cpp"
 PATTERNS_FILE = Path("census") / "patterns.txt"
 DIRECT_DIR = "census-direct"
-BENCH_IN_BUILD = Path("benches") / "synclab_bench"
 HEADER_DIRS = (Path("primitives") / "include", Path("benches") / "peers" / "include")
 
-_ELF_MACHINES = {62: "x86_64", 183: "arm64"}
 TRIPLES = {"x86_64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}
 
 
 class CensusError(Exception):
     """The census could not be taken (a tool or a file is missing); one line for the user."""
-
-
-def elf_arch(path: Path) -> str | None:
-    """x86_64 or arm64 from an ELF header; None for anything else (or an unreadable file)."""
-    try:
-        with open(path, "rb") as f:
-            header = f.read(20)
-    except OSError:
-        return None
-    if len(header) < 20 or header[:4] != b"\x7fELF":
-        return None
-    little = header[5] == 1
-    machine = int.from_bytes(header[18:20], "little" if little else "big")
-    return _ELF_MACHINES.get(machine)
 
 
 def find_objdump(arch: str, host: str,

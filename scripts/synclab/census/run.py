@@ -7,6 +7,8 @@ from typing import Any
 
 from synclab.census import document, objects, symbols
 from synclab.census.objects import CensusError
+from synclab.bench import BENCH_IN_BUILD
+from synclab.elf import elf_arch
 from synclab.results import write_text_atomic
 
 
@@ -19,7 +21,7 @@ def census_of_build(repo: Path, build_dir: Path, *, binary: Path | None = None,
     when it has been built).
     """
     obj = objects.census_object(repo, build_dir)
-    arch = objects.elf_arch(obj)
+    arch = elf_arch(obj)
     if arch is None:
         raise CensusError(f"{obj}: not an x86_64 or arm64 ELF object")
     cache = objects.read_cmake_cache(build_dir)
@@ -27,8 +29,8 @@ def census_of_build(repo: Path, build_dir: Path, *, binary: Path | None = None,
     variant = objects.variant_of(arch, cxx_flags)
     objdump = objects.find_objdump(arch, host)
     sources = [("census object", obj)]
-    binary = binary if binary is not None else build_dir / objects.BENCH_IN_BUILD
-    if binary.is_file() and objects.elf_arch(binary) == arch:
+    binary = binary if binary is not None else build_dir / BENCH_IN_BUILD
+    if binary.is_file() and elf_arch(binary) == arch:
         sources.append(("bench binary", binary))
     patterns = symbols.load_patterns(patterns_file if patterns_file is not None
                                      else repo / objects.PATTERNS_FILE)
@@ -47,7 +49,7 @@ def census_of_file(path: Path, *, host: str, variant: str = "default", cxx_flags
                    compiler: str = "unknown", extra_patterns: tuple[str, ...] = (),
                    patterns_file: Path | None = None) -> dict[str, Any]:
     """The census of any object file or binary (architecture from its ELF header)."""
-    arch = objects.elf_arch(path)
+    arch = elf_arch(path)
     if arch is None:
         raise CensusError(f"{path}: not an x86_64 or arm64 ELF file")
     objdump = objects.find_objdump(arch, host)

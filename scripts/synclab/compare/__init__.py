@@ -1,12 +1,11 @@
 """compare: decide, per case and metric, whether NEW moved against BASE beyond the noise.
 
+Reads only results files (through synclab/load.py); what runs the two sides is run_suite --ab
+(synclab/runner/ab.py). Metric directions and formats come from synclab/metrics.py.
+
 Modules, one idea each:
-  metrics       the metrics a comparison knows, each with its direction and unit
   stats         medians, Mann-Whitney U, the smallest reachable p, Benjamini-Hochberg
-  samples       results files -> the repetitions of every case (iteration entries only)
-  judge         contexts, normalisation, verdicts: two Samples -> a Comparison
+  judge         contexts, normalisation, verdicts: two runs -> a Comparison
   render        a Comparison as text, markdown, JUnit XML, Bencher BMF, github-action-benchmark
-  cli           the compare command line
-  ab            run_suite --ab: build the base revision, run both sides interleaved
-  instructions  run_suite --mode instructions: callgrind instructions per operation
+  cli           the compare command line (and the judging options run_suite --ab shares)
 """

@@ -20,7 +20,7 @@ if __package__ in (None, ""):  # run as a file: make the synclab package importa
 from synclab.compare import judge, render
 from synclab.compare.judge import DEFAULT_METRICS
 from synclab.errors import EXIT_INTERRUPTED, EXIT_USAGE
-from synclab.errors import ArgumentParser, UsageError, report_error, typed
+from synclab.errors import ArgumentParser, UsageError, probability, report_error, typed
 from synclab.load import ResultsError, Run, load, require_repetitions
 from synclab.metrics import HIGHER, LOWER, Metric, describe, lookup
 from synclab.results import write_text_atomic
@@ -74,16 +74,6 @@ def parse_threshold(text: str) -> float:
     return value / 100.0
 
 
-def parse_alpha(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"invalid alpha {text!r} (a probability such as 0.05)") from None
-    if not 0 < value < 1:
-        raise ValueError(f"invalid alpha {text!r} (must lie strictly between 0 and 1)")
-    return value
-
-
 def add_judging_options(parser: argparse.ArgumentParser) -> None:
     """The options that decide verdicts; run_suite --ab shares them."""
     add = parser.add_argument
@@ -92,7 +82,7 @@ def add_judging_options(parser: argparse.ArgumentParser) -> None:
              "--mode instructions files); name:lower or name:higher sets an unknown one's direction")
     add("--threshold", type=typed(parse_threshold), default=0.05, metavar="PCT",
         help="minimum effect in percent of the median (default 5)")
-    add("--alpha", type=typed(parse_alpha), default=0.05, metavar="A",
+    add("--alpha", type=typed(probability("alpha", "0.05")), default=0.05, metavar="A",
         help="false-discovery rate over all case x metric tests (Benjamini-Hochberg; default 0.05)")
     add("--normalize-to", metavar="CASE|PRIMITIVE",
         help="divide every metric by a reference case of the same run, repetition by repetition: "

@@ -11,7 +11,6 @@ Reads only results files and the database; never runs anything.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -20,7 +19,7 @@ if __package__ in (None, ""):  # run as a file: make the synclab package importa
     sys.path[0] = str(Path(__file__).resolve().parents[2])
 
 from synclab.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from synclab.errors import ArgumentParser, UsageError, report_error, typed
+from synclab.errors import ArgumentParser, UsageError, probability, regex, report_error, typed
 
 PROG = "history"
 REPO = Path(__file__).resolve().parents[3]
@@ -28,16 +27,6 @@ DEFAULT_DB = REPO / "reports" / "history.sqlite"
 EXPORT_FORMATS = ("bmf", "gab", "gab-bigger")
 TREND_DEFAULT_METRICS = ("ns_per_op", "ops_per_sec", "lat_p99_ns", "fairness_jain",
                          "instructions_per_op")
-
-
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"invalid value {text!r} (a probability such as 0.01)") from None
-    if not 0 < value < 1:
-        raise ValueError(f"invalid value {text!r} (must lie strictly between 0 and 1)")
-    return value
 
 
 def _count(low: int) -> Callable[[str], int]:
@@ -56,14 +45,6 @@ def _seconds(text: str) -> float:
     if not 0 <= value < 86400:
         raise ValueError(f"invalid value {text!r} (seconds, from 0)")
     return value
-
-
-def _regex(text: str) -> str:
-    try:
-        re.compile(text)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression {text!r}: {exc}") from None
-    return text
 
 
 def _metric_names(text: str) -> list[str]:
@@ -100,11 +81,11 @@ def make_parser() -> ArgumentParser:
     trend.add_argument("--metric", action="append", type=typed(_metric_names), metavar="M",
                        help="metric(s) to draw, repeatable or comma-separated (default "
                             f"{','.join(TREND_DEFAULT_METRICS)}, those present)")
-    trend.add_argument("--filter", type=typed(_regex), metavar="REGEX",
+    trend.add_argument("--filter", type=typed(regex), metavar="REGEX",
                        help="only cases whose name matches (re.search)")
     trend.add_argument("--machine", metavar="FINGERPRINT",
                        help="only runs of this machine (a prefix of its fingerprint)")
-    trend.add_argument("--significance", type=typed(_probability),
+    trend.add_argument("--significance", type=typed(probability("value", "0.01")),
                        default=edivisive.DEFAULT_SIGNIFICANCE, metavar="P",
                        help="permutation test level of a change point (default "
                             f"{edivisive.DEFAULT_SIGNIFICANCE})")

@@ -1,6 +1,6 @@
 """The report: results files -> tables and figures -> a self-contained index.html.
 
-load          results files -> Run records (the only module here that reads files)
+cli           the report command line (scripts/report); files are read by synclab/load.py
 tables        pure computations: per-scenario tables, series for figures, normalised bars
 summary       per family and contention level: fastest, fairest, best at both
 views         per level, the data of each family plot (fairness, latency, CPU, collapse)
@@ -8,7 +8,7 @@ counters      event counters per operation; what could not be counted and why
 machine       the machine: description, placements, core-to-core matrix, operation costs
 side_by_side  several runs, each normalised to its own baseline; labels that tell them apart
 problems      what is missing or went wrong in a run
-fmt           number formatting shared by the text and HTML renderings
+fmt           a table cell: median and spread in the metric's unit (synclab/metrics.py)
 text          plain-text summary table (run_suite prints it)
 figures/      drawing on a given Axes
 families/     one panel per family (which plots each level gets), and the generic fallback

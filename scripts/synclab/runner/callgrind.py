@@ -1,5 +1,5 @@
-"""run_suite --mode instructions: instructions per operation of the single-thread fast path,
-counted by callgrind, a number that does not move with the noise of a shared machine.
+"""Instructions per operation of one single-thread case, counted by callgrind: a number that
+does not move with the noise of a shared machine (run_suite --mode instructions).
 
 Method. The harness runs a case for a time window, so the number of operations is not fixed.
 Each case runs twice under `valgrind --tool=callgrind --toggle-collect=<worker function>`,
@@ -21,68 +21,17 @@ futex sleeps - cannot be measured this way and are refused.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from synclab import bench, results
-from synclab.errors import UsageError, one_line
-from synclab.names import parse_case_name
-from synclab.results import ResultsFile, failure_entry
 
 # The worker thread's function of the harness driver (a lambda inside run_fixed_duration).
 TOGGLE_COLLECT = "*run_fixed_duration*{lambda(int)#1}::operator()*"
-DEFAULT_WINDOW_MS = 20
 LONG_WINDOW_FACTOR = 4
 MIN_OPS_DELTA = 2000  # below this the two windows are too alike; a longer one is tried
 VALGRIND_TIMEOUT_S = 180.0
-METHOD = ("callgrind Ir inside the harness worker function (--toggle-collect), slope over a short "
-          "and a long window: (Ir_long - Ir_short) / (ops_long - ops_short); "
-          "ops = ops_per_sec / handoffs_per_sec (one owner change at one thread); latency "
-          "sampling off; includes the harness loop around operation()")
-REFUSAL = ("--mode instructions measures only the single-thread uncontended fast path: "
-           "callgrind runs one thread at a time and leaves out the kernel, so coherence traffic, "
-           "lock handoffs and futex sleeps of contended cases never appear in its counts")
-
-
-def check_plan(contention: tuple[str, ...] | None, threads: tuple[int, ...] | None) -> None:
-    """Refuses options that ask for contended cases."""
-    if contention is not None and tuple(contention) != ("uncontended",):
-        raise UsageError(f"--contention {','.join(contention)}: {REFUSAL}")
-    if threads is not None and tuple(threads) != (1,):
-        raise UsageError(f"--threads {','.join(map(str, threads))}: {REFUSAL}")
-
-
-def fast_path_cases(names: list[str]) -> tuple[list[str], list[str]]:
-    """(the uncontended one-thread cases, the others): only the first are measured."""
-    keep: list[str] = []
-    skip: list[str] = []
-    for name in names:
-        case = parse_case_name(name)
-        ok = case is not None and case.scenario == "uncontended" and case.threads == 1
-        (keep if ok else skip).append(name)
-    return keep, skip
-
-
-def find_valgrind() -> str:
-    path = shutil.which("valgrind")
-    if path is None:
-        raise UsageError("--mode instructions needs valgrind, which is not on PATH "
-                         "(Debian: apt-get install valgrind)")
-    return path
-
-
-def valgrind_version(valgrind: str) -> str:
-    try:
-        out = subprocess.run([valgrind, "--version"], capture_output=True, text=True, timeout=30,
-                             check=False)
-        return out.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def callgrind_total(path: Path) -> int:
@@ -207,81 +156,3 @@ def measure(valgrind: str, binary: Path, name: str, flags: list[str], window_ms:
                 "time_unit": "ns", **counters,
                 "label": "callgrind instructions per operation (real_time and cpu_time hold it too)"})
     return Measured("ok", context=context, entry=out, per_op=per_op)
-
-
-@dataclass
-class Target:
-    """One binary measured into one results file (one for a plain run, base and new for --ab)."""
-    name: str
-    binary: Path
-    results: ResultsFile
-
-
-def mode_context(valgrind: str) -> dict[str, str]:
-    """What the context of an instructions file adds to the bench binary's."""
-    return {"mode": "instructions", "instructions_method": METHOD,
-            "valgrind": valgrind_version(valgrind), "callgrind_toggle_collect": TOGGLE_COLLECT}
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
-
-
-def run_cases(valgrind: str, targets: list[Target], names: list[str], flags: list[str],
-              repetitions: int, window_ms: int, out_dir: Path,
-              should_stop: Callable[[], bool]) -> bool:
-    """Measures every case on every target, repetition by repetition alternating the targets;
-    returns False when interrupted. callgrind files stay in out_dir/callgrind/."""
-    extra = mode_context(valgrind)
-    for target in targets:
-        target.results.context.update(extra)
-    cg_dir = out_dir / "callgrind"
-    cg_dir.mkdir(parents=True, exist_ok=True)
-    start = time.monotonic()
-    for index, name in enumerate(names, 1):
-        print(f"[{index}/{len(names)}] {name} ... ", end="", file=sys.stderr, flush=True)
-        got: dict[str, list[Measured]] = {t.name: [] for t in targets}
-        failed: dict[str, Measured] = {}
-        for rep in range(repetitions):
-            for target in targets:
-                if target.name in failed:
-                    continue
-                if should_stop():
-                    print("interrupted", file=sys.stderr, flush=True)
-                    return False
-                prefix = f"{target.name}." if len(targets) > 1 else ""
-                stem = cg_dir / f"{prefix}{_safe(name)}.{rep}"
-                m = measure(valgrind, target.binary, name, flags, window_ms, stem, should_stop)
-                if m.status == "stopped":
-                    print("interrupted", file=sys.stderr, flush=True)
-                    return False
-                if m.status == "ok":
-                    assert m.entry is not None
-                    m.entry.update(repetitions=repetitions, repetition_index=rep)
-                    got[target.name].append(m)
-                else:
-                    failed[target.name] = m
-        summary = []
-        for target in targets:
-            info = target.results.run_info
-            ok = got[target.name]
-            entries = [m.entry for m in ok if m.entry is not None]
-            contexts = [m.context for m in ok if m.context]
-            context = contexts[0] if contexts else {}
-            if target.name in failed:
-                m = failed[target.name]
-                info["cases_timed_out" if m.status == "timed_out" else "cases_failed"] += 1
-                entries.append(failure_entry(name, m.status, m.message, repetitions))
-                summary.append(f"{target.name} FAILED ({one_line(m.message)[:140]})")
-            else:
-                values = sorted(m.per_op for m in ok)
-                summary.append(f"{target.name} {values[len(values) // 2]:.2f} instructions/op")
-            if context and set(target.results.context) <= set(extra):
-                target.results.context = {**context, **extra}  # the binary's context, once
-                target.results.context.pop("synclab_run", None)
-            target.results.add_case(context, entries)
-            info["cases_done"] += 1
-            target.results.write()
-        elapsed = time.monotonic() - start
-        print(f"{', '.join(summary)}  (elapsed {elapsed:.0f} s)", file=sys.stderr, flush=True)
-    return True

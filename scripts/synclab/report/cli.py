@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 if __package__ in (None, ""):  # run as a file: make the synclab package importable
-    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
 
 from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from synclab.errors import ArgumentParser, UsageError, report_error

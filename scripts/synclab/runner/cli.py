@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+"""run_suite: build synclab, run every case in its own process, write results.json and the report.
+
+    scripts/run_suite [--profile smoke|quick|full] [--filter REGEX] [--list] ...
+
+Each case runs as its own subprocess under an outer watchdog; results.json is rewritten
+atomically after every case, so an interrupted or crashed run keeps what finished.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Sequence
+
+if __package__ in (None, ""):  # run as a file: make the synclab package importable
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+
+from synclab import bench, cases
+from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from synclab.errors import RunError, UsageError, report_error
+from synclab.numfmt import clock
+from synclab.runner import PROG
+from synclab.runner.build import resolve_binary
+from synclab.runner.options import check_mode_options, make_parser, make_plan
+from synclab.runner.stop import StopFlag
+from synclab.runner.target import emulate_binary, resolve_target
+
+
+def _main(argv: list[str], stop: StopFlag) -> int:
+    args = make_parser().parse_args(argv)
+    check_mode_options(args)
+    target = resolve_target(args)
+    plan = make_plan(args)
+    binary = emulate_binary(resolve_binary(args, stop.is_set), target)
+    if args.list_counters:
+        print(bench.list_counters(binary, should_stop=stop.is_set), end="")
+        return EXIT_OK
+    if args.ab or args.ab_bench:
+        from synclab.runner.ab import run_ab
+        return run_ab(args, argv, plan, binary, stop)
+    listed = bench.list_cases(binary, cases.synclab_flags(plan), should_stop=stop.is_set)
+    if not listed:
+        raise RunError(f"{binary} lists no cases for these options")
+    selected = cases.filter_cases(listed, args.filter)
+    if not selected:
+        raise UsageError(f"--filter {args.filter!r} matches none of the {len(listed)} cases")
+    if args.mode == "instructions":
+        from synclab.runner import instructions
+        selected = instructions.fast_path_selection(selected)
+    if args.list:
+        print("\n".join(selected))
+        estimate = len(selected) * cases.expected_case_seconds(plan.repetitions, plan.duration_ms)
+        print(f"{len(selected)} cases (about {clock(estimate)} at {plan.repetitions} x "
+              f"{cases.format_duration(plan.duration_ms)})")
+        return EXIT_OK
+    if args.mode == "instructions":
+        return instructions.run_instructions(args, argv, plan, binary, selected, stop)
+    from synclab.runner.timed import run_timed
+    return run_timed(args, argv, plan, binary, selected, target, stop)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    stop = StopFlag()
+    with stop.installed():
+        try:
+            return _main(arguments, stop)
+        except UsageError as exc:
+            report_error(PROG, str(exc))
+            return EXIT_USAGE
+        except RunError as exc:
+            report_error(PROG, str(exc))
+            return EXIT_FAILED
+        except KeyboardInterrupt:
+            report_error(PROG, "interrupted")
+            return EXIT_INTERRUPTED
+        except OSError as exc:
+            report_error(PROG, f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+            return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

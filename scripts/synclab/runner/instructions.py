@@ -1,0 +1,201 @@
+"""run_suite --mode instructions: the uncontended one-thread cases of the selection, each measured
+under callgrind (synclab/runner/callgrind.py) into instructions.json; with --ab, both builds.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from synclab import bench, cases
+from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, one_line
+from synclab.errors import report_error
+from synclab.names import parse_case_name
+from synclab.results import ResultsFile, failure_entry
+from synclab.runner import PROG, rundir
+from synclab.runner.callgrind import TOGGLE_COLLECT, Measured, measure
+from synclab.runner.record import record_run
+from synclab.runner.stop import StopFlag
+
+DEFAULT_WINDOW_MS = 20
+METHOD = ("callgrind Ir inside the harness worker function (--toggle-collect), slope over a short "
+          "and a long window: (Ir_long - Ir_short) / (ops_long - ops_short); "
+          "ops = ops_per_sec / handoffs_per_sec (one owner change at one thread); latency "
+          "sampling off; includes the harness loop around operation()")
+REFUSAL = ("--mode instructions measures only the single-thread uncontended fast path: "
+           "callgrind runs one thread at a time and leaves out the kernel, so coherence traffic, "
+           "lock handoffs and futex sleeps of contended cases never appear in its counts")
+
+
+def check_plan(contention: tuple[str, ...] | None, threads: tuple[int, ...] | None) -> None:
+    """Refuses options that ask for contended cases."""
+    if contention is not None and tuple(contention) != ("uncontended",):
+        raise UsageError(f"--contention {','.join(contention)}: {REFUSAL}")
+    if threads is not None and tuple(threads) != (1,):
+        raise UsageError(f"--threads {','.join(map(str, threads))}: {REFUSAL}")
+
+
+def fast_path_cases(names: list[str]) -> tuple[list[str], list[str]]:
+    """(the uncontended one-thread cases, the others): only the first are measured."""
+    keep: list[str] = []
+    skip: list[str] = []
+    for name in names:
+        case = parse_case_name(name)
+        ok = case is not None and case.scenario == "uncontended" and case.threads == 1
+        (keep if ok else skip).append(name)
+    return keep, skip
+
+
+def find_valgrind() -> str:
+    path = shutil.which("valgrind")
+    if path is None:
+        raise UsageError("--mode instructions needs valgrind, which is not on PATH "
+                         "(Debian: apt-get install valgrind)")
+    return path
+
+
+def valgrind_version(valgrind: str) -> str:
+    try:
+        out = subprocess.run([valgrind, "--version"], capture_output=True, text=True, timeout=30,
+                             check=False)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+@dataclass
+class Target:
+    """One binary measured into one results file (one for a plain run, base and new for --ab)."""
+    name: str
+    binary: Path
+    results: ResultsFile
+
+
+def mode_context(valgrind: str) -> dict[str, str]:
+    """What the context of an instructions file adds to the bench binary's."""
+    return {"mode": "instructions", "instructions_method": METHOD,
+            "valgrind": valgrind_version(valgrind), "callgrind_toggle_collect": TOGGLE_COLLECT}
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
+
+
+def run_cases(valgrind: str, targets: list[Target], names: list[str], flags: list[str],
+              repetitions: int, window_ms: int, out_dir: Path,
+              should_stop: Callable[[], bool]) -> bool:
+    """Measures every case on every target, repetition by repetition alternating the targets;
+    returns False when interrupted. callgrind files stay in out_dir/callgrind/."""
+    extra = mode_context(valgrind)
+    for target in targets:
+        target.results.context.update(extra)
+    cg_dir = out_dir / "callgrind"
+    cg_dir.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    for index, name in enumerate(names, 1):
+        print(f"[{index}/{len(names)}] {name} ... ", end="", file=sys.stderr, flush=True)
+        got: dict[str, list[Measured]] = {t.name: [] for t in targets}
+        failed: dict[str, Measured] = {}
+        for rep in range(repetitions):
+            for target in targets:
+                if target.name in failed:
+                    continue
+                if should_stop():
+                    print("interrupted", file=sys.stderr, flush=True)
+                    return False
+                prefix = f"{target.name}." if len(targets) > 1 else ""
+                stem = cg_dir / f"{prefix}{_safe(name)}.{rep}"
+                m = measure(valgrind, target.binary, name, flags, window_ms, stem, should_stop)
+                if m.status == "stopped":
+                    print("interrupted", file=sys.stderr, flush=True)
+                    return False
+                if m.status == "ok":
+                    assert m.entry is not None
+                    m.entry.update(repetitions=repetitions, repetition_index=rep)
+                    got[target.name].append(m)
+                else:
+                    failed[target.name] = m
+        summary = []
+        for target in targets:
+            info = target.results.run_info
+            ok = got[target.name]
+            entries = [m.entry for m in ok if m.entry is not None]
+            contexts = [m.context for m in ok if m.context]
+            context = contexts[0] if contexts else {}
+            if target.name in failed:
+                m = failed[target.name]
+                info["cases_timed_out" if m.status == "timed_out" else "cases_failed"] += 1
+                entries.append(failure_entry(name, m.status, m.message, repetitions))
+                summary.append(f"{target.name} FAILED ({one_line(m.message)[:140]})")
+            else:
+                values = sorted(m.per_op for m in ok)
+                summary.append(f"{target.name} {values[len(values) // 2]:.2f} instructions/op")
+            if context and set(target.results.context) <= set(extra):
+                target.results.context = {**context, **extra}  # the binary's context, once
+                target.results.context.pop("synclab_run", None)
+            target.results.add_case(context, entries)
+            info["cases_done"] += 1
+            target.results.write()
+        elapsed = time.monotonic() - start
+        print(f"{', '.join(summary)}  (elapsed {elapsed:.0f} s)", file=sys.stderr, flush=True)
+    return True
+
+
+def fast_path_selection(selected: list[str]) -> list[str]:
+    """--mode instructions: the uncontended one-thread cases of the selection."""
+    kept, skipped = fast_path_cases(selected)
+    if skipped:
+        print(f"{PROG}: --mode instructions: skipping {len(skipped)} cases that are not uncontended "
+              f"one-thread cases ({', '.join(skipped[:3])}{', ...' if len(skipped) > 3 else ''})",
+              file=sys.stderr, flush=True)
+    if not kept:
+        raise UsageError("--mode instructions: no uncontended one-thread case is selected")
+    return kept
+
+
+def run_instructions(args: argparse.Namespace, argv: list[str], plan: cases.Plan, binary: Path,
+                     selected: list[str], stop: StopFlag) -> int:
+    """--mode instructions: instructions per operation of each selected case (instructions.json)."""
+    valgrind = find_valgrind()
+    repetitions = args.repetitions or 1
+    window_ms = args.duration or DEFAULT_WINDOW_MS
+    calibration = bench.calibrate(binary, should_stop=stop.is_set)
+    started, run_id = rundir.start()
+    out_dir = rundir.open_run_dir(args, run_id)
+    info = rundir.run_info(args, argv, plan, run_id, started, len(selected), repetitions,
+                           window_ms, calibration, binary)
+    results = ResultsFile(out_dir / "instructions.json", info)
+    results.context.update(mode_context(valgrind))
+    results.write()
+    print(f"{PROG}: {len(selected)} cases under callgrind, {repetitions} x 2 windows from "
+          f"{cases.format_duration(window_ms)}; writing {results.path}", file=sys.stderr, flush=True)
+    flags = cases.synclab_flags(plan) + [f"--synclab_delay_calibration={calibration:g}"]
+    target = Target("instructions", binary, results)
+    finished = run_cases(valgrind, [target], selected, flags, repetitions, window_ms,
+                         out_dir, stop.is_set)
+    info["finished"] = rundir.now()
+    info["interrupted"] = not finished
+    results.write()
+    for entry in results.benchmarks:
+        if entry.get("error_occurred"):
+            print(f"{entry['name']}: {one_line(str(entry.get('error_message', '')))}")
+        else:
+            print(f"{entry['name']:<60} {entry['instructions_per_op']:10.2f} instructions/op")
+    print(f"\nresults: {results.path}")
+    complete = True
+    if args.record and finished:
+        complete = record_run(args, results.path)
+    rundir.point_latest(out_dir)
+    if not finished:
+        report_error(PROG, f"interrupted after {info['cases_done']} of {len(selected)} cases; "
+                           f"kept in {results.path}")
+        return EXIT_INTERRUPTED
+    if info["cases_failed"] or info["cases_timed_out"] or not complete:
+        return EXIT_FAILED
+    return EXIT_OK

@@ -1,0 +1,141 @@
+"""run_suite's options: the parser, the parsing of their values, and the combinations allowed.
+
+Everything here is checked before anything is built or run, so bad input costs nothing.
+"""
+from __future__ import annotations
+
+import argparse
+
+from synclab import arch as arches
+from synclab import cases
+from synclab.compare.cli import add_judging_options
+from synclab.errors import ArgumentParser, UsageError, regex, typed
+from synclab.runner import PROG
+
+
+def _positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ValueError(f"invalid value {text!r} (expected a positive integer)")
+    return int(text)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"invalid value {text!r} (expected seconds, e.g. 30 or 2.5)") from None
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"invalid value {text!r} (expected a positive number of seconds)")
+    return value
+
+
+def make_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog=PROG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Build synclab, run each benchmark case in its own process under a watchdog, "
+                    "write results.json (Google Benchmark JSON) and an HTML report.",
+        epilog=cases.profiles_help() + "\n\nexit status: 0 every case ran; 1 a case timed out or "
+               "failed (results\nand report are still written); 2 bad input; 130 interrupted.")
+    add = parser.add_argument
+    add("--profile", choices=sorted(cases.PROFILES), default=cases.DEFAULT_PROFILE,
+        help=f"preset of contention levels, threads, repetitions and duration "
+             f"(default {cases.DEFAULT_PROFILE}; table below)")
+    add("--filter", type=typed(regex), metavar="REGEX",
+        help="run only cases whose name matches (Python re.search)")
+    add("--threads", type=typed(cases.parse_threads), metavar="LIST",
+        help="thread counts, e.g. 1,2,4 (default: the profile's)")
+    add("--contention", type=typed(cases.parse_contention), metavar="LIST",
+        help=f"contention levels out of {','.join(cases.CONTENTION_LEVELS)}")
+    add("--placement", type=typed(cases.parse_placement), default="compact", metavar="POLICY",
+        help="compact, scatter or cpus:LIST such as cpus:0,1 or cpus:0-3 (default compact)")
+    add("--repetitions", type=typed(_positive_int), metavar="N",
+        help="repetitions of each case (default: the profile's)")
+    add("--duration", type=typed(cases.parse_duration), metavar="DURATION",
+        help="measured window per repetition, e.g. 200ms, 1s, 0.5s (default: the profile's)")
+    add("--case-timeout", type=typed(_positive_seconds), metavar="SECONDS",
+        help="outer watchdog per case (default: repetitions x (duration + 1 s) "
+             f"+ {cases.WATCHDOG_GRACE_S} s in-process watchdog grace + "
+             f"{cases.CASE_TIMEOUT_SLACK_S:g} s)")
+    add("--out", metavar="DIR", help="run directory (default reports/<run-id> in the repository)")
+    add("--list", action="store_true", help="print the cases that would run and exit")
+    add("--bench", metavar="PATH", help="use this bench binary; skip the build")
+    add("--no-build", action="store_true", help="use the already built binary of --preset")
+    add("--preset", default="release", metavar="NAME", help="CMake preset to build (default release)")
+    add("--jobs", type=typed(_positive_int), default=2, metavar="N",
+        help="parallel build jobs (default 2)")
+    add("--test-hang-case", action="store_true",
+        help="also run the test-only case whose lock is never released (exercises the watchdogs)")
+    add("--counters", type=typed(cases.parse_counters), default="auto", metavar="REQUEST",
+        help="hardware/OS counters per operation: auto (default: the default set where a PMU "
+             "exists, else os), off, a set (default, cache, coherence, os) or EVENT,EVENT,...")
+    add("--list-counters", action="store_true",
+        help="print which counter events this machine offers, and why not the rest, and exit")
+    add("--latency-sampling", choices=("on", "off"), default="on",
+        help="time 1 in 64 operations for latency percentiles (default on); off measures "
+             "the harness without its clock reads")
+    add("--no-report", action="store_true", help="write results.json only")
+    add_mode_options(parser)
+    add_arch_options(parser)
+    return parser
+
+
+def add_mode_options(parser: ArgumentParser) -> None:
+    """Options of the A/B, deterministic and history modes."""
+    add = parser.add_argument
+    add("--mode", choices=("time", "instructions"), default="time",
+        help="time (default): timed windows; instructions: only the uncontended one-thread cases, "
+             "instructions per operation counted by callgrind (instructions.json)")
+    add("--ab", metavar="BASE_REF",
+        help="A/B in one job: build git revision BASE_REF in build/ab/base, run its cases and the "
+             "current build's interleaved, repetition by repetition, write base.json, new.json "
+             "and compare.md/.json, junit.xml, bmf.json, gab.json; exit 1 when a case regressed")
+    add("--ab-bench", metavar="PATH",
+        help="A/B against this already built bench binary instead of building BASE_REF")
+    add_judging_options(parser)
+    add("--record", action="store_true",
+        help="add the run's results to the history database (see --history-db)")
+    add("--history-db", metavar="PATH",
+        help="history database of --record (default reports/history.sqlite)")
+
+
+def add_arch_options(parser: ArgumentParser) -> None:
+    """Options of the target architecture and of the code-generation census."""
+    add = parser.add_argument
+    add("--arch", choices=arches.ARCH_CHOICES, default="native",
+        help="native (default), x86_64 or arm64: the host's own architecture builds and runs "
+             "natively; arm64 on x86_64 cross-builds the arm64 preset and runs it under "
+             "qemu-aarch64 (results marked emulated; short windows unless --duration is given)")
+    add("--arm64-variant", choices=arches.ARM64_VARIANTS, default="default",
+        help="arm64 code generation: default (GCC's outline atomics), llsc (ARMv8.0 LL/SC, "
+             "-march=armv8-a -mno-outline-atomics) or lse (ARMv8.1, -march=armv8.1-a)")
+    add("--no-census", action="store_true",
+        help="skip the code-generation census (census.json beside results.json)")
+
+
+def check_mode_options(args: argparse.Namespace) -> None:
+    """Checks the combinations of --mode, --ab, --record before anything is built or run."""
+    from synclab.runner import build, instructions, record
+
+    if args.ab is not None and not args.ab.strip():
+        raise UsageError("--ab needs a git revision, e.g. --ab origin/main")
+    if args.ab_bench:
+        build.check_binary("--ab-bench", args.ab_bench)
+    if args.record and (args.ab or args.ab_bench):
+        raise UsageError("--record keeps history of one build; it cannot be combined with --ab "
+                         "(record the main branch's runs instead)")
+    if args.mode == "instructions":
+        instructions.check_plan(args.contention, args.threads)
+        instructions.find_valgrind()
+        args.contention, args.threads = ("uncontended",), (1,)
+    if args.record:
+        record.check_history(args)
+
+
+def make_plan(args: argparse.Namespace) -> cases.Plan:
+    """What the options select, the profile filling what they leave open."""
+    return cases.make_plan(args.profile, contention=args.contention, threads=args.threads,
+                           placement=args.placement, repetitions=args.repetitions,
+                           duration_ms=args.duration, case_timeout_s=args.case_timeout,
+                           test_cases=args.test_hang_case,
+                           latency_sampling=args.latency_sampling == "on",
+                           counters=args.counters, pus=cases.available_pus())

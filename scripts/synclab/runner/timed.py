@@ -1,0 +1,134 @@
+"""The default mode: every selected case in its own process, timed windows, results.json after
+each case, then the summary table, the report and, with --record, the history."""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from synclab import arch as arches
+from synclab import bench, cases
+from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, one_line, report_error
+from synclab.metrics import format_value
+from synclab.numfmt import clock
+from synclab.results import ResultsFile, failure_entry
+from synclab.runner import PROG, rundir
+from synclab.runner.record import record_run
+from synclab.runner.stop import StopFlag
+from synclab.runner.target import target_info, write_census
+
+
+def _median_ops(benchmarks: list[dict[str, Any]]) -> float | None:
+    values = [b["ops_per_sec"] for b in benchmarks
+              if b.get("run_type", "iteration") == "iteration" and not b.get("error_occurred")
+              and isinstance(b.get("ops_per_sec"), (int, float))]
+    return statistics.median(values) if values else None
+
+
+def _progress(outcome: bench.CaseOutcome) -> str:
+    if outcome.status == "ok":
+        ops = _median_ops(outcome.benchmarks)
+        return f"done {format_value('ops_per_sec', ops)}ops/s" if ops is not None \
+            else "done (no ops_per_sec)"
+    label = "TIMED OUT" if outcome.status == "timed_out" else "FAILED"
+    return f"{label} ({one_line(outcome.message)[:160]})"
+
+
+def run_cases(binary: Path, names: list[str], plan: cases.Plan, calibration: float,
+              results: ResultsFile, stop: StopFlag) -> None:
+    """Runs every case in order, recording each outcome and rewriting results.json after it."""
+    info = results.run_info
+    flags = cases.synclab_flags(plan) + [f"--synclab_delay_calibration={calibration:g}"]
+    start = time.monotonic()
+    for index, name in enumerate(names, 1):
+        if stop.is_set():
+            break
+        print(f"[{index}/{len(names)}] {name} ... ", end="", file=sys.stderr, flush=True)
+        outcome = bench.run_case(binary, name, repetitions=plan.repetitions, flags=flags,
+                                 timeout_s=plan.case_timeout_s, should_stop=stop.is_set)
+        if outcome.status == "stopped":
+            print("interrupted", file=sys.stderr, flush=True)
+            break
+        if outcome.status == "ok":
+            results.add_case(outcome.context, outcome.benchmarks)
+        else:
+            info["cases_timed_out" if outcome.status == "timed_out" else "cases_failed"] += 1
+            entries = outcome.benchmarks or [failure_entry(name, outcome.status, outcome.message,
+                                                           plan.repetitions)]
+            results.add_case({}, entries)
+        info["cases_done"] += 1
+        results.write()
+        elapsed = time.monotonic() - start
+        eta = elapsed / index * (len(names) - index)
+        print(f"{_progress(outcome)}  (elapsed {clock(elapsed)}, eta {clock(eta)})",
+              file=sys.stderr, flush=True)
+
+
+def summarise(results: ResultsFile, out_dir: Path, write_html: bool) -> bool:
+    """Prints the summary table and writes the report; False if either could not be done."""
+    from synclab.load import ResultsError, parse, require_case_names
+    from synclab.report.problems import find_problems
+    from synclab.report.tables import scenario_tables
+    from synclab.report.text import summary_text
+
+    path = results.path
+    try:
+        run = require_case_names(parse(results.document(), str(path)))
+    except ResultsError as exc:
+        report_error(PROG, f"cannot summarise: {exc}")
+        return False
+    tables = scenario_tables(run.records)
+    print(summary_text(tables))
+    for failed in find_problems(run, tables).failed:
+        status = failed.status.replace("_", " ")
+        message = one_line(failed.message)
+        print(f"{failed.name}: {message if message.startswith(status) else f'{status}: {message}'}")
+    print(f"\nresults: {path}")
+    if not write_html:
+        return True
+    from synclab.report.build import build_report
+    try:
+        index = build_report([run], out_dir)
+    except Exception as exc:  # the results are safe; say why the report is not
+        report_error(PROG, f"could not write the report: {type(exc).__name__}: {exc}")
+        return False
+    print(f"report: {index}")
+    return True
+
+
+def run_timed(args: argparse.Namespace, argv: list[str], plan: cases.Plan, binary: Path,
+              selected: list[str], target: arches.Target, stop: StopFlag) -> int:
+    """The selected cases, timed, into results.json; then summary, report, history."""
+    calibration = bench.calibrate(binary, should_stop=stop.is_set)
+    started, run_id = rundir.start()
+    run_id += target.run_id_suffix(explicit=args.arch != "native")
+    out_dir = rundir.open_run_dir(args, run_id)
+    info = rundir.run_info(args, argv, plan, run_id, started, len(selected), plan.repetitions,
+                           plan.duration_ms, calibration, binary)
+    info.update(target_info(target))
+    results = ResultsFile(out_dir / "results.json", info)
+    results.write()
+    print(f"{PROG}: {len(selected)} cases, profile {plan.profile}, {plan.repetitions} x "
+          f"{cases.format_duration(plan.duration_ms)}, case timeout {plan.case_timeout_s:g} s; "
+          f"writing {results.path}", file=sys.stderr, flush=True)
+
+    run_cases(binary, selected, plan, calibration, results, stop)
+    info["finished"] = rundir.now()
+    info["interrupted"] = stop.is_set()
+    results.write()
+    write_census(args, out_dir, stop)
+
+    complete = summarise(results, out_dir, write_html=not args.no_report)
+    if args.record and not info["interrupted"] and not record_run(args, results.path):
+        complete = False
+    rundir.point_latest(out_dir)
+    if info["interrupted"]:
+        report_error(PROG, f"interrupted after {info['cases_done']} of {len(selected)} cases; "
+                           f"kept in {results.path}")
+        return EXIT_INTERRUPTED
+    if info["cases_timed_out"] or info["cases_failed"] or not complete:
+        return EXIT_FAILED
+    return EXIT_OK
