@@ -45,10 +45,13 @@ def profiles_help() -> str:
     lines = ["profiles:",
              f"  {'name':<7} {'contention':<42} {'threads':<22} {'reps':>4} {'duration':>8}"]
     for p in PROFILES.values():
-        threads = ",".join(map(str, p.threads)) + " (capped to PUs)" if p.threads else "1,2,4,... and PUs"
+        threads = ",".join(map(str, p.threads)) + " (capped to PUs)" if p.threads else \
+            "1,2,4,... and PUs"
         lines.append(f"  {p.name:<7} {','.join(p.contention):<42} {threads:<22} "
                      f"{p.repetitions:>4} {format_duration(p.duration_ms):>8}")
         lines.append(f"  {'':<7} {p.purpose}")
+    here = ",".join(map(str, default_threads(available_pus())))
+    lines.append(f"  1,2,4,... and PUs: {here} on this machine ({available_pus()} PUs)")
     return "\n".join(lines)
 
 
@@ -93,24 +96,31 @@ def parse_contention(text: str) -> tuple[str, ...]:
 
 
 _CPU_LIST = re.compile(r"\d+(-\d+)?(,\d+(-\d+)?)*")
+_MAX_CPU = 2**31 - 1  # the binary reads CPU numbers as int
 
 
 def parse_cpu_list(text: str) -> tuple[int, ...]:
-    """`0,2-3` -> (0, 2, 3)."""
+    """`0,2-3` -> (0, 2, 3): each CPU once (the binary's grammar, harness/src/placement.cpp)."""
     if not _CPU_LIST.fullmatch(text):
         raise ValueError(f"invalid CPU list {text!r} (expected e.g. 0,1 or 0-3)")
     cpus: set[int] = set()
     for item in text.split(","):
         first, _, last = item.partition("-")
         low, high = int(first), int(last or first)
+        if high > _MAX_CPU:
+            raise ValueError(f"invalid CPU list {text!r}: {high} is not a CPU number")
         if high < low:
             raise ValueError(f"invalid CPU range {item!r} in {text!r}")
+        twice = cpus.intersection(range(low, high + 1))
+        if twice:
+            raise ValueError(f"invalid CPU list {text!r}: CPU {min(twice)} appears twice")
         cpus.update(range(low, high + 1))
     return tuple(sorted(cpus))
 
 
 def parse_placement(text: str) -> str:
-    """Checks the form of a placement policy: compact, scatter or cpus:LIST."""
+    """Checks the form of a placement policy: compact, scatter or cpus:LIST. Whether the CPUs
+    exist here is the binary's to say (it knows the topology)."""
     if text in ("compact", "scatter"):
         return text
     if text.startswith("cpus:"):
@@ -124,6 +134,17 @@ def placement_pus(placement: str, available: int) -> int:
     if placement.startswith("cpus:"):
         return len(parse_cpu_list(placement[len("cpus:"):]))
     return max(1, available)
+
+
+def default_threads(pus: int) -> tuple[int, ...]:
+    """The thread counts the binary runs when none are asked for: 1, 2, 4, ... below the PU
+    count, then the PU count (harness/src/suite_options.cpp)."""
+    counts = []
+    n = 1
+    while n < pus:
+        counts.append(n)
+        n *= 2
+    return tuple(counts) + (max(1, pus),)
 
 
 def available_pus() -> int:

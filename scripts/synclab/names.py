@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Contention levels in the order reports list them.
+# Contention levels in the order reports list them: run_suite's copy of the binary's list
+# (harness/src/contention.cpp), kept so options are checked before anything is built;
+# tests/test_run_parameters.py ties the two through --synclab_describe.
 # oversub_sweep: `high` at 0.5, 1, 2 and 4 threads per PU (docs/contention.md).
 CONTENTION_LEVELS: tuple[str, ...] = ("uncontended", "low", "medium", "high", "oversubscribed",
                                      "oversub_sweep")
