@@ -57,14 +57,22 @@ def regex(text: str) -> str:
     return text
 
 
-def probability(what: str, example: str) -> Callable[[str], float]:
-    """A parser of a probability strictly between 0 and 1, named `what` in its errors."""
+def number(what: str, form: str, valid: Callable[[float], bool],
+           bounds: str) -> Callable[[str], float]:
+    """A parser of a number named `what` in its errors: `form` says what is expected, `bounds`
+    what a number failing `valid` is outside of."""
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
-            raise ValueError(f"invalid {what} {text!r} (a probability such as {example})") from None
-        if not 0 < value < 1:
-            raise ValueError(f"invalid {what} {text!r} (must lie strictly between 0 and 1)")
+            raise ValueError(f"invalid {what} {text!r} ({form})") from None
+        if not valid(value):
+            raise ValueError(f"invalid {what} {text!r} ({bounds})")
         return value
     return parse
+
+
+def probability(what: str, example: str) -> Callable[[str], float]:
+    """A parser of a probability strictly between 0 and 1, named `what` in its errors."""
+    return number(what, f"a probability such as {example}", lambda value: 0 < value < 1,
+                  "must lie strictly between 0 and 1")

@@ -1,10 +1,13 @@
 """Shared test fixtures: paths, running the command lines as subprocesses, checking one-line errors."""
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
@@ -36,6 +39,16 @@ def run_suite(*args: str, timeout: float = 60, env: dict[str, str] | None = None
               bench: Path | None = FAKE_BENCH) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, str(RUN_SUITE)] + (["--bench", str(bench)] if bench else []) + list(args)
     return run_cli(argv, timeout=timeout, env=env)
+
+
+def run_main(prog: str, main: Callable[[list[str]], int],
+             *args: Any) -> subprocess.CompletedProcess[str]:
+    """A command line's main() in this process (fast); output captured as a subprocess' would be."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main([str(a) for a in args])
+    return subprocess.CompletedProcess([prog, *map(str, args)], status, out.getvalue(),
+                                       err.getvalue())
 
 
 def report(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -2,8 +2,6 @@
 bad input."""
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import random
@@ -15,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from conftest import INPUTS, REPO, SCRIPTS, assert_one_line_error, clean_env, run_cli
-from synclab.compare import cli, judge
+from conftest import INPUTS, REPO, SCRIPTS, assert_one_line_error, clean_env, run_cli, run_main
 from synclab import load
+from synclab.compare import cli, judge
 
 COMPARE = SCRIPTS / "synclab" / "compare" / "cli.py"
 CONTEXT = {"arch": "x86_64", "cpu_model": "Test CPU", "emulated": "false", "compiler": "g++ 12.2.0",
@@ -28,12 +26,7 @@ LEVELS = {"uncontended": 20.0, "low": 80.0, "medium": 160.0, "high": 300.0}
 
 
 def compare(*args: Any) -> subprocess.CompletedProcess[str]:
-    """compare's main() in this process (fast); the output captured as a subprocess' would be."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = cli.main([str(a) for a in args])
-    return subprocess.CompletedProcess(["compare", *map(str, args)], status, out.getvalue(),
-                                       err.getvalue())
+    return run_main("compare", cli.main, *args)
 
 
 def compare_process(*args: Any) -> subprocess.CompletedProcess[str]:

@@ -2,8 +2,6 @@
 and bad databases (locked, corrupt, foreign schema) that must never lose what is stored."""
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import random
 import sqlite3
@@ -15,19 +13,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conftest import INPUTS, REPO, SCRIPTS, assert_one_line_error, clean_env, run_cli, run_suite
+from conftest import (INPUTS, REPO, SCRIPTS, assert_one_line_error, clean_env, run_cli, run_main,
+                      run_suite)
 from synclab.history import cli, edivisive, store
 
 HISTORY = SCRIPTS / "synclab" / "history" / "cli.py"
 
 
 def history(*args: Any) -> subprocess.CompletedProcess[str]:
-    """history's main() in this process; output captured as a subprocess' would be."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = cli.main([str(a) for a in args])
-    return subprocess.CompletedProcess(["history", *map(str, args)], status, out.getvalue(),
-                                       err.getvalue())
+    return run_main("history", cli.main, *args)
 
 
 def results_doc(run_id: str, sha: str, date: str, ns: dict[str, float], *, reps: int = 3,

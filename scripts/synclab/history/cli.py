@@ -19,7 +19,8 @@ if __package__ in (None, ""):  # run as a file: make the synclab package importa
     sys.path[0] = str(Path(__file__).resolve().parents[2])
 
 from synclab.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from synclab.errors import ArgumentParser, UsageError, probability, regex, report_error, typed
+from synclab.errors import ArgumentParser, UsageError, number, probability, regex, report_error
+from synclab.errors import typed
 
 PROG = "history"
 REPO = Path(__file__).resolve().parents[3]
@@ -37,14 +38,7 @@ def _count(low: int) -> Callable[[str], int]:
     return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"invalid value {text!r} (seconds)") from None
-    if not 0 <= value < 86400:
-        raise ValueError(f"invalid value {text!r} (seconds, from 0)")
-    return value
+_seconds = number("value", "seconds", lambda value: 0 <= value < 86400, "seconds, from 0")
 
 
 def _metric_names(text: str) -> list[str]:

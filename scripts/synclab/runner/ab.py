@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -18,9 +17,8 @@ from synclab import bench, cases
 from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, one_line
 from synclab.errors import report_error
 from synclab.metrics import format_value
-from synclab.numfmt import clock
 from synclab.results import ResultsFile, failure_entry
-from synclab.runner import PROG, REPO, instructions, rundir
+from synclab.runner import PROG, REPO, instructions, interleave, rundir
 from synclab.runner.build import check_binary
 from synclab.runner.stop import StopFlag
 
@@ -68,53 +66,44 @@ def run_interleaved(sides: tuple[SideRun, SideRun], names: list[str], repetition
     A side whose repetition fails (timeout, crash) runs no further repetitions of that case;
     the failure is recorded as the case's entry on that side.
     """
-    start = time.monotonic()
-    for index, name in enumerate(names, 1):
-        print(f"[{index}/{len(names)}] {name} ... ", end="", file=sys.stderr, flush=True)
-        collected: dict[str, list[dict[str, Any]]] = {side.name: [] for side in sides}
-        contexts: dict[str, dict[str, Any]] = {side.name: {} for side in sides}
-        failures: dict[str, bench.CaseOutcome] = {}
-        for rep in range(repetitions):
-            for side in sides:
-                if side.name in failures:
-                    continue
-                if should_stop():
-                    print("interrupted", file=sys.stderr, flush=True)
-                    return False
-                outcome = bench.run_case(side.binary, name, repetitions=1, flags=side.flags,
-                                         timeout_s=timeout_s, should_stop=should_stop)
-                if outcome.status == "stopped":
-                    print("interrupted", file=sys.stderr, flush=True)
-                    return False
-                if outcome.status == "ok":
-                    contexts[side.name] = contexts[side.name] or outcome.context
-                    collected[side.name] += renumbered(outcome.benchmarks, rep, repetitions)
-                else:
-                    failures[side.name] = outcome
-        summary = []
-        for side in sides:
-            info = side.results.run_info
-            failure = failures.get(side.name)
-            if failure is None:
-                side.results.add_case(contexts[side.name], collected[side.name])
-                ops = _ops(collected[side.name])
-                summary.append(f"{side.name} {format_value('ops_per_sec', sorted(ops)[len(ops) // 2])}ops/s" if ops
-                               else f"{side.name} done")
-            else:
-                key = "cases_timed_out" if failure.status == "timed_out" else "cases_failed"
-                info[key] += 1
-                side.failed_cases.append(name)
-                entries = [failure_entry(name, failure.status, failure.message, repetitions)]
-                side.results.add_case(contexts[side.name], collected[side.name] + entries)
-                label = "TIMED OUT" if failure.status == "timed_out" else "FAILED"
-                summary.append(f"{side.name} {label} ({one_line(failure.message)[:120]})")
-            info["cases_done"] += 1
-            side.results.write()
-        elapsed = time.monotonic() - start
-        eta = elapsed / index * (len(names) - index)
-        print(f"{', '.join(summary)}  (elapsed {clock(elapsed)}, eta {clock(eta)})",
-              file=sys.stderr, flush=True)
-    return True
+    by_name = {side.name: side for side in sides}
+
+    def one(name: str, side: str, repetition: int) -> bench.CaseOutcome:
+        run = by_name[side]
+        outcome = bench.run_case(run.binary, name, repetitions=1, flags=run.flags,
+                                 timeout_s=timeout_s, should_stop=should_stop)
+        outcome.benchmarks = renumbered(outcome.benchmarks, repetition, repetitions)
+        return outcome
+
+    def record(name: str, finished: dict[str, list[bench.CaseOutcome]],
+               failures: dict[str, bench.CaseOutcome]) -> str:
+        return ", ".join(_record_side(side, name, finished[side.name], failures.get(side.name),
+                                      repetitions) for side in sides)
+
+    return interleave.run_cases(names, list(by_name), repetitions, one, record, should_stop)
+
+
+def _record_side(side: SideRun, name: str, finished: list[bench.CaseOutcome],
+                 failure: bench.CaseOutcome | None, repetitions: int) -> str:
+    """Adds one case's entries to a side's results file; its part of the progress line."""
+    info = side.results.run_info
+    context: dict[str, Any] = next((o.context for o in finished if o.context), {})
+    entries = [entry for outcome in finished for entry in outcome.benchmarks]
+    if failure is None:
+        side.results.add_case(context, entries)
+        ops = _ops(entries)
+        text = (f"{side.name} {format_value('ops_per_sec', sorted(ops)[len(ops) // 2])}ops/s"
+                if ops else f"{side.name} done")
+    else:
+        info["cases_timed_out" if failure.status == "timed_out" else "cases_failed"] += 1
+        side.failed_cases.append(name)
+        failed = failure_entry(name, failure.status, failure.message, repetitions)
+        side.results.add_case(context, entries + [failed])
+        label = "TIMED OUT" if failure.status == "timed_out" else "FAILED"
+        text = f"{side.name} {label} ({one_line(failure.message)[:120]})"
+    info["cases_done"] += 1
+    side.results.write()
+    return text
 
 
 def list_sides(base_binary: Path, new_binary: Path, flags: list[str], pattern: str | None,

@@ -8,17 +8,15 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from synclab import bench, cases
-from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, one_line
-from synclab.errors import report_error
+from synclab.errors import UsageError, one_line
 from synclab.names import parse_case_name
 from synclab.results import ResultsFile, failure_entry
-from synclab.runner import PROG, rundir
+from synclab.runner import PROG, interleave, rundir
 from synclab.runner.callgrind import TOGGLE_COLLECT, Measured, measure
 from synclab.runner.record import record_run
 from synclab.runner.stop import StopFlag
@@ -97,54 +95,44 @@ def run_cases(valgrind: str, targets: list[Target], names: list[str], flags: lis
         target.results.context.update(extra)
     cg_dir = out_dir / "callgrind"
     cg_dir.mkdir(parents=True, exist_ok=True)
-    start = time.monotonic()
-    for index, name in enumerate(names, 1):
-        print(f"[{index}/{len(names)}] {name} ... ", end="", file=sys.stderr, flush=True)
-        got: dict[str, list[Measured]] = {t.name: [] for t in targets}
-        failed: dict[str, Measured] = {}
-        for rep in range(repetitions):
-            for target in targets:
-                if target.name in failed:
-                    continue
-                if should_stop():
-                    print("interrupted", file=sys.stderr, flush=True)
-                    return False
-                prefix = f"{target.name}." if len(targets) > 1 else ""
-                stem = cg_dir / f"{prefix}{_safe(name)}.{rep}"
-                m = measure(valgrind, target.binary, name, flags, window_ms, stem, should_stop)
-                if m.status == "stopped":
-                    print("interrupted", file=sys.stderr, flush=True)
-                    return False
-                if m.status == "ok":
-                    assert m.entry is not None
-                    m.entry.update(repetitions=repetitions, repetition_index=rep)
-                    got[target.name].append(m)
-                else:
-                    failed[target.name] = m
-        summary = []
-        for target in targets:
-            info = target.results.run_info
-            ok = got[target.name]
-            entries = [m.entry for m in ok if m.entry is not None]
-            contexts = [m.context for m in ok if m.context]
-            context = contexts[0] if contexts else {}
-            if target.name in failed:
-                m = failed[target.name]
-                info["cases_timed_out" if m.status == "timed_out" else "cases_failed"] += 1
-                entries.append(failure_entry(name, m.status, m.message, repetitions))
-                summary.append(f"{target.name} FAILED ({one_line(m.message)[:140]})")
-            else:
-                values = sorted(m.per_op for m in ok)
-                summary.append(f"{target.name} {values[len(values) // 2]:.2f} instructions/op")
-            if context and set(target.results.context) <= set(extra):
-                target.results.context = {**context, **extra}  # the binary's context, once
-                target.results.context.pop("synclab_run", None)
-            target.results.add_case(context, entries)
-            info["cases_done"] += 1
-            target.results.write()
-        elapsed = time.monotonic() - start
-        print(f"{', '.join(summary)}  (elapsed {elapsed:.0f} s)", file=sys.stderr, flush=True)
-    return True
+    by_name = {target.name: target for target in targets}
+
+    def one(name: str, side: str, repetition: int) -> Measured:
+        prefix = f"{side}." if len(targets) > 1 else ""
+        stem = cg_dir / f"{prefix}{_safe(name)}.{repetition}"
+        m = measure(valgrind, by_name[side].binary, name, flags, window_ms, stem, should_stop)
+        if m.entry is not None:
+            m.entry.update(repetitions=repetitions, repetition_index=repetition)
+        return m
+
+    def record(name: str, got: dict[str, list[Measured]], failed: dict[str, Measured]) -> str:
+        return ", ".join(_record_target(target, name, got[target.name], failed.get(target.name),
+                                        repetitions, extra) for target in targets)
+
+    return interleave.run_cases(names, list(by_name), repetitions, one, record, should_stop)
+
+
+def _record_target(target: Target, name: str, ok: list[Measured], failure: Measured | None,
+                   repetitions: int, extra: dict[str, str]) -> str:
+    """Adds one case's entries to a target's results file; its part of the progress line."""
+    info = target.results.run_info
+    entries = [m.entry for m in ok if m.entry is not None]
+    contexts = [m.context for m in ok if m.context]
+    context = contexts[0] if contexts else {}
+    if failure is not None:
+        info["cases_timed_out" if failure.status == "timed_out" else "cases_failed"] += 1
+        entries.append(failure_entry(name, failure.status, failure.message, repetitions))
+        text = f"{target.name} FAILED ({one_line(failure.message)[:140]})"
+    else:
+        values = sorted(m.per_op for m in ok)
+        text = f"{target.name} {values[len(values) // 2]:.2f} instructions/op"
+    if context and set(target.results.context) <= set(extra):
+        target.results.context = {**context, **extra}  # the binary's context, once
+        target.results.context.pop("synclab_run", None)
+    target.results.add_case(context, entries)
+    info["cases_done"] += 1
+    target.results.write()
+    return text
 
 
 def fast_path_selection(selected: list[str]) -> list[str]:
@@ -191,11 +179,4 @@ def run_instructions(args: argparse.Namespace, argv: list[str], plan: cases.Plan
     complete = True
     if args.record and finished:
         complete = record_run(args, results.path)
-    rundir.point_latest(out_dir)
-    if not finished:
-        report_error(PROG, f"interrupted after {info['cases_done']} of {len(selected)} cases; "
-                           f"kept in {results.path}")
-        return EXIT_INTERRUPTED
-    if info["cases_failed"] or info["cases_timed_out"] or not complete:
-        return EXIT_FAILED
-    return EXIT_OK
+    return rundir.finish(out_dir, info, len(selected), results.path, complete)

@@ -9,7 +9,7 @@ import argparse
 from synclab import arch as arches
 from synclab import cases
 from synclab.compare.cli import add_judging_options
-from synclab.errors import ArgumentParser, UsageError, regex, typed
+from synclab.errors import ArgumentParser, UsageError, number, regex, typed
 from synclab.runner import PROG
 
 
@@ -19,14 +19,9 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"invalid value {text!r} (expected seconds, e.g. 30 or 2.5)") from None
-    if not value > 0 or value == float("inf"):
-        raise ValueError(f"invalid value {text!r} (expected a positive number of seconds)")
-    return value
+_positive_seconds = number("value", "expected seconds, e.g. 30 or 2.5",
+                           lambda value: 0 < value < float("inf"),
+                           "expected a positive number of seconds")
 
 
 def make_parser() -> ArgumentParser:

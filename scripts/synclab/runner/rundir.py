@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from synclab import cases
-from synclab.errors import UsageError
+from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, report_error
+from synclab.results import point_symlink
 from synclab.runner import PROG, REPO
 
 
@@ -77,11 +78,21 @@ def run_info(args: argparse.Namespace, argv: list[str], plan: cases.Plan, run_id
 
 def point_latest(out_dir: Path) -> None:
     """reports/latest (beside the run directory) -> the run; one line if that cannot be done."""
-    from synclab.errors import report_error
-    from synclab.results import point_symlink
-
     link = out_dir.parent / "latest"
     try:
         point_symlink(link, out_dir)
     except OSError as exc:
         report_error(PROG, f"could not point {link} at the run: {exc}")
+
+
+def finish(out_dir: Path, info: dict[str, Any], planned: int, results: Path,
+           complete: bool) -> int:
+    """Points reports/latest at the run; its exit status, saying so when it was interrupted."""
+    point_latest(out_dir)
+    if info["interrupted"]:
+        report_error(PROG, f"interrupted after {info['cases_done']} of {planned} cases; "
+                           f"kept in {results}")
+        return EXIT_INTERRUPTED
+    if info["cases_timed_out"] or info["cases_failed"] or not complete:
+        return EXIT_FAILED
+    return EXIT_OK

@@ -11,7 +11,7 @@ from typing import Any
 
 from synclab import arch as arches
 from synclab import bench, cases
-from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, one_line, report_error
+from synclab.errors import one_line, report_error
 from synclab.metrics import format_value
 from synclab.numfmt import clock
 from synclab.results import ResultsFile, failure_entry
@@ -124,11 +124,4 @@ def run_timed(args: argparse.Namespace, argv: list[str], plan: cases.Plan, binar
     complete = summarise(results, out_dir, write_html=not args.no_report)
     if args.record and not info["interrupted"] and not record_run(args, results.path):
         complete = False
-    rundir.point_latest(out_dir)
-    if info["interrupted"]:
-        report_error(PROG, f"interrupted after {info['cases_done']} of {len(selected)} cases; "
-                           f"kept in {results.path}")
-        return EXIT_INTERRUPTED
-    if info["cases_timed_out"] or info["cases_failed"] or not complete:
-        return EXIT_FAILED
-    return EXIT_OK
+    return rundir.finish(out_dir, info, len(selected), results.path, complete)
