@@ -9,6 +9,7 @@ Modules, one per job:
   rundir        run ids, run directories and what a results file records about its run
   timed         the default mode: timed windows, case by case, then the summary and report
   ab            --ab / --ab-bench: both builds interleaved repetition by repetition, compared
+  interleave    the loop that alternates several sides' repetitions of one case
   ab_build      --ab: the base revision built in build/ab/base from a git worktree
   instructions  --mode instructions: the uncontended one-thread cases under callgrind
   callgrind     instructions per operation of one case: two windows, the slope between them
