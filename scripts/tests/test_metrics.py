@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import INPUTS
+from conftest import INPUTS, REPO
 from synclab import metrics, numfmt
 from synclab.metrics import HIGHER, LOWER
 
@@ -88,6 +88,22 @@ def test_every_field_of_the_recorded_results_has_a_row() -> None:
                 if isinstance(value, (int, float)) and not isinstance(value, bool) \
                         and key not in structural:
                     assert metrics.lookup(key) is not None, (path.name, key)
+
+
+def test_every_metric_of_the_case_contract_has_a_row() -> None:
+    """tests/contract/cases.golden lists the metrics every case publishes (the binary's own
+    contract); each needs a row here, or the report, compare and history cannot judge it."""
+    golden = REPO / "tests" / "contract" / "cases.golden"
+    if not golden.is_file():
+        pytest.skip(f"no case contract at {golden}")
+    section, names = "", set()
+    for line in golden.read_text(encoding="utf-8").splitlines():
+        if line.startswith("["):
+            section = line
+        elif section == "[metric sets]" and line.strip():
+            names.update(line.split()[1:])
+    assert names
+    assert sorted(name for name in names if metrics.lookup(name) is None) == []
 
 
 def test_an_unknown_name_is_not_guessed() -> None:
