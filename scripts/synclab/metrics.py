@@ -122,7 +122,7 @@ METRICS: tuple[Metric, ...] = _EVERY_CASE + (
            "instructions of the <window> callgrind window"),
     # --- Google Benchmark's own time fields
     Metric("real_time", "ns", LOWER, "Google Benchmark's time per iteration (ns per operation)"),
-    Metric("cpu_time", "ns", None, "Google Benchmark's CPU time of the main thread"),
+    Metric("cpu_time", "ns", LOWER, "CPU time of all the case's threads per operation"),
     # --- family-specific descriptions and checks
     Metric("wakeups_per_round", "1/round", None, "waiters woken per notify_all round"),
     Metric("max_holders", "count", None, "most holders inside the semaphore at once"),
