@@ -9,7 +9,7 @@
 namespace synclab::bench {
 namespace {
 
-void register_op(const FamilyContext& f, const harness::OrderingOp& op, std::vector<int> pus) {
+void register_op(const FamilyContext& f, const harness::OrderingOp& op, const std::vector<int>& pus) {
   const int threads = static_cast<int>(pus.size());
   const harness::PinPlan pins{pus, harness::classify(f.hw.topology(), pus), threads, false};
   register_case(f.registry, f.case_name("ordering", op.op, op.order, threads), pins.describe(),

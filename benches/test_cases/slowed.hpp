@@ -13,6 +13,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -57,7 +58,7 @@ class Slowed {
       workload.think(ctx);
     }
     const double ns_per_op = static_cast<double>(harness::now_ns() - t0) / kOps;
-    const auto extra_ns = static_cast<std::uint64_t>(ns_per_op * kSlowdownPercent / 100.0 + 0.5);
+    const auto extra_ns = static_cast<std::uint64_t>(std::llround(ns_per_op * kSlowdownPercent / 100.0));
     extra_iterations_ = std::max<std::uint64_t>(1, calibration.iterations_for_ns(extra_ns));
     benchmark::AddCustomContext("test_slowdown", std::string(L::name) + ":" +
                                                      std::to_string(static_cast<int>(kSlowdownPercent)) + "%");
