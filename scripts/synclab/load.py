@@ -119,6 +119,11 @@ class Run:
             case.reps.sort(key=lambda item: item[0])
         return cases
 
+    @cached_property
+    def metric_names(self) -> frozenset[str]:
+        """Every metric some entry of the file carries."""
+        return frozenset(name for record in self.records for name in record.values)
+
     def why_absent(self, metric: str, family: str | None = None) -> str | None:
         """Why the run has no value of `metric` where it could have one, if the file says; with
         a family, the reason its own cases gave (files before schema version 2: the run's)."""

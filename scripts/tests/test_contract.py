@@ -27,7 +27,7 @@ OPTIONS: dict[str, list[str]] = {
                   "--list-counters", "--latency-sampling", "--no-report", "--mode", "--ab",
                   "--ab-bench", "--metrics", "--threshold", "--alpha", "--normalize-to",
                   "--record", "--history-db", "--arch", "--arm64-variant", "--no-census"],
-    "report": ["--help", "results", "--out"],
+    "report": ["--help", "results", "--out", "--fair-by"],
     "compare": ["--help", "base", "new", "--metrics", "--threshold", "--alpha", "--normalize-to",
                 "--force", "--format", "--output"],
     "history add": ["--help", "--db", "--timeout", "results"],
@@ -74,7 +74,7 @@ def test_run_suite_options_parse(argv: list[str]) -> None:
 
 
 def test_the_other_command_lines_parse() -> None:
-    report_cli.make_parser().parse_args(["a.json", "b.json", "--out", "d"])
+    report_cli.make_parser().parse_args(["a.json", "b.json", "--out", "d", "--fair-by", "jain"])
     compare_cli.make_parser().parse_args(["a.json", "b.json", "--metrics", "ns_per_op:lower",
                                           "--force", "--format", "junit", "--output", "x.xml"])
     history = history_cli.make_parser()
