@@ -19,6 +19,7 @@ from synclab.report.counters import PER_OP, STANDARD_PER_OP, counter_status, eve
 
 PEERS_MISSING_SUFFIX = "_peers_missing"
 NOT_REPORTED = "the case did not report it"
+NO_SAMPLES = "latency sampling was on, but the case reported no latency percentiles"
 NOWHERE = ("no case of this results file reports it (a file written before the metric existed, "
            "or by a binary without it)")
 
@@ -38,8 +39,11 @@ def why_absent(run: Run, family: str, metric: str) -> str:
         reason = unavailable.get(event_name(metric))
         if reason:
             return f"{event_name(metric)} could not be counted: {reason}"
-    if metric in LATENCY and sampling_off(context):
-        return SAMPLING_OFF
+    if metric in LATENCY:
+        if sampling_off(context):
+            return SAMPLING_OFF
+        if metric in run.metric_names:  # the registry's one reason does not hold here
+            return NO_SAMPLES
     registry = describe(metric).absent
     if metric not in run.metric_names:
         return NOWHERE + (f"; {registry}" if registry else "")

@@ -10,7 +10,7 @@ import datetime
 import math
 import re
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 from synclab.report import census_panel
 from synclab.report import counters
@@ -21,7 +21,8 @@ from synclab.report.figures.runs import plot_side_by_side
 from synclab.report.figures.style import (LABEL_SIZE, Style, mark_emulated, panel_title,
                                           primitive_legend, primitive_styles)
 from synclab.report.html import (Comparison, CounterBlock, FamilySection, FigureRef, LevelSection,
-                                 MachineSection, RunSection, render_page, table_columns)
+                                 MachineSection, NotMeasured, RunSection, render_page,
+                                 table_columns)
 from synclab.load import Run
 from synclab.report.machine import (c2c_by_class, c2c_matrix, machine_rows, operation_costs,
                                     placements_used)
@@ -123,11 +124,25 @@ def _level_section(run: Run, run_label: str, table: ScenarioTable,
     block = None
     if events:
         top = [row for view in views for row in view.rows]
-        block = CounterBlock(tuple(events), tuple(counters.counter_rows(top, events)), threads)
-    absent = tuple((metric, why_absent(run, table.family, metric))
-                   for _, metric in table_columns(table)
-                   if any(metric not in row.metrics for row in table.rows))
+        shown = counters.counter_rows(top, events)
+        block = CounterBlock(tuple(events), tuple(shown), threads, not_measured(
+            run, table.family, events,
+            [(r.primitive, {e for e, v in zip(events, r.values) if v is not None})
+             for r in shown]))
+    absent = not_measured(run, table.family, [m for _, m in table_columns(table)],
+                          [(row.primitive, row.metrics.keys()) for row in table.rows])
     return LevelSection(table, threads, tuple(figures), tuple(left_out_all), block, absent)
+
+
+def not_measured(run: Run, family: str, metrics: Sequence[str],
+                 rows: Sequence[tuple[str, Collection[str]]]) -> tuple[NotMeasured, ...]:
+    """For each metric some rows (primitive, the metrics it has) lack: which, and why."""
+    out = []
+    for metric in metrics:
+        lacking = tuple(dict.fromkeys(primitive for primitive, has in rows if metric not in has))
+        if lacking:
+            out.append(NotMeasured(metric, why_absent(run, family, metric), lacking))
+    return tuple(out)
 
 
 def _machine_section(run: Run, tables: Sequence[ScenarioTable], prefix: str,

@@ -101,10 +101,23 @@ class FigureRef:
 
 
 @dataclass(frozen=True)
+class NotMeasured:
+    """A metric some cases of a level lack: which primitives, and why."""
+    metric: str
+    why: str
+    primitives: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return f"{self.metric} for {', '.join(self.primitives)}: not measured: {self.why}"
+
+
+@dataclass(frozen=True)
 class CounterBlock:
     events: tuple[str, ...]  # counter keys, e.g. cycles_per_op
     rows: tuple[CounterRow, ...]
     threads: int
+    absent: tuple[NotMeasured, ...] = ()  # events some of the rows lack
 
 
 @dataclass(frozen=True)
@@ -114,7 +127,7 @@ class LevelSection:
     figures: tuple[FigureRef, ...]
     left_out: tuple[str, ...]  # plots not drawn here, and why
     counters: CounterBlock | None
-    absent: tuple[tuple[str, str], ...] = ()  # (metric, why) of table cells not measured
+    absent: tuple[NotMeasured, ...] = ()  # the table's metrics some of its cases lack
 
 
 @dataclass(frozen=True)
@@ -347,12 +360,12 @@ def _cell(row: Row, metric: str, marks: Mapping[str, str]) -> str:
     return f"<td class=num>{_e(fmt.metric(metric, summary))}{extra}</td>"
 
 
-def render_table(table: ScenarioTable, absent: Sequence[tuple[str, str]] = ()) -> str:
+def render_table(table: ScenarioTable, absent: Sequence[NotMeasured] = ()) -> str:
     """The scenario's rows: medians over repetitions, the spread below when there are several;
     a metric a case lacks reads "not measured", with the reason under the table."""
     several_places = len(table.placements) > 1
     columns = table_columns(table)
-    marks = {metric: str(index) for index, (metric, _) in enumerate(absent, 1)}
+    marks = {item.metric: str(index) for index, item in enumerate(absent, 1)}
     heads = ["primitive", "threads"] + (["placement"] if several_places else []) + ["PUs · class"]
     heads += [heading for heading, _ in columns[:3]] + ["share min / max"]
     heads += [heading for heading, _ in columns[3:]]
@@ -376,8 +389,8 @@ def render_table(table: ScenarioTable, absent: Sequence[tuple[str, str]] = ()) -
     out.append("</tbody></table>")
     if absent:
         out.append("<ul class=read>" + "".join(
-            f"<li><sup>{_e(marks[metric])}</sup> <code>{_e(metric)}</code> not measured: "
-            f"{_e(why)}</li>" for metric, why in absent) + "</ul>")
+            f"<li><sup>{_e(marks[item.metric])}</sup> <code>{_e(item.metric)}</code> not "
+            f"measured: {_e(item.why)}</li>" for item in absent) + "</ul>")
     return "".join(out)
 
 
@@ -393,8 +406,8 @@ def render_level(section: LevelSection, run_anchor: str) -> str:
         out.append("<p class=muted>Not drawn: " + _e("; ".join(section.left_out)) + ".</p>")
     rows = len(table.rows)
     if section.absent:
-        out.append("<p class=muted>Not measured in some cases of this level: "
-                   + _e("; ".join(f"{metric}: {why}" for metric, why in section.absent))
+        out.append("<p class=muted>Not measured in some cases of this level (the figures "
+                   "leave them out): " + _e("; ".join(item.text for item in section.absent))
                    + ".</p>")
     out.append(f"<details><summary>Table: {rows} row(s), every thread count, with placement "
                f"and spread</summary>{render_table(table, section.absent)}</details>")
@@ -410,10 +423,10 @@ def render_family(section: FamilySection, run_anchor: str) -> str:
 
 # ---- counters ------------------------------------------------------------------------------
 
-def _counter_value(metric: str, value: float | None) -> str:
+def _counter_cell(metric: str, value: float | None, marks: Mapping[str, str]) -> str:
     if value is None:
-        return "—"
-    return format_value(metric, value)
+        return f"<td class=absent>not measured<sup>{_e(marks.get(metric, ''))}</sup></td>"
+    return f"<td class=num>{_e(format_value(metric, value))}</td>"
 
 
 def render_counters(section: RunSection) -> str:
@@ -448,14 +461,19 @@ def render_counters(section: RunSection) -> str:
                    f"{len(block.rows)} primitive(s) × {_e(events)}</summary>")
         out.append("<table class=data><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in heads)
                    + "</tr></thead><tbody>")
+        marks = {item.metric: str(index) for index, item in enumerate(block.absent, 1)}
         for row in block.rows:
             cells = [f"<td>{_e(row.primitive)}</td>", f"<td class=num>{row.threads}</td>"]
-            cells += [f"<td class=num>{_e(_counter_value(e, v))}</td>"
-                      for e, v in zip(block.events, row.values)]
+            cells += [_counter_cell(e, v, marks) for e, v in zip(block.events, row.values)]
             if scaled:
                 cells.append(f"<td class=num>{'—' if row.scaling is None else f'{row.scaling:.0%}'}</td>")
             out.append(f"<tr>{''.join(cells)}</tr>")
-        out.append("</tbody></table></details>")
+        out.append("</tbody></table>")
+        if block.absent:
+            out.append("<ul class=read>" + "".join(
+                f"<li><sup>{_e(marks[item.metric])}</sup> {_e(item.text)}</li>"
+                for item in block.absent) + "</ul>")
+        out.append("</details>")
     if status.requested or status.settings:
         rows = ([("request", status.requested)] if status.requested else []) + list(status.settings)
         out.append("<details><summary>How the counters were set up</summary>"

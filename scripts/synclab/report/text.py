@@ -8,6 +8,8 @@ from synclab.report.summary import (CRITERIA, DEFAULT_FAIR_BY, LevelSummary, Pic
                                     level_summaries, registry_reason)
 from synclab.report.tables import ScenarioTable
 
+# The metrics of the columns below; a dash in one of them is explained under the block.
+_SHOWN = ("ops_per_sec", "ns_per_op", "fairness_jain", "lat_p99_ns")
 _COLUMNS = (("primitive", "<"), ("threads", ">"), ("place", "<"), ("ops/s", ">"), ("ns/op", ">"),
             ("fairness", ">"), ("p99", ">"), ("ratio", ">"))
 
@@ -59,6 +61,12 @@ def summary_text(tables: Sequence[ScenarioTable], fair_by: str = DEFAULT_FAIR_BY
             cells = [f"{cell:{align}{width}}"
                      for cell, (_, align), width in zip(line, _COLUMNS, widths)]
             text.append("  " + "  ".join(cells).rstrip())
+        for metric in _SHOWN:
+            lacking = list(dict.fromkeys(row.primitive for row in table.rows
+                                         if metric not in row.metrics))
+            if lacking:
+                text.append(f"  — {metric} not measured for {', '.join(lacking)}: "
+                            f"{why(table.family, metric)}")
         blocks.append("\n".join(text))
     summaries = level_summaries(tables, fair_by, why)
     if summaries:
