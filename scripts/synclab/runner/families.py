@@ -8,6 +8,7 @@ binary checks the selection again when it lists its cases.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from dataclasses import dataclass
@@ -54,9 +55,12 @@ def from_docs(path: Path = DOCS) -> FamilyTable:
     except OSError as exc:
         raise RunError(f"cannot read the family table in {path}: {exc.strerror or exc}") from None
     _, found, section = text.partition(DOCS_SECTION)
-    rows = [line for line in section.split("\n## ")[0].splitlines() if line.startswith("|")]
+    lines = section.split("\n## ")[0].splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("| family |")), len(lines))
+    rows = [line for line in itertools.takewhile(lambda line: line.startswith("|"),
+                                                 lines[start:])]
     if not found or len(rows) < 3:
-        raise RunError(f"{path} has no table under {DOCS_SECTION!r}")
+        raise RunError(f"{path} has no '| family |' table under {DOCS_SECTION!r}")
     header = _cells(rows[0])
     levels: dict[str, tuple[str, ...]] = {}
     custom = set()
