@@ -12,8 +12,10 @@
 #include <array>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <stdexcept>
 
 namespace synclab::harness {
 
@@ -207,8 +209,21 @@ FutexTracepoint probe_futex_tracepoint(const std::vector<std::string>& tracefs_r
   return tp;
 }
 
+FutexTracepoint futex_tracepoint_for_this_process() {
+  const char* setting = std::getenv("SYNCLAB_FUTEX_TRACE");
+  const std::string_view value = setting != nullptr ? setting : "";
+  if (value == "off") {
+    FutexTracepoint off;
+    off.reason = "switched off (SYNCLAB_FUTEX_TRACE=off)";
+    return off;
+  }
+  if (!value.empty() && value != "auto")
+    throw std::invalid_argument("SYNCLAB_FUTEX_TRACE=" + std::string(value) + ": use auto (the default) or off");
+  return probe_futex_tracepoint();
+}
+
 const FutexTracepoint& process_futex_tracepoint() {
-  static const FutexTracepoint probed = probe_futex_tracepoint();
+  static const FutexTracepoint probed = futex_tracepoint_for_this_process();
   return probed;
 }
 

@@ -13,10 +13,12 @@
 #include <gtest/gtest.h>
 
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <set>
 #include <string>
 #include <thread>
@@ -58,6 +60,12 @@ template <class... Ts>
 constexpr bool none_counted(TypeList<Ts...>) {
   return (!FutexCounted<Ts> && ...);
 }
+// Every primitive of ours says, one way or the other: a new one cannot be
+// left out of the wait layer's figures by forgetting.
+template <class... Ts>
+constexpr bool all_declared(TypeList<Ts...>) {
+  return (requires { Ts::counts_futex_calls; } && ...);
+}
 
 using Msg = ChannelPayload<8>;
 
@@ -71,7 +79,9 @@ static_assert(all_counted(TypeList<locks::TasSpin, locks::TtasSpin, locks::TtasB
                                    locks::TicketBackoff, locks::Anderson<>, locks::WithThreadLocalNode<locks::Mcs>,
                                    locks::WithThreadLocalNode<locks::Clh>, locks::TtasYield, locks::TtasPark,
                                    locks::Cohort<>, locks::ParkingLot>{}));
-static_assert(locks::OurLocks::size == 19, "a lock was added to the catalogue: say above whether it is counted");
+static_assert(all_declared(locks::OurLocks{}));
+static_assert(all_declared(channels::OurChannels<Msg>{}));
+static_assert(all_declared(refcount::OurSingleThreadRefCounts<int>{}));
 static_assert(all_counted(condvars::OurCondVars{}));
 static_assert(all_counted(rwlocks::OurRwLocks{}));
 static_assert(all_counted(semaphores::OurSemaphores{}));
@@ -205,6 +215,23 @@ TEST(FutexTraceProbe, AnIdTheKernelRejectsIsUnavailable) {
   EXPECT_NE(tp.reason.find("perf_event_open(syscalls:sys_enter_futex, id 4000000000)"), std::string::npos)
       << tp.reason;
   EXPECT_TRUE(tp.events.empty());
+}
+
+// SYNCLAB_FUTEX_TRACE=off switches the tracepoint off, with that reason; a
+// value that means nothing is an error, not a silent default.
+TEST(FutexTraceProbe, TheEnvironmentCanSwitchItOff) {
+  const char* before = std::getenv("SYNCLAB_FUTEX_TRACE");
+  const std::string saved = before != nullptr ? before : "";
+  setenv("SYNCLAB_FUTEX_TRACE", "off", 1);
+  const FutexTracepoint off = futex_tracepoint_for_this_process();
+  EXPECT_FALSE(off.available);
+  EXPECT_EQ(off.reason, "switched off (SYNCLAB_FUTEX_TRACE=off)");
+  setenv("SYNCLAB_FUTEX_TRACE", "of", 1);
+  EXPECT_THROW((void)futex_tracepoint_for_this_process(), std::invalid_argument);
+  setenv("SYNCLAB_FUTEX_TRACE", "auto", 1);
+  EXPECT_EQ(futex_tracepoint_for_this_process().available, probe_futex_tracepoint().available);
+  if (before != nullptr) setenv("SYNCLAB_FUTEX_TRACE", saved.c_str(), 1);
+  else unsetenv("SYNCLAB_FUTEX_TRACE");
 }
 
 // ---- with the tracepoint ---------------------------------------------------------
@@ -402,10 +429,13 @@ TEST(FutexDriver, TracepointAgreesWithTheWaitLayerForOurMutex) {
   LockWorkload<locks::FutexMutex3> w(*find_contention_level("oversubscribed"), calibrate_delay());
   const RunResult run = run_fixed_duration(unpinned(8), w);
   ASSERT_EQ(run.futex_source, FutexSource::tracepoint) << run.futex_source_reason;
-  std::uint64_t waits = 0;
+  FutexCalls traced, counted;
   for (const WorkerResult& r : run.workers) {
     ASSERT_TRUE(r.traced_futex.has_value());
-    waits += r.traced_futex->waits;
+    traced.waits += r.traced_futex->waits;
+    traced.wakes += r.traced_futex->wakes;
+    counted.waits += r.wait_layer_futex.waits;
+    counted.wakes += r.wait_layer_futex.wakes;
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
     EXPECT_GE(r.traced_futex->waits, r.wait_layer_futex.waits);
     EXPECT_GE(r.traced_futex->wakes, r.wait_layer_futex.wakes);
@@ -413,7 +443,12 @@ TEST(FutexDriver, TracepointAgreesWithTheWaitLayerForOurMutex) {
     EXPECT_EQ(*r.traced_futex, r.wait_layer_futex);
 #endif
   }
-  EXPECT_GT(waits, 0u) << "eight threads on two cores: some waiter must have slept";
+  EXPECT_GT(traced.waits, 0u) << "eight threads on two cores: some waiter must have slept";
+  using ull = unsigned long long;
+  std::printf("futex_mutex3, 8 threads, %llu operations: tracepoint %llu waits %llu wakes, "
+              "wait layer %llu waits %llu wakes\n",
+              static_cast<ull>(run.total_ops()), static_cast<ull>(traced.waits), static_cast<ull>(traced.wakes),
+              static_cast<ull>(counted.waits), static_cast<ull>(counted.wakes));
 }
 
 // The tracepoint unavailable (the probe pointed at a tracefs that is not

@@ -27,8 +27,9 @@
 //   inside and outside an enabled span and accepts the tracepoint only if the
 //   counts are exact; otherwise it is unavailable, with what it counted.
 // Cost: while any thread holds a syscall tracepoint event, every syscall of
-//   every thread takes the kernel's traced entry path (tens of ns more per
-//   syscall; nothing changes for code that makes none). Closing the last
+//   every thread takes the kernel's traced entry path (tens of ns more), and
+//   a futex call of a thread whose events are enabled pays for the count
+//   (some 200 ns on the development VM): docs/counters.md. Closing the last
 //   event of a tracepoint costs a kernel-wide RCU synchronisation (about
 //   40 ms per tracepoint, 200 ms for the set), so the probe's own events stay
 //   open, disabled, for as long as its result lives: a worker's close is then
@@ -95,7 +96,11 @@ std::vector<std::string> default_tracefs_roots();
 // calling thread and checks their counts (above). Never throws; never mounts.
 FutexTracepoint probe_futex_tracepoint(const std::vector<std::string>& tracefs_roots = default_tracefs_roots());
 
-// The probe's result for this process, probed once on first use.
+// The probe's result for this process, probed once on first use. The
+// environment's SYNCLAB_FUTEX_TRACE: unset or `auto` probes; `off` makes it
+// unavailable without probing (to time futex-heavy cases without the
+// tracing cost); anything else throws std::invalid_argument.
+FutexTracepoint futex_tracepoint_for_this_process();
 const FutexTracepoint& process_futex_tracepoint();
 
 // One worker's events, opened for the calling thread, disabled. Used by that
