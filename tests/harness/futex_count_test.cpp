@@ -161,7 +161,9 @@ TEST(FutexOps, FilterListsExactlyTheOpsOfItsKind) {
 
 class TempDir {
  public:
-  TempDir() : path_(fs::temp_directory_path() / ("synclab_futex_" + std::to_string(getpid()) + "_" + std::to_string(++n_))) {
+  TempDir()
+      : path_(fs::temp_directory_path() /
+              ("synclab_futex_" + std::to_string(getpid()) + "_" + std::to_string(++n_))) {
     fs::create_directories(path_);
   }
   ~TempDir() { fs::remove_all(path_); }
@@ -189,20 +191,25 @@ TEST(FutexTraceProbe, NoTracefsAnywhereSaysWhereItLooked) {
   EXPECT_FALSE(ThreadFutexTrace(tp).opened());
 }
 
+// Probes the fake tracefs at `root`: unavailable, and the reason says `why`.
+void expect_unavailable_saying(const TempDir& root, const std::string& why) {
+  const FutexTracepoint tp = probe_futex_tracepoint({root.path().string()});
+  EXPECT_FALSE(tp.available);
+  EXPECT_NE(tp.reason.find(why), std::string::npos) << tp.reason;
+  EXPECT_TRUE(tp.events.empty());
+  EXPECT_EQ(tp.registration, nullptr);
+}
+
 TEST(FutexTraceProbe, TracefsWithoutSyscallTracepoints) {
   const TempDir root;
   fs::create_directories(root.path() / "events" / "sched");
-  const FutexTracepoint tp = probe_futex_tracepoint({root.path().string()});
-  EXPECT_FALSE(tp.available);
-  EXPECT_NE(tp.reason.find("no syscall tracepoints"), std::string::npos) << tp.reason;
+  expect_unavailable_saying(root, "no syscall tracepoints");
 }
 
 TEST(FutexTraceProbe, MissingFutexTracepoint) {
   const TempDir root;
   root.add_tracepoint("sys_enter_getppid", "1");
-  const FutexTracepoint tp = probe_futex_tracepoint({root.path().string()});
-  EXPECT_FALSE(tp.available);
-  EXPECT_NE(tp.reason.find("sys_enter_futex/id"), std::string::npos) << tp.reason;
+  expect_unavailable_saying(root, "sys_enter_futex/id");
 }
 
 // An id the kernel does not know: perf_event_open refuses it (or perf is
@@ -210,11 +217,7 @@ TEST(FutexTraceProbe, MissingFutexTracepoint) {
 TEST(FutexTraceProbe, AnIdTheKernelRejectsIsUnavailable) {
   const TempDir root;
   root.add_tracepoint("sys_enter_futex", "4000000000");
-  const FutexTracepoint tp = probe_futex_tracepoint({root.path().string()});
-  EXPECT_FALSE(tp.available);
-  EXPECT_NE(tp.reason.find("perf_event_open(syscalls:sys_enter_futex, id 4000000000)"), std::string::npos)
-      << tp.reason;
-  EXPECT_TRUE(tp.events.empty());
+  expect_unavailable_saying(root, "perf_event_open(syscalls:sys_enter_futex, id 4000000000)");
 }
 
 // SYNCLAB_FUTEX_TRACE=off switches the tracepoint off, with that reason; a
@@ -256,13 +259,13 @@ long futex_call(std::uint32_t* word, std::uint64_t op, std::uint32_t value, void
 }
 
 // A fake tracefs whose sys_enter_futex id is another syscall's real one.
-FutexTracepoint probe_with_futex_id_of(const std::string& syscall_name) {
+void expect_futex_id_of_unavailable_saying(const std::string& syscall_name, const std::string& why) {
   std::ifstream in(process_futex_tracepoint().tracefs + "/events/syscalls/sys_enter_" + syscall_name + "/id");
   std::string id;
-  EXPECT_TRUE(static_cast<bool>(in >> id)) << syscall_name;
+  ASSERT_TRUE(static_cast<bool>(in >> id)) << syscall_name;
   const TempDir root;
   root.add_tracepoint("sys_enter_futex", id);
-  return probe_futex_tracepoint({root.path().string()});
+  expect_unavailable_saying(root, why);
 }
 
 // The probe's self-test catches a tracepoint that counts something else:
@@ -270,21 +273,14 @@ FutexTracepoint probe_with_futex_id_of(const std::string& syscall_name) {
 // the known futex calls count nothing there.
 TEST(FutexTraceProbe, SelfTestRejectsATracepointThatCountsSomethingElse) {
   SKIP_WITHOUT_FUTEX_TRACEPOINT();
-  const FutexTracepoint tp = probe_with_futex_id_of("epoll_ctl");
-  EXPECT_FALSE(tp.available);
-  EXPECT_NE(tp.reason.find("the self-test counted 0 waits and 0 wakes for 4 and 2 made"), std::string::npos)
-      << tp.reason;
-  EXPECT_EQ(tp.registration, nullptr);
+  expect_futex_id_of_unavailable_saying("epoll_ctl", "the self-test counted 0 waits and 0 wakes for 4 and 2 made");
 }
 
 // A filter the kernel rejects makes the tracepoint unavailable, not unfiltered:
 // getppid's entry has no `op` field.
 TEST(FutexTraceProbe, ARejectedFilterIsUnavailable) {
   SKIP_WITHOUT_FUTEX_TRACEPOINT();
-  const FutexTracepoint tp = probe_with_futex_id_of("getppid");
-  EXPECT_FALSE(tp.available);
-  EXPECT_NE(tp.reason.find("the kernel rejected the op filter on syscalls:sys_enter_futex"), std::string::npos)
-      << tp.reason;
+  expect_futex_id_of_unavailable_saying("getppid", "the kernel rejected the op filter on syscalls:sys_enter_futex");
 }
 
 TEST(FutexTrace, CountsKnownCallsExactlyAndNothingOutsideTheSpan) {
@@ -302,7 +298,8 @@ TEST(FutexTrace, CountsKnownCallsExactlyAndNothingOutsideTheSpan) {
   for (int i = 0; i < 3; ++i) futex_call(&word, FUTEX_WAKE_PRIVATE, 1);
   futex_call(&word, FUTEX_WAKE_BITSET_PRIVATE, 1, nullptr, nullptr, FUTEX_BITSET_MATCH_ANY);
   futex_call(&word, FUTEX_CMP_REQUEUE_PRIVATE, 1, reinterpret_cast<void*>(INT_MAX), &other, 0);  // EAGAIN: 7 != 0
-  futex_call(&word, FUTEX_WAKE_OP_PRIVATE, 1, reinterpret_cast<void*>(1), &other, FUTEX_OP(FUTEX_OP_SET, 0, FUTEX_OP_CMP_EQ, 0));
+  futex_call(&word, FUTEX_WAKE_OP_PRIVATE, 1, reinterpret_cast<void*>(1), &other,
+             FUTEX_OP(FUTEX_OP_SET, 0, FUTEX_OP_CMP_EQ, 0));
   // Neither: a removed command.
   futex_call(&word, FUTEX_FD, 0);
   trace.disable();

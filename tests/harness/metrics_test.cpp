@@ -9,6 +9,15 @@ namespace {
 
 std::map<std::string, double> as_map(const Metrics& m) { return {m.begin(), m.end()}; }
 
+// One worker that did `ops` operations in one second.
+RunResult one_worker(std::uint64_t ops) {
+  RunResult r;
+  r.elapsed_s = 1;
+  r.workers.resize(1);
+  r.workers[0].ops = ops;
+  return r;
+}
+
 TEST(Metrics, KnownRunGivesKnownNumbers) {
   RunResult r;
   r.elapsed_s = 0.5;
@@ -43,10 +52,7 @@ TEST(Metrics, KnownRunGivesKnownNumbers) {
 
 // No source, no futex fields: a 0 nobody counted would read as "never sleeps".
 TEST(Metrics, NoFutexFieldsWhenNothingCountedThem) {
-  RunResult r;
-  r.elapsed_s = 1;
-  r.workers.resize(1);
-  r.workers[0].ops = 10;
+  RunResult r = one_worker(10);
   r.workers[0].futex_waits = 3;
   r.futex_source = FutexSource::none;
   auto m = as_map(summarize(r));
@@ -67,11 +73,7 @@ TEST(Metrics, NoFutexFieldsWhenNothingCountedThem) {
 }
 
 TEST(Metrics, NoLatencyFieldsWithoutSamples) {
-  RunResult r;
-  r.elapsed_s = 1;
-  r.workers.resize(1);
-  r.workers[0].ops = 10;
-  const auto m = as_map(summarize(r));
+  const auto m = as_map(summarize(one_worker(10)));
   EXPECT_EQ(m.count("lat_p99_ns"), 0u);
   EXPECT_EQ(m.count("ops_per_sec"), 1u);
 }
