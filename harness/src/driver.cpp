@@ -17,15 +17,6 @@ std::string RunResult::first_error() const {
   return {};
 }
 
-FutexCalls RunResult::futex_calls() const {
-  FutexCalls sum;
-  for (const WorkerResult& w : workers) {
-    sum.waits += w.futex_waits;
-    sum.wakes += w.futex_wakes;
-  }
-  return sum;
-}
-
 namespace detail {
 
 void await_workers_or_fire(const DriverConfig& cfg, const std::atomic<int>& finished, int workers) {

@@ -102,8 +102,6 @@ struct RunResult {
   int futex_trace_failed = 0;       // workers that could not trace although the tracepoint is available
   [[nodiscard]] std::uint64_t total_ops() const;
   [[nodiscard]] std::string first_error() const;
-  // Sum of the workers' futex_waits / futex_wakes.
-  [[nodiscard]] FutexCalls futex_calls() const;
   [[nodiscard]] bool futex_measured() const { return futex_source != FutexSource::none; }
 };
 
