@@ -80,6 +80,7 @@ static_assert(all_counted(TypeList<locks::TasSpin, locks::TtasSpin, locks::TtasB
                                    locks::WithThreadLocalNode<locks::Clh>, locks::TtasYield, locks::TtasPark,
                                    locks::Cohort<>, locks::ParkingLot>{}));
 static_assert(all_declared(locks::OurLocks{}));
+static_assert(all_counted(locks::OurNodeLocks{}));
 static_assert(all_declared(channels::OurChannels<Msg>{}));
 static_assert(all_declared(refcount::OurSingleThreadRefCounts<int>{}));
 static_assert(all_counted(condvars::OurCondVars{}));
@@ -92,6 +93,7 @@ static_assert(all_counted(TypeList<channels::SpscRing<Msg>, channels::MpmcBounde
 
 // Every peer sleeps by its own means: none qualifies, whatever it wraps.
 static_assert(none_counted(peers::PeerLocks{}));
+static_assert(none_counted(peers::PeerNodeLocks{}));
 static_assert(none_counted(peers::PeerRwLocks{}));
 static_assert(none_counted(peers::PeerCondVars{}));
 static_assert(none_counted(peers::PeerSemaphores{}));
@@ -408,13 +410,13 @@ TEST(FutexDriver, TracesTheWorkloadAndNotTheBarrierOrTheStop) {
 // eight threads on two cores, the `oversubscribed` level's work.
 TEST(FutexDriver, StdMutexOversubscribedSleepsInTheKernel) {
   SKIP_WITHOUT_FUTEX_TRACEPOINT();
-  LockWorkload<peers::StdMutex> w(*find_contention_level("oversubscribed"), calibrate_delay());
+  LockWorkload<peers::StdMutex> w(*find_contention_level("oversubscribed"), calibrate_delay(), {.threads = 8});
   const RunResult run = run_fixed_duration(unpinned(8), w);
   ASSERT_EQ(run.futex_source, FutexSource::tracepoint) << run.futex_source_reason;
   const auto m = as_map(summarize(run));
   EXPECT_GT(m.at("futex_waits_per_op"), 0.0);
   EXPECT_GT(m.at("futex_wakes_per_op"), 0.0);
-  EXPECT_EQ(w.protected_count(), run.total_ops());
+  EXPECT_EQ(w.verify(run), "");
 }
 
 // A lock of ours makes every futex call through the wait layer and nothing
@@ -423,7 +425,7 @@ TEST(FutexDriver, StdMutexOversubscribedSleepsInTheKernel) {
 // only the tracepoint sees: there it may count more, never less.)
 TEST(FutexDriver, TracepointAgreesWithTheWaitLayerForOurMutex) {
   SKIP_WITHOUT_FUTEX_TRACEPOINT();
-  LockWorkload<locks::FutexMutex3> w(*find_contention_level("oversubscribed"), calibrate_delay());
+  LockWorkload<locks::FutexMutex3> w(*find_contention_level("oversubscribed"), calibrate_delay(), {.threads = 8});
   const RunResult run = run_fixed_duration(unpinned(8), w);
   ASSERT_EQ(run.futex_source, FutexSource::tracepoint) << run.futex_source_reason;
   FutexCalls traced, counted;
@@ -459,7 +461,7 @@ TEST(FutexDriver, WithoutTheTracepointPeersAreAbsentAndOursFromTheWaitLayer) {
   const ContentionLevel level = *find_contention_level("oversubscribed");
   const DelayCalibration calibration = calibrate_delay();
 
-  LockWorkload<peers::StdMutex> peer(level, calibration);
+  LockWorkload<peers::StdMutex> peer(level, calibration, {.threads = 8});
   const RunResult peer_run = run_fixed_duration(cfg, peer);
   EXPECT_EQ(peer_run.futex_source, FutexSource::none);
   EXPECT_NE(peer_run.futex_source_reason.find("outside synclab's counted wait layer"), std::string::npos);
@@ -470,7 +472,7 @@ TEST(FutexDriver, WithoutTheTracepointPeersAreAbsentAndOursFromTheWaitLayer) {
   EXPECT_EQ(peer_metrics.count("futex_trace_failed"), 0u);
   EXPECT_GT(peer_metrics.at("ops_per_sec"), 0.0);
 
-  LockWorkload<locks::FutexMutex3> ours(level, calibration);
+  LockWorkload<locks::FutexMutex3> ours(level, calibration, {.threads = 8});
   const RunResult our_run = run_fixed_duration(cfg, ours);
   EXPECT_EQ(our_run.futex_source, FutexSource::wait_layer);
   EXPECT_NE(our_run.futex_source_reason.find(unavailable.reason), std::string::npos);
@@ -479,7 +481,7 @@ TEST(FutexDriver, WithoutTheTracepointPeersAreAbsentAndOursFromTheWaitLayer) {
   for (const WorkerResult& r : our_run.workers) EXPECT_EQ(r.futex_waits, r.wait_layer_futex.waits);
 
   // One of ours that never sleeps: its 0 was measured, and is reported.
-  LockWorkload<locks::TtasSpin> spinner(*find_contention_level("high"), calibration);
+  LockWorkload<locks::TtasSpin> spinner(*find_contention_level("high"), calibration, {.threads = 2});
   DriverConfig spin_cfg = unpinned(2, std::chrono::milliseconds(20));
   spin_cfg.futex_trace = &unavailable;
   const auto spin_metrics = as_map(summarize(run_fixed_duration(spin_cfg, spinner)));
@@ -490,7 +492,7 @@ TEST(FutexDriver, WithoutTheTracepointPeersAreAbsentAndOursFromTheWaitLayer) {
 TEST(FutexDriver, NotTracedAtAllIsSaidSo) {
   DriverConfig cfg = unpinned(1, std::chrono::milliseconds(10));
   cfg.futex_trace = nullptr;
-  LockWorkload<peers::StdMutex> peer(*find_contention_level("uncontended"), DelayCalibration{100});
+  LockWorkload<peers::StdMutex> peer(*find_contention_level("uncontended"), DelayCalibration{100}, {.threads = 1});
   const RunResult run = run_fixed_duration(cfg, peer);
   EXPECT_EQ(run.futex_source, FutexSource::none);
   EXPECT_NE(run.futex_source_reason.find("not traced in this run"), std::string::npos) << run.futex_source_reason;
