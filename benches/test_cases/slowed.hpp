@@ -39,6 +39,7 @@ template <Lockable L>
 class Slowed {
  public:
   static constexpr std::string_view name = L::name;
+  static constexpr bool counts_futex_calls = requires { requires L::counts_futex_calls; };  // as L
 
   void lock() {
     inner_.lock();

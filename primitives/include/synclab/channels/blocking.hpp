@@ -86,6 +86,7 @@ class BlockingChannel {
   using queue_type = Q;
   static constexpr std::string_view name{detail::blocking_name_chars<Q>.data(),
                                          detail::blocking_name_chars<Q>.size()};
+  static constexpr bool counts_futex_calls = requires { requires Q::counts_futex_calls; };  // Q's; event_count sleeps counted
   static constexpr Semantics semantics = [] {
     Semantics s = Q::semantics;
     s.blocking = true;

@@ -70,6 +70,7 @@ class MpmcBounded {
  public:
   using value_type = T;
   static constexpr std::string_view name = "mpmc_bounded";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr std::size_t index_padding = IndexPadding;
   static constexpr Semantics semantics{.bounded = true,
                                        .blocking = false,

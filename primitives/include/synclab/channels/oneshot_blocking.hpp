@@ -57,6 +57,7 @@ class OneshotBlocking {
  public:
   using value_type = T;
   static constexpr std::string_view name = "oneshot_blocking";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
   static constexpr Semantics semantics{.bounded = true,
                                        .blocking = true,
                                        .order = Order::global_fifo,

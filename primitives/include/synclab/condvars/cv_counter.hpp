@@ -47,6 +47,7 @@ namespace synclab::condvars {
 class CvCounter {
  public:
   static constexpr std::string_view name = "cv_counter";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
   using mutex_type = locks::FutexMutex3;
 
   CvCounter() = default;

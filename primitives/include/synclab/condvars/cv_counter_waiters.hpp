@@ -42,6 +42,7 @@ namespace synclab::condvars {
 class CvCounterWaiters {
  public:
   static constexpr std::string_view name = "cv_counter_waiters";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
   using mutex_type = locks::FutexMutex3;
 
   CvCounterWaiters() = default;

@@ -54,6 +54,7 @@ namespace synclab::condvars {
 // lock that always leaves the state contended.
 class RequeueMutex {
  public:
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
   RequeueMutex() = default;
   RequeueMutex(const RequeueMutex&) = delete;
   RequeueMutex& operator=(const RequeueMutex&) = delete;
@@ -90,6 +91,7 @@ class RequeueMutex {
 class CvRequeue {
  public:
   static constexpr std::string_view name = "cv_requeue";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
   using mutex_type = RequeueMutex;
 
   CvRequeue() = default;

@@ -110,6 +110,7 @@ class Anderson {
 
  public:
   static constexpr std::string_view name = "anderson";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr std::uint32_t capacity = Capacity;
   static constexpr std::size_t kBlock = 128;  // see Layout
 

@@ -119,6 +119,7 @@ class Cohort {
  public:
   static constexpr std::string_view name =
       detail::CohortName<MaxPasses, MaxPasses == kCohortMaxPasses && MaxDomains == kCohortMaxDomains>::value;
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr std::uint32_t max_passes = MaxPasses;
   static constexpr std::uint32_t max_domains = MaxDomains;
 

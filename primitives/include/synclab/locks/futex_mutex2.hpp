@@ -35,6 +35,7 @@ namespace synclab::locks {
 class FutexMutex2 {
  public:
   static constexpr std::string_view name = "futex_mutex2";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
 
   FutexMutex2() = default;
   FutexMutex2(const FutexMutex2&) = delete;

@@ -39,6 +39,7 @@ namespace synclab::locks {
 class FutexMutex3 {
  public:
   static constexpr std::string_view name = "futex_mutex3";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
 
   FutexMutex3() = default;
   FutexMutex3(const FutexMutex3&) = delete;

@@ -56,6 +56,7 @@ namespace synclab::locks {
 class FutexMutex3AtomicWait {
  public:
   static constexpr std::string_view name = "futex_mutex3_atomic_wait";
+  static constexpr bool counts_futex_calls = false;  // sleeps in std::atomic::wait, which the wait layer never sees
 
   FutexMutex3AtomicWait() = default;
   FutexMutex3AtomicWait(const FutexMutex3AtomicWait&) = delete;

@@ -92,6 +92,7 @@ template <std::uint32_t SpinCount = 100>
 class FutexMutex3Spin {
  public:
   static constexpr std::string_view name = detail::FutexMutex3SpinName<SpinCount>::value;
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
   static constexpr std::uint32_t spin_count = SpinCount;
 
   FutexMutex3Spin() = default;

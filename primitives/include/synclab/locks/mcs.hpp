@@ -85,6 +85,7 @@ class Mcs {
  public:
   // The registered lock is WithThreadLocalNode<Mcs>, which takes this name.
   static constexpr std::string_view name = "mcs";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   using node_type = McsNode;
 
   Mcs() = default;

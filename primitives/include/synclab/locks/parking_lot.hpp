@@ -88,6 +88,7 @@ inline thread_local std::uint64_t tls_parking_handoffs_received = 0;
 class ParkingLot {
  public:
   static constexpr std::string_view name = "parking_lot";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
   static constexpr std::chrono::microseconds kTimeSlice{500};
   static constexpr std::uint32_t kSpinLimit = 100;
 

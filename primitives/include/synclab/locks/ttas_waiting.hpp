@@ -85,6 +85,7 @@ template <class Wait>
 class TtasWaiting {
  public:
   static constexpr std::string_view name = detail::TtasName<Wait::suffix>::value;
+  static constexpr bool counts_futex_calls = true;  // spins, yields, or sleeps only through wait/futex.hpp
   using wait_policy = Wait;
   using word_type = std::conditional_t<Wait::sleeps, std::uint32_t, bool>;
 

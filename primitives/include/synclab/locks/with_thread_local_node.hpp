@@ -134,6 +134,7 @@ class WithThreadLocalNode {
   // The adapter is what gets registered, under the queue lock's own name; the
   // thread-local lookup is part of what that name measures (see the top).
   static constexpr std::string_view name = L::name;
+  static constexpr bool counts_futex_calls = requires { requires L::counts_futex_calls; };  // as the wrapped lock
   using node_type = typename L::node_type;
 
   WithThreadLocalNode() = default;

@@ -212,6 +212,7 @@ class BiasedRc {
  public:
   using element_type = T;
   static constexpr std::string_view name = "biased_rc";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr bool thread_safe = true;
 
   BiasedRc() noexcept = default;

@@ -51,6 +51,7 @@ namespace synclab::rwlocks {
 class RwMinimal {
  public:
   static constexpr std::string_view name = "rw_minimal";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
 
   RwMinimal() = default;
   RwMinimal(const RwMinimal&) = delete;

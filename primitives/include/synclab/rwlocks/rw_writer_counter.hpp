@@ -51,6 +51,7 @@ namespace synclab::rwlocks {
 class RwWriterCounter {
  public:
   static constexpr std::string_view name = "rw_writer_counter";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
 
   RwWriterCounter() = default;
   RwWriterCounter(const RwWriterCounter&) = delete;

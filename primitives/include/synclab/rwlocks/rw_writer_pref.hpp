@@ -61,6 +61,7 @@ namespace synclab::rwlocks {
 class RwWriterPref {
  public:
   static constexpr std::string_view name = "rw_writer_pref";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
 
   RwWriterPref() = default;
   RwWriterPref(const RwWriterPref&) = delete;

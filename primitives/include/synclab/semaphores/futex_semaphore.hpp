@@ -55,6 +55,7 @@ namespace synclab::semaphores {
 class FutexSemaphore {
  public:
   static constexpr std::string_view name = "futex_semaphore";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
 
   static constexpr std::ptrdiff_t max() noexcept { return kCountMask; }
 

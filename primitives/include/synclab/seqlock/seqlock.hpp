@@ -87,6 +87,7 @@ template <SeqLockPayload T>
 class alignas(64) SeqLock {
  public:
   static constexpr std::string_view name = "seqlock";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr std::size_t kWords = sizeof(T) / sizeof(std::uint64_t);
 
   SeqLock() noexcept : SeqLock(T{}) {}

@@ -71,6 +71,7 @@ struct LockWorkloadConfig {
 template <DrivableLock L>
 class LockWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<L>;
   static constexpr std::uint32_t kMaxCsLines = 8;
 
   LockWorkload(const ContentionLevel& level, const DelayCalibration& calibration, LockWorkloadConfig config)
