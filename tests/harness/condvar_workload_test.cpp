@@ -116,6 +116,12 @@ TYPED_TEST(SemaphoreWorkloads, HoldersNeverExceedPermits) {
 }
 
 TEST(SemaphoreWorkloads, VerifyCatchesAnOverAdmittingSemaphore) {
+#if defined(__SANITIZE_THREAD__)
+  // With one permit the workload follows ownership in plain data that the
+  // semaphore must order; two holders at once race on it, and
+  // ThreadSanitizer reports the broken twin before verify() can.
+  GTEST_SKIP() << "ThreadSanitizer reports the over-admitting semaphore as a race on the protected data";
+#endif
   const ContentionLevel level{.name = "test", .cs_ns = 0, .cs_lines = 1, .think_ns = 0};
   const DelayCalibration calibration{100.0};
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
