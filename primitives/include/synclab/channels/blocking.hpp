@@ -48,14 +48,13 @@
 // Allocation: Q's.
 #pragma once
 
-#include <algorithm>
-#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "synclab/arch/cpu_relax.hpp"
+#include "synclab/compile_time_name.hpp"
 #include "synclab/channels/concepts.hpp"
 #include "synclab/channels/event_count.hpp"
 #include "synclab/channels/mpmc_bounded.hpp"
@@ -64,28 +63,12 @@
 
 namespace synclab::channels {
 
-namespace detail {
-
-// "blocking_" + Q::name, as a compile-time string.
-template <class Q>
-inline constexpr auto blocking_name_chars = [] {
-  constexpr std::string_view prefix = "blocking_";
-  std::array<char, prefix.size() + std::string_view(Q::name).size()> chars{};
-  const std::string_view base = Q::name;
-  std::copy(prefix.begin(), prefix.end(), chars.begin());
-  std::copy(base.begin(), base.end(), chars.begin() + static_cast<std::ptrdiff_t>(prefix.size()));
-  return chars;
-}();
-
-}  // namespace detail
-
 template <class Q>
 class BlockingChannel {
  public:
   using value_type = typename Q::value_type;
   using queue_type = Q;
-  static constexpr std::string_view name{detail::blocking_name_chars<Q>.data(),
-                                         detail::blocking_name_chars<Q>.size()};
+  static constexpr std::string_view name = static_name<compose_name("blocking_", Q::name)>;
   static constexpr Semantics semantics = [] {
     Semantics s = Q::semantics;
     s.blocking = true;

@@ -75,41 +75,11 @@
 #include <string_view>
 
 #include "synclab/arch/cpu_relax.hpp"
+#include "synclab/compile_time_name.hpp"
 #include "synclab/concepts.hpp"
 #include "synclab/locks/cohort_domains.hpp"
 
 namespace synclab::locks {
-
-namespace detail {
-
-// "cohort" for the default bound, "cohort_pass<N>" otherwise.
-template <std::uint32_t MaxPasses, bool IsDefault>
-struct CohortName {
-  static constexpr std::string_view base = IsDefault ? "cohort" : "cohort_pass";
-  static constexpr std::size_t digits = [] {
-    std::size_t n = 1;
-    for (std::uint32_t v = MaxPasses; v >= 10; v /= 10) {
-      ++n;
-    }
-    return n;
-  }();
-  static constexpr std::size_t size = base.size() + (IsDefault ? 0 : digits);
-  static constexpr std::array<char, size + 1> chars = [] {
-    std::array<char, size + 1> out{};
-    for (std::size_t i = 0; i < base.size(); ++i) {
-      out[i] = base[i];
-    }
-    std::uint32_t v = MaxPasses;
-    for (std::size_t i = size; i > base.size(); --i) {
-      out[i - 1] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    }
-    return out;
-  }();
-  static constexpr std::string_view value{chars.data(), size};
-};
-
-}  // namespace detail
 
 inline constexpr std::uint32_t kCohortMaxPasses = 64;
 inline constexpr std::uint32_t kCohortMaxDomains = 16;
@@ -117,8 +87,10 @@ inline constexpr std::uint32_t kCohortMaxDomains = 16;
 template <std::uint32_t MaxPasses = kCohortMaxPasses, std::uint32_t MaxDomains = kCohortMaxDomains>
 class Cohort {
  public:
-  static constexpr std::string_view name =
-      detail::CohortName<MaxPasses, MaxPasses == kCohortMaxPasses && MaxDomains == kCohortMaxDomains>::value;
+  // "cohort" for the default bounds, "cohort_pass<N>" otherwise.
+  static constexpr std::string_view name = MaxPasses == kCohortMaxPasses && MaxDomains == kCohortMaxDomains
+                                               ? static_name<compose_name("cohort")>
+                                               : static_name<compose_name("cohort_pass", MaxPasses)>;
   static constexpr std::uint32_t max_passes = MaxPasses;
   static constexpr std::uint32_t max_domains = MaxDomains;
 

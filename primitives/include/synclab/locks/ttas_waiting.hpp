@@ -46,13 +46,12 @@
 // Layout: one byte (spin, yield) or one 32-bit futex word (park); no padding.
 #pragma once
 
-#include <array>
 #include <atomic>
-#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
 
+#include "synclab/compile_time_name.hpp"
 #include "synclab/concepts.hpp"
 #include "synclab/locks/ttas_spin.hpp"
 #include "synclab/locks/wait_policy.hpp"
@@ -60,31 +59,10 @@
 
 namespace synclab::locks {
 
-namespace detail {
-
-// "ttas_" + the policy's suffix, as a constant string.
-template <const std::string_view& Suffix>
-struct TtasName {
-  static constexpr std::string_view base = "ttas_";
-  static constexpr std::array<char, base.size() + Suffix.size() + 1> chars = [] {
-    std::array<char, base.size() + Suffix.size() + 1> out{};
-    for (std::size_t i = 0; i < base.size(); ++i) {
-      out[i] = base[i];
-    }
-    for (std::size_t i = 0; i < Suffix.size(); ++i) {
-      out[base.size() + i] = Suffix[i];
-    }
-    return out;
-  }();
-  static constexpr std::string_view value{chars.data(), base.size() + Suffix.size()};
-};
-
-}  // namespace detail
-
 template <class Wait>
 class TtasWaiting {
  public:
-  static constexpr std::string_view name = detail::TtasName<Wait::suffix>::value;
+  static constexpr std::string_view name = static_name<compose_name("ttas_", Wait::suffix)>;
   using wait_policy = Wait;
   using word_type = std::conditional_t<Wait::sleeps, std::uint32_t, bool>;
 
