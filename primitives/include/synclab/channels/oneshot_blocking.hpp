@@ -48,6 +48,7 @@
 
 #include "synclab/channels/concepts.hpp"
 #include "synclab/channels/detail.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::channels {
@@ -78,7 +79,9 @@ class OneshotBlocking {
       detail::misuse(name, "send called twice");
     }
     message_.construct(std::move(v));
-    if ((state_.fetch_or(kReady, std::memory_order_release) & kSleeping) != 0) {
+    const bool receiver_sleeps = (state_.fetch_or(kReady, std::memory_order_release) & kSleeping) != 0;
+    stall_point(StallPoint::after_release, this);
+    if (receiver_sleeps) {
       wait::futex_wake_one(state_);
     }
   }

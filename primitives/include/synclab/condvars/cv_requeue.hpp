@@ -45,6 +45,7 @@
 #include "synclab/condvars/concepts.hpp"
 #include "synclab/condvars/futex_requeue.hpp"
 #include "synclab/condvars/futex_wait_for.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::condvars {
@@ -70,7 +71,9 @@ class RequeueMutex {
     return state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire, std::memory_order_relaxed);
   }
   void unlock() noexcept {
-    if (state_.exchange(kUnlocked, std::memory_order_release) == kContended) wait::futex_wake_one(state_);
+    const bool contended = state_.exchange(kUnlocked, std::memory_order_release) == kContended;
+    stall_point(StallPoint::after_release, this);
+    if (contended) wait::futex_wake_one(state_);
   }
 
   // Takes the mutex into state 2 (acquire, as lock()).
@@ -105,6 +108,7 @@ class CvRequeue {
     const std::uint32_t seen = counter_.load(std::memory_order_relaxed);
     held.unlock();
     futex_wait_for(counter_, seen, kCounterWrapGuard);
+    stall_point(StallPoint::after_wake, this);
     waiters_.fetch_sub(1, std::memory_order_relaxed);
     mutex.lock_contended();
     held = std::unique_lock<mutex_type>(mutex, std::adopt_lock);

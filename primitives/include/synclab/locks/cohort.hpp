@@ -78,6 +78,7 @@
 #include "synclab/compile_time_name.hpp"
 #include "synclab/concepts.hpp"
 #include "synclab/locks/cohort_domains.hpp"
+#include "synclab/stall_point.hpp"
 
 namespace synclab::locks {
 
@@ -139,6 +140,7 @@ class Cohort {
       local.passes = 0;
       local.owns_global = false;
       advance(global_.serving);
+      stall_point(StallPoint::after_release, this);
     }
     local.serving.store(mine + 1, std::memory_order_release);
   }

@@ -43,6 +43,7 @@
 #include "synclab/arch/cpu_relax.hpp"
 #include "synclab/compile_time_name.hpp"
 #include "synclab/concepts.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::locks {
@@ -76,7 +77,9 @@ class FutexMutex3Spin {
   }
 
   void unlock() noexcept {
-    if (state_.exchange(kUnlocked, std::memory_order_release) == kContended) {
+    const bool contended = state_.exchange(kUnlocked, std::memory_order_release) == kContended;
+    stall_point(StallPoint::after_release, this);
+    if (contended) {
       wait::futex_wake_one(state_);
     }
   }

@@ -55,6 +55,7 @@
 #include "synclab/concepts.hpp"
 #include "synclab/locks/ttas_spin.hpp"
 #include "synclab/locks/wait_policy.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::locks {
@@ -99,7 +100,9 @@ class TtasWaiting {
 
   void unlock() noexcept {
     if constexpr (Wait::sleeps) {
-      if (word_.exchange(kFree, std::memory_order_release) == kSleepers) {
+      const bool sleepers = word_.exchange(kFree, std::memory_order_release) == kSleepers;
+      stall_point(StallPoint::after_release, this);
+      if (sleepers) {
         wait::futex_wake_one(word_);
       }
     } else {

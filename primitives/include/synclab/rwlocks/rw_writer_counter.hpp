@@ -44,6 +44,7 @@
 
 #include "synclab/rwlocks/concepts.hpp"
 #include "synclab/rwlocks/detail.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::rwlocks {
@@ -72,7 +73,9 @@ class RwWriterCounter {
   }
 
   void unlock_shared() noexcept {
-    if (state_.fetch_sub(1, std::memory_order_release) == 1) wake_one_writer();
+    const bool last = state_.fetch_sub(1, std::memory_order_release) == 1;
+    stall_point(StallPoint::after_release, this);
+    if (last) wake_one_writer();
   }
 
   void lock() noexcept {
@@ -86,6 +89,7 @@ class RwWriterCounter {
 
   void unlock() noexcept {
     state_.store(kUnlocked, std::memory_order_release);
+    stall_point(StallPoint::after_release, this);
     wake_one_writer();
     wait::futex_wake_all(state_);
   }

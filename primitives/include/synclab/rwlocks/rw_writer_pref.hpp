@@ -54,6 +54,7 @@
 
 #include "synclab/rwlocks/concepts.hpp"
 #include "synclab/rwlocks/detail.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::rwlocks {
@@ -84,7 +85,10 @@ class RwWriterPref {
 
   void unlock_shared() noexcept {
     // Old value 3: we were the last reader and a writer is waiting.
-    if (state_.fetch_sub(kOneReader, std::memory_order_release) == kOneReader + kWriterWaiting) wake_one_writer();
+    const bool writer_waits =
+        state_.fetch_sub(kOneReader, std::memory_order_release) == kOneReader + kWriterWaiting;
+    stall_point(StallPoint::after_release, this);
+    if (writer_waits) wake_one_writer();
   }
 
   void lock() noexcept {
@@ -109,6 +113,7 @@ class RwWriterPref {
 
   void unlock() noexcept {
     state_.store(kUnlocked, std::memory_order_release);
+    stall_point(StallPoint::after_release, this);
     wake_one_writer();
     wait::futex_wake_all(state_);
   }

@@ -48,6 +48,7 @@
 #include <string_view>
 
 #include "synclab/semaphores/concepts.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::semaphores {
@@ -81,6 +82,7 @@ class FutexSemaphore {
   void release(std::ptrdiff_t update = 1) noexcept {
     const auto added = static_cast<std::uint32_t>(update);
     const std::uint32_t before = word_.fetch_add(added, std::memory_order_release);
+    stall_point(StallPoint::after_release, this);
     if (count(before) + added > kCountMask) over_release();
     if (waiters(before) == 0) return;
     if (added == 1)
