@@ -10,10 +10,19 @@
 //   unlock() if another thread of this domain waits on the local lock and the
 //            domain has passed the global lock fewer than MaxPasses times in a
 //            row, keep the global lock and hand the local lock on, marking the
-//            global lock as passed; otherwise release the global lock, then the
-//            local one. While the global lock stays in a domain the protected
+//            global lock as passed; otherwise release the local lock, then the
+//            global one. While the global lock stays in a domain the protected
 //            data stays in that domain's caches: handoffs cost a local line
 //            transfer, not a cross-domain one.
+//   Release order and lifetime: the global release is the last access of an
+//   unlock, so the lock may be destroyed by whoever takes it next, right
+//   after that thread's own unlock (as a std::mutex may). Releasing the
+//   global lock first, as the paper's pseudo-code reads, would let a thread of
+//   another domain take both levels, finish and destroy the lock before the
+//   local store lands (tests/primitives/lifetime_test.cpp holds the unlocking
+//   thread in between). A local successor that takes the local lock before
+//   the global release finds owns_global false and queues for the global
+//   lock like anyone else.
 //   The two requirements of the paper: the global lock is thread-oblivious (a
 //   ticket lock can be released by a thread other than the one that took it,
 //   as long as that thread is ordered after it; here through the local lock),
@@ -59,8 +68,10 @@
 //     "waiter" is never wrong (tickets only grow and are never abandoned).
 //   serving.load(relaxed) in unlock(): only the holder moves serving, so it
 //     reads its own last value.
-//   serving.store(release): publishes the critical section (global level), and
-//     the section plus the pass state (local level).
+//   serving.store(release): publishes the critical section (both levels) and
+//     the pass state (local level). The global store reads `serving` before
+//     the local release (only the holder moves it), so nothing is read after
+//     it either.
 //   try_lock(): serving.load(acquire) then next.CAS(s -> s+1, relaxed) at each
 //     level, as ticket.hpp; a failed global try gives the local lock back.
 // Layout: the global lock, the holder's domain, and each domain's local lock
@@ -136,13 +147,15 @@ class Cohort {
     if (cohort_waits && local.passes < MaxPasses) {
       ++local.passes;
       local.owns_global = true;
-    } else {
-      local.passes = 0;
-      local.owns_global = false;
-      advance(global_.serving);
-      stall_point(StallPoint::after_release, this);
+      local.serving.store(mine + 1, std::memory_order_release);  // hands both levels on
+      return;
     }
+    local.passes = 0;
+    local.owns_global = false;
+    const std::uint32_t next_global = global_.serving.load(std::memory_order_relaxed) + 1;
     local.serving.store(mine + 1, std::memory_order_release);
+    stall_point(StallPoint::after_release, this);
+    global_.serving.store(next_global, std::memory_order_release);  // the last access
   }
 
   // For tests and diagnostics (relaxed snapshots): tickets drawn and not yet
