@@ -114,7 +114,7 @@ ScenarioResult destroy_after_last_release(const Use<P>& holder_use, const Use<P>
 
   if (last_waits_first) {
     // Asleep, or (a spinning lock) given a moment to start spinning.
-    synclab::testing::wait_until_asleep(last_tid, 50ms);
+    synclab::testing::wait_until_asleep(last_tid, 20ms);
   }
   release_now.store(true, std::memory_order_release);
   while (!last_took.load(std::memory_order_acquire)) {
@@ -355,9 +355,9 @@ TEST_F(LifetimeTest, OneshotBlockingReceiverDestroysItWhileTheSenderIsStillWakin
 // --- Randomised: whoever leaves last deletes ---------------------------------------
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr auto kRandomBudget = 300ms;
+constexpr auto kRandomBudget = 200ms;
 #else
-constexpr auto kRandomBudget = 150ms;
+constexpr auto kRandomBudget = 100ms;
 #endif
 
 int oversubscribed_threads() {
