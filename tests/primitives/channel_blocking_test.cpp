@@ -20,7 +20,7 @@
 namespace {
 
 using namespace std::chrono_literals;
-using synclab::testing::ChannelName;
+using synclab::testing::PrimitiveName;
 using synclab::testing::Message;
 using synclab::wait::wait_counters;
 using synclab::wait::WaitCounters;
@@ -83,7 +83,7 @@ void until_receiver_sleeps(const C& c) {
 
 template <class C>
 class BlockingChannel : public ::testing::Test {};
-TYPED_TEST_SUITE(BlockingChannel, BlockingQueues, ChannelName);
+TYPED_TEST_SUITE(BlockingChannel, BlockingQueues, PrimitiveName);
 
 TYPED_TEST(BlockingChannel, ReceiverAsleepOnEmptyIsWokenBySend) {
   Watchdog dog("ReceiverAsleepOnEmptyIsWokenBySend");
@@ -128,7 +128,7 @@ TYPED_TEST(BlockingChannel, CloseWakesEverySleepingReceiver) {
 
 template <class C>
 class FutexWrapper : public ::testing::Test {};
-TYPED_TEST_SUITE(FutexWrapper, FutexWrappers, ChannelName);
+TYPED_TEST_SUITE(FutexWrapper, FutexWrappers, PrimitiveName);
 
 TYPED_TEST(FutexWrapper, NoFutexSyscallWhileNobodySleeps) {
   TypeParam c(16);

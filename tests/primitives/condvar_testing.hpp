@@ -16,24 +16,10 @@
 
 #include "synclab/condvars/concepts.hpp"
 #include "synclab/testing/hang_watchdog.hpp"
+#include "synclab/testing/typed_tests.hpp"
 #include "synclab/type_list.hpp"
 
 namespace synclab::testing {
-
-template <class List>
-struct GTestTypes;
-template <class... Ts>
-struct GTestTypes<synclab::TypeList<Ts...>> {
-  using type = ::testing::Types<Ts...>;
-};
-
-// Test names carry the primitive's name ("CondVarContract/cv_counter.…").
-struct PrimitiveName {
-  template <class T>
-  static std::string GetName(int) {
-    return std::string(T::name);
-  }
-};
 
 // The seed's test (Rust Atomics and Locks, ch. 9, test_condvar): a helper
 // sleeps for `delay`, sets the value under the mutex and notifies once; the
