@@ -73,12 +73,13 @@ class StallGate {
   StallGate(const StallGate&) = delete;
   StallGate& operator=(const StallGate&) = delete;
 
-  // Targets `object`: the next arrival at the point on it from thread
-  // `holds` (from any thread if it is the default id) is held, and every
-  // arrival is counted.
+  // Targets `object` (any object if nullptr): the next arrival at the point
+  // on it from thread `holds` (from any thread if it is the default id) is
+  // held, and every arrival is counted.
   void arm(const void* object, std::thread::id holds = {}) {
     const std::lock_guard guard(mutex_);
     object_ = object;
+    any_object_ = object == nullptr;
     holds_ = holds;
     hold_next_ = true;
     opened_ = false;
@@ -98,6 +99,7 @@ class StallGate {
     open();
     const std::lock_guard guard(mutex_);
     object_ = nullptr;
+    any_object_ = false;
   }
 
   // Whether a thread is being held, waiting up to `limit` for one to arrive.
@@ -142,7 +144,7 @@ class StallGate {
 
   void arrive(StallPoint point, const void* object) {
     std::unique_lock guard(mutex_);
-    if (point != point_ || object != object_ || object_ == nullptr) return;
+    if (point != point_ || !(any_object_ || (object == object_ && object_ != nullptr))) return;
     ++arrivals_;
     if (!hold_next_ || (holds_ != std::thread::id{} && holds_ != std::this_thread::get_id())) return;
     hold_next_ = false;
@@ -158,6 +160,7 @@ class StallGate {
   std::mutex mutex_;
   std::condition_variable changed_;
   const void* object_ = nullptr;
+  bool any_object_ = false;
   std::thread::id holds_{};
   bool hold_next_ = false;
   bool held_now_ = false;
