@@ -38,6 +38,7 @@
 #include "synclab/rwlocks/catalog.hpp"
 #include "synclab/semaphores/catalog.hpp"
 #include "synclab/stall_point.hpp"
+#include "synclab/testing/broken_lifetime.hpp"
 #include "synclab/testing/hang_watchdog.hpp"
 #include "synclab/testing/stall_gate.hpp"
 #include "synclab/testing/thread_state.hpp"
@@ -126,6 +127,19 @@ ScenarioResult destroy_after_last_release(const Use<P>& holder_use, const Use<P>
   return {.untouched = storage.untouched_since_destroy(), .holder_held = gate.arrivals() > 0};
 }
 
+// For the twins: the check must catch their write. Under AddressSanitizer the
+// poisoned storage turns it into a report that ends the (death-test child)
+// process; elsewhere the fill pattern shows it.
+#if defined(__SANITIZE_ADDRESS__)
+#define EXPECT_WRITE_CAUGHT(untouched)                     \
+  do {                                                     \
+    GTEST_FLAG_SET(death_test_style, "threadsafe");        \
+    EXPECT_DEATH(static_cast<void>(untouched), "AddressSanitizer: use-after-poison"); \
+  } while (false)
+#else
+#define EXPECT_WRITE_CAUGHT(untouched) EXPECT_FALSE(untouched) << "the check missed a write after the release"
+#endif
+
 class LifetimeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { synclab::testing::install_nudge_handler(); }
@@ -156,6 +170,13 @@ TYPED_TEST(LockLifetime, NextHolderDestroysItRightAfterItsUnlock) {
 TYPED_TEST(LockLifetime, WaiterDestroysItRightAfterItsUnlock) {
   const auto r = destroy_after_last_release(exclusive<TypeParam>(), exclusive<TypeParam>(), true);
   EXPECT_TRUE(r.untouched) << "the previous holder's unlock wrote to the lock after releasing it";
+}
+
+TEST_F(LifetimeTest, LockLifetimeBrokenWriteAfterUnlockIsCaught) {
+  using L = synclab::testing::TtasWritesAfterUnlock;
+  for (const bool waits : {false, true}) {
+    EXPECT_WRITE_CAUGHT(destroy_after_last_release(exclusive<L>(), exclusive<L>(), waits).untouched);
+  }
 }
 
 // --- Reader-writer locks --------------------------------------------------------
@@ -273,9 +294,9 @@ TYPED_TEST_SUITE(CondVarLifetime, GTestTypes<synclab::condvars::OurCondVars>::ty
 
 // Two waiters asleep; notify_all under the mutex; the first waiter back
 // destroys the condition variable while the other is held right after its
-// wake, before it has done anything else.
-TYPED_TEST(CondVarLifetime, FirstWokenWaiterDestroysItAfterNotifyAll) {
-  using CV = TypeParam;
+// wake, before it has done anything else. Whether the storage was left alone.
+template <class CV>
+bool first_woken_waiter_destroys() {
   HangWatchdog dog(kHangLimit, CV::name, "first woken waiter destroys the condvar");
   constexpr int kWaiters = 2;
   typename CV::mutex_type mutex;  // outlives the condvar, as every wait needs it to return
@@ -306,14 +327,23 @@ TYPED_TEST(CondVarLifetime, FirstWokenWaiterDestroysItAfterNotifyAll) {
     held.unlock();
     std::this_thread::sleep_for(1ms);
   }
-  for (auto& tid : tids) ASSERT_TRUE(synclab::testing::wait_until_asleep(tid, 10s));
+  for (auto& tid : tids) EXPECT_TRUE(synclab::testing::wait_until_asleep(tid, 10s));
   {
     const std::lock_guard held(mutex);
     go = true;
     cv.notify_all();
   }
   for (auto& t : waiters) t.join();
-  EXPECT_TRUE(storage.untouched_since_destroy()) << "a woken waiter wrote to the destroyed condition variable";
+  return storage.untouched_since_destroy();
+}
+
+TYPED_TEST(CondVarLifetime, FirstWokenWaiterDestroysItAfterNotifyAll) {
+  EXPECT_TRUE(first_woken_waiter_destroys<TypeParam>())
+      << "a woken waiter wrote to the destroyed condition variable";
+}
+
+TEST_F(LifetimeTest, CondVarLifetimeBrokenDecrementAfterWakeIsCaught) {
+  EXPECT_WRITE_CAUGHT(first_woken_waiter_destroys<synclab::testing::CvDecrementsAfterWake>());
 }
 
 // --- oneshot_blocking -------------------------------------------------------------
