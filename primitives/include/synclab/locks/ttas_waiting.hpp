@@ -16,7 +16,8 @@
 //   it tries a CAS, test-then-set as in TTAS; once it has slept it locks into
 //   2, never 1, because it cannot know whether other sleepers remain (locking
 //   into 1 would let its unlock skip the wake they need: the lost wake-up that
-//   tests/primitives/wait_policy_test.cpp catches in a broken twin). unlock()
+//   tests/primitives/wait_policy_test.cpp catches in the broken twin, this
+//   lock with its RemembersSleepers parameter false). unlock()
 //   swaps in 0 and wakes one sleeper only if the old value was 2.
 //   Compared with futex_mutex3_spin, the difference is after a wake: mutex3
 //   swaps 2 in blindly (an RMW per wake, even when the lock is held again);
@@ -60,7 +61,9 @@
 
 namespace synclab::locks {
 
-template <class Wait>
+// RemembersSleepers: a waiter that has slept locks into "sleepers possible".
+// Only true is a correct lock; see the top comment.
+template <class Wait, bool RemembersSleepers = true>
 class TtasWaiting {
  public:
   static constexpr std::string_view name = static_name<compose_name("ttas_", Wait::suffix)>;
@@ -110,7 +113,7 @@ class TtasWaiting {
     }
   }
 
- private:
+ protected:
   // Park protocol states (the word of the spinning policies is a plain flag).
   static constexpr std::uint32_t kFree = 0;
   static constexpr std::uint32_t kHeld = 1;      // held, nobody asleep
@@ -144,7 +147,7 @@ class TtasWaiting {
           !word_.compare_exchange_weak(seen, kSleepers, std::memory_order_relaxed, std::memory_order_relaxed)) {
         continue;  // freed or marked meanwhile: look again
       }
-      lock_into = kSleepers;
+      if constexpr (RemembersSleepers) lock_into = kSleepers;
       wait::futex_wait(word_, kSleepers);
     }
   }
