@@ -39,6 +39,7 @@ using namespace std::chrono_literals;
 using synclab::StallPoint;
 using synclab::channels::BlockingChannel;
 using synclab::testing::HangWatchdog;
+using synclab::testing::kHangLimit;
 using synclab::testing::Message;
 using synclab::testing::PrimitiveName;
 using synclab::testing::StallGate;
@@ -47,8 +48,7 @@ using synclab::testing::TwoStepRing;
 // A sleeper that has something to take gets it within this bound (a hang
 // threshold far above a wake-up's latency on a loaded machine; it never
 // judges speed).
-constexpr auto kMessageBound = 2s;
-constexpr std::chrono::seconds kHangLimit{60};
+constexpr auto kMessageBound = 1s;
 // The stalled thread is let go by the test, never by the hold running out.
 constexpr auto kLongHold = 30s;
 

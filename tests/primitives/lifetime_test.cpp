@@ -17,8 +17,6 @@
 // object is deleted by whoever leaves last, which AddressSanitizer and
 // ThreadSanitizer watch.
 #include <gtest/gtest.h>
-#include <pthread.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -39,6 +37,7 @@
 #include "synclab/semaphores/catalog.hpp"
 #include "synclab/stall_point.hpp"
 #include "synclab/testing/broken_lifetime.hpp"
+#include "synclab/testing/cpu_affinity.hpp"
 #include "synclab/testing/hang_watchdog.hpp"
 #include "synclab/testing/stall_gate.hpp"
 #include "synclab/testing/thread_state.hpp"
@@ -52,6 +51,7 @@ using synclab::StallPoint;
 using synclab::testing::CheckedStorage;
 using synclab::testing::GTestTypes;
 using synclab::testing::HangWatchdog;
+using synclab::testing::kHangLimit;
 using synclab::testing::PrimitiveName;
 using synclab::testing::StallGate;
 
@@ -59,7 +59,6 @@ using synclab::testing::StallGate;
 // needs to acquire, release and destroy when it can; when it cannot (the
 // holder has not fully released yet), the hold runs out and the test goes on.
 constexpr auto kHold = 300ms;
-constexpr std::chrono::seconds kHangLimit{60};
 
 // How the two threads of a scenario use the object.
 template <class P>
@@ -232,21 +231,8 @@ TYPED_TEST(SemaphoreLifetime, LastAcquirerDestroysItRightAfterItsRelease) {
 
 // --- Cohort, across two domains -------------------------------------------------
 
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) cpus.push_back(c);
-  return cpus;
-}
-
-void pin_current_thread(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+void pin_to_domain_cpu(int cpu) {
+  static_cast<void>(synclab::testing::pin_current_thread(cpu));
   synclab::locks::cohort_domains::refresh_current_domain();
 }
 
@@ -259,7 +245,7 @@ TEST_F(LifetimeTest, CohortAcrossDomainsLastHolderDestroysItRightAfterItsUnlock)
   namespace domains = synclab::locks::cohort_domains;
   using synclab::locks::Cohort;
   std::optional<int> even, odd;
-  const std::vector<int> cpus = allowed_cpus();
+  const std::vector<int> cpus = synclab::testing::allowed_cpus();
   for (const int c : cpus) {
     if (c % 2 == 0 && !even) even = c;
     if (c % 2 == 1 && !odd) odd = c;
@@ -269,12 +255,12 @@ TEST_F(LifetimeTest, CohortAcrossDomainsLastHolderDestroysItRightAfterItsUnlock)
   for (std::size_t c = 0; c < map.size(); ++c) map[c] = static_cast<int>(c % 2);
   domains::install_domain_map(map, "2 domains by CPU parity (test)");
   const Use<Cohort<>> in_domain_0{[&](Cohort<>& l) {
-                                     pin_current_thread(*even);
+                                     pin_to_domain_cpu(*even);
                                      l.lock();
                                    },
                                    [](Cohort<>& l) { l.unlock(); }};
   const Use<Cohort<>> in_domain_1{[&](Cohort<>& l) {
-                                     pin_current_thread(*odd);
+                                     pin_to_domain_cpu(*odd);
                                      l.lock();
                                    },
                                    [](Cohort<>& l) { l.unlock(); }};

@@ -18,8 +18,6 @@
 //     (on x86-64 an acquire fence is no instruction, so there is nothing to
 //     count there).
 #include <gtest/gtest.h>
-#include <pthread.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include <array>
@@ -40,12 +38,16 @@
 #include "synclab/arch/cpu_relax.hpp"
 #include "synclab/channels/event_count.hpp"
 #include "synclab/refcount/detail.hpp"
+#include "synclab/testing/cpu_affinity.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using synclab::channels::BasicEventCount;
 using synclab::channels::EventCount;
+using synclab::testing::AffinityRestorer;
+using synclab::testing::allowed_cpus;
+using synclab::testing::pin_current_thread;
 
 // BROKEN: the event count with its fence pair weakened to acquire/release
 // fences, which give no store-load order: a notifier may read `sleepers`
@@ -74,35 +76,6 @@ bool emulated() {
   const char* v = std::getenv("SYNCLAB_EMULATED");
   return v != nullptr && std::string_view(v) == "true";
 }
-
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) cpus.push_back(c);
-  return cpus;
-}
-
-void pin_current_thread(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-}
-
-// Restores the calling thread's affinity when it goes out of scope.
-class AffinityRestorer {
- public:
-  AffinityRestorer() { pthread_getaffinity_np(pthread_self(), sizeof saved_, &saved_); }
-  ~AffinityRestorer() { pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_); }
-  AffinityRestorer(const AffinityRestorer&) = delete;
-  AffinityRestorer& operator=(const AffinityRestorer&) = delete;
-
- private:
-  cpu_set_t saved_{};
-};
 
 struct DekkerRaceResult {
   std::uint64_t rounds = 0;
@@ -142,7 +115,7 @@ DekkerRaceResult race_publication_against_sleeper(std::uint64_t min_rounds, std:
   };
 
   std::thread waiter([&] {
-    if (cpus.size() >= 2) pin_current_thread(cpus[1]);
+    if (cpus.size() >= 2) static_cast<void>(pin_current_thread(cpus[1]));
     std::minstd_rand rng(2);
     for (std::uint64_t round = 1;; ++round) {
       meet(round);
@@ -160,7 +133,7 @@ DekkerRaceResult race_publication_against_sleeper(std::uint64_t min_rounds, std:
     }
   });
 
-  if (cpus.size() >= 2) pin_current_thread(cpus[0]);
+  if (cpus.size() >= 2) static_cast<void>(pin_current_thread(cpus[0]));
   std::minstd_rand rng(1);
   const auto start = std::chrono::steady_clock::now();
   std::uint64_t round = 1;
