@@ -9,9 +9,10 @@
 // release code itself:
 //   - a Dekker race, round by round, between a publication followed by
 //     notify_one() and a sleeper: the event count as shipped must never lose
-//     the wake-up; the twin with the fence pair weakened to acquire/release
-//     (which x86-64 compiles to no instruction, leaving the store buffer free
-//     to reorder the notifier's store and load) must lose one;
+//     the wake-up; the twin with the fence pair weakened to acquire fences
+//     (no instruction on x86-64, `dmb ishld` on arm64: neither keeps a store
+//     before a later load, so the notifier's store and load may pass each
+//     other) must lose one;
 //   - a census of the compiled code: the shipped notify path contains the
 //     architecture's full barrier and the weakened twin's does not; on arm64
 //     the reference counts' final-decrement path contains its load barrier
@@ -49,15 +50,16 @@ using synclab::testing::AffinityRestorer;
 using synclab::testing::allowed_cpus;
 using synclab::testing::pin_current_thread;
 
-// BROKEN: the event count with its fence pair weakened to acquire/release
-// fences, which give no store-load order: a notifier may read `sleepers`
-// before its publication is visible while the waiter reads the condition
-// before its count is, and nobody wakes the waiter.
+// BROKEN: the event count with its fence pair weakened to acquire fences,
+// which give no store-load order: a notifier may read `sleepers` before its
+// publication is visible while the waiter reads the condition before its
+// count is, and nobody wakes the waiter. (Not acq_rel: arm64 compiles that to
+// the same full barrier as seq_cst.)
 struct WeakenedFences {
   static void announce(std::atomic<std::uint32_t>& sleepers) noexcept {
     sleepers.fetch_add(1, std::memory_order_relaxed);
   }
-  static void barrier() noexcept { std::atomic_thread_fence(std::memory_order_acq_rel); }
+  static void barrier() noexcept { std::atomic_thread_fence(std::memory_order_acquire); }
   static std::uint32_t look(std::atomic<std::uint32_t>& sleepers) noexcept {
     return sleepers.load(std::memory_order_relaxed);
   }

@@ -30,11 +30,11 @@
 //   synchronises and gives the same guarantee.
 //   The barrier is the template parameter (DekkerFences, the default); the
 //   code a release build runs is therefore not the code TSan checks, so
-//   tests/primitives/event_count_fence_test.cpp checks it in release and
+//   tests/primitives/release_fences_test.cpp checks it in release and
 //   ASan builds: a round-by-round Dekker race between a publication and a
 //   sleeper must never lose a wake-up, and the twin with the fence pair
-//   weakened to acquire/release (WeakenedFences, which x86-64 compiles to
-//   no instruction) must lose one.
+//   weakened to acquire fences (no store-load order: no instruction on
+//   x86-64, `dmb ishld` on arm64) must lose one.
 // Two event counts after one publication (BlockingChannel wakes a sleeper on
 //   each side after a send or a receive): notify_one_each() pays the
 //   notifier's barrier once and looks at both counts.
