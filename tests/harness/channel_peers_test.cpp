@@ -21,11 +21,11 @@
 
 namespace {
 
-using P256 = ChannelPayload<256>;
-using P8 = ChannelPayload<8>;
 using synclab::harness::ChannelPayload;
 using synclab::harness::ChannelShape;
 using synclab::testing::GTestTypes;
+using P8 = ChannelPayload<8>;
+using P256 = ChannelPayload<256>;
 
 struct NameOf {
   template <class T>
