@@ -62,6 +62,7 @@
 #include "synclab/channels/concepts.hpp"
 #include "synclab/channels/detail.hpp"
 #include "synclab/padding/padded.hpp"
+#include "synclab/stall_point.hpp"
 
 namespace synclab::channels {
 
@@ -101,6 +102,7 @@ class MpmcBounded {
       if (seq == empty_turn) {
         if (enqueue_pos_->compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed,
                                                 std::memory_order_relaxed)) {
+          stall_point(StallPoint::after_claim, this);
           cell.message.construct(std::move(v));
           cell.sequence.store(empty_turn + 1, std::memory_order_release);
           return true;
@@ -124,6 +126,7 @@ class MpmcBounded {
       if (seq == full_turn) {
         if (dequeue_pos_->compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed,
                                                 std::memory_order_relaxed)) {
+          stall_point(StallPoint::after_claim, this);
           cell.message.move_to(out);
           cell.sequence.store(full_turn + 1, std::memory_order_release);
           return true;

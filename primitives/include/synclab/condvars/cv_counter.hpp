@@ -40,6 +40,7 @@
 #include "synclab/condvars/concepts.hpp"
 #include "synclab/condvars/futex_wait_for.hpp"
 #include "synclab/locks/futex_mutex3.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::condvars {
@@ -60,6 +61,7 @@ class CvCounter {
     const std::uint32_t seen = counter_.load(std::memory_order_relaxed);
     held.unlock();
     futex_wait_for(counter_, seen, kCounterWrapGuard);
+    stall_point(StallPoint::after_wake, this);
     held.lock();
   }
 

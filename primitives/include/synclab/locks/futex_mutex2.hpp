@@ -28,6 +28,7 @@
 #include <string_view>
 
 #include "synclab/concepts.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::locks {
@@ -57,6 +58,7 @@ class FutexMutex2 {
 
   void unlock() noexcept {
     state_.store(kUnlocked, std::memory_order_release);
+    stall_point(StallPoint::after_release, this);
     wait::futex_wake_one(state_);
   }
 

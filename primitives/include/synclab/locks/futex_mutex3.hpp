@@ -32,6 +32,7 @@
 #include <string_view>
 
 #include "synclab/concepts.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::locks {
@@ -64,7 +65,9 @@ class FutexMutex3 {
   }
 
   void unlock() noexcept {
-    if (state_.exchange(kUnlocked, std::memory_order_release) == kContended) {
+    const bool contended = state_.exchange(kUnlocked, std::memory_order_release) == kContended;
+    stall_point(StallPoint::after_release, this);
+    if (contended) {
       wait::futex_wake_one(state_);
     }
   }

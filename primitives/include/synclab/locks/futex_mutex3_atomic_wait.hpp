@@ -50,6 +50,7 @@
 #include <string_view>
 
 #include "synclab/concepts.hpp"
+#include "synclab/stall_point.hpp"
 
 namespace synclab::locks {
 
@@ -81,7 +82,9 @@ class FutexMutex3AtomicWait {
   }
 
   void unlock() noexcept {
-    if (state_.exchange(kUnlocked, std::memory_order_release) == kContended) {
+    const bool contended = state_.exchange(kUnlocked, std::memory_order_release) == kContended;
+    stall_point(StallPoint::after_release, this);
+    if (contended) {
       state_.notify_one();
     }
   }

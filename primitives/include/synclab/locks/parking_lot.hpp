@@ -127,7 +127,7 @@ class ParkingLot {
   // Locks the calling thread has received by handoff since it started.
   [[nodiscard]] static std::uint64_t handoffs_received() noexcept { return tls_parking_handoffs_received; }
 
- private:
+ protected:  // for the tests' broken twin, which replaces unlock() (synclab/testing/broken_parking.hpp)
   static constexpr std::uint8_t kLocked = 1;
   static constexpr std::uint8_t kParked = 2;
   static constexpr wait::ParkingTable::Token kTokenRetry = 0;

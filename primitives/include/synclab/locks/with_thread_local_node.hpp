@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "synclab/concepts.hpp"
+#include "synclab/stall_point.hpp"
 
 namespace synclab::locks {
 
@@ -165,6 +166,7 @@ class WithThreadLocalNode {
     auto& cache = detail::thread_node_cache<node_type>();
     node_type* n = cache.release(this);
     inner_.unlock(*n);
+    stall_point(StallPoint::after_release, this);
     cache.give_back(n);
   }
 

@@ -125,7 +125,7 @@ class alignas(64) SeqLock {
     return load(ignored);
   }
 
- private:
+ protected:  // for the tests' broken twins, which replace load() (tests/primitives/seqlock_testing.hpp)
   using Words = std::array<std::uint64_t, kWords>;
 
   static Words to_words(const T& value) noexcept { return std::bit_cast<Words>(value); }
