@@ -90,7 +90,8 @@ TYPED_TEST(CondvarWorkloads, NotifyAllCompletesRounds) {
 TEST(CondvarWorkloads, NotifyAllCountsOurFutexCalls) {
   NotifyAllWorkload<condvars::CvCounter> w(3);
   DriverConfig cfg = config(3);
-  const FutexTracepoint unavailable{.reason = "switched off for this test"};
+  FutexTracepoint unavailable;
+  unavailable.reason = "switched off for this test";
   cfg.futex_trace = &unavailable;
   const RunResult run = run_fixed_duration(cfg, w);
   EXPECT_EQ(run.futex_source, FutexSource::wait_layer);

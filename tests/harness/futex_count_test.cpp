@@ -416,7 +416,7 @@ TEST(FutexDriver, TracesTheWorkloadAndNotTheBarrierOrTheStop) {
 // eight threads on two cores, the `oversubscribed` level's work.
 TEST(FutexDriver, StdMutexOversubscribedSleepsInTheKernel) {
   SKIP_WITHOUT_FUTEX_TRACEPOINT();
-  LockWorkload<peers::StdMutex> w(*find_contention_level("oversubscribed"), calibrate_delay(), {.threads = 8});
+  LockWorkload<peers::StdMutex> w(*find_contention_level("oversubscribed"), calibrate_delay(), 8);
   const RunResult run = run_fixed_duration(unpinned(8), w);
   ASSERT_EQ(run.futex_source, FutexSource::tracepoint) << run.futex_source_reason;
   const auto m = as_map(summarize(run));
@@ -431,7 +431,7 @@ TEST(FutexDriver, StdMutexOversubscribedSleepsInTheKernel) {
 // only the tracepoint sees: there it may count more, never less.)
 TEST(FutexDriver, TracepointAgreesWithTheWaitLayerForOurMutex) {
   SKIP_WITHOUT_FUTEX_TRACEPOINT();
-  LockWorkload<locks::FutexMutex3> w(*find_contention_level("oversubscribed"), calibrate_delay(), {.threads = 8});
+  LockWorkload<locks::FutexMutex3> w(*find_contention_level("oversubscribed"), calibrate_delay(), 8);
   const RunResult run = run_fixed_duration(unpinned(8), w);
   ASSERT_EQ(run.futex_source, FutexSource::tracepoint) << run.futex_source_reason;
   FutexCalls traced, counted;
@@ -467,7 +467,7 @@ TEST(FutexDriver, WithoutTheTracepointPeersAreAbsentAndOursFromTheWaitLayer) {
   const ContentionLevel level = *find_contention_level("oversubscribed");
   const DelayCalibration calibration = calibrate_delay();
 
-  LockWorkload<peers::StdMutex> peer(level, calibration, {.threads = 8});
+  LockWorkload<peers::StdMutex> peer(level, calibration, 8);
   const RunResult peer_run = run_fixed_duration(cfg, peer);
   EXPECT_EQ(peer_run.futex_source, FutexSource::none);
   EXPECT_NE(peer_run.futex_source_reason.find("outside synclab's counted wait layer"), std::string::npos);
@@ -478,7 +478,7 @@ TEST(FutexDriver, WithoutTheTracepointPeersAreAbsentAndOursFromTheWaitLayer) {
   EXPECT_EQ(peer_metrics.count("futex_trace_failed"), 0u);
   EXPECT_GT(peer_metrics.at("ops_per_sec"), 0.0);
 
-  LockWorkload<locks::FutexMutex3> ours(level, calibration, {.threads = 8});
+  LockWorkload<locks::FutexMutex3> ours(level, calibration, 8);
   const RunResult our_run = run_fixed_duration(cfg, ours);
   EXPECT_EQ(our_run.futex_source, FutexSource::wait_layer);
   EXPECT_NE(our_run.futex_source_reason.find(unavailable.reason), std::string::npos);
@@ -487,7 +487,7 @@ TEST(FutexDriver, WithoutTheTracepointPeersAreAbsentAndOursFromTheWaitLayer) {
   for (const WorkerResult& r : our_run.workers) EXPECT_EQ(r.futex_waits, r.wait_layer_futex.waits);
 
   // One of ours that never sleeps: its 0 was measured, and is reported.
-  LockWorkload<locks::TtasSpin> spinner(*find_contention_level("high"), calibration, {.threads = 2});
+  LockWorkload<locks::TtasSpin> spinner(*find_contention_level("high"), calibration, 2);
   DriverConfig spin_cfg = unpinned(2, std::chrono::milliseconds(20));
   spin_cfg.futex_trace = &unavailable;
   const auto spin_metrics = as_map(summarize(run_fixed_duration(spin_cfg, spinner)));
@@ -498,7 +498,7 @@ TEST(FutexDriver, WithoutTheTracepointPeersAreAbsentAndOursFromTheWaitLayer) {
 TEST(FutexDriver, NotTracedAtAllIsSaidSo) {
   DriverConfig cfg = unpinned(1, std::chrono::milliseconds(10));
   cfg.futex_trace = nullptr;
-  LockWorkload<peers::StdMutex> peer(*find_contention_level("uncontended"), DelayCalibration{100}, {.threads = 1});
+  LockWorkload<peers::StdMutex> peer(*find_contention_level("uncontended"), DelayCalibration{100}, 1);
   const RunResult run = run_fixed_duration(cfg, peer);
   EXPECT_EQ(run.futex_source, FutexSource::none);
   EXPECT_NE(run.futex_source_reason.find("not traced in this run"), std::string::npos) << run.futex_source_reason;
