@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "synclab/harness/cohort_domains.hpp"
+#include "synclab/harness/domain_map.hpp"
 #include "synclab/harness/topology.hpp"
 #include "synclab/locks/cohort.hpp"
 #include "synclab/locks/cohort_domains.hpp"

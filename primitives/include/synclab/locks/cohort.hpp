@@ -44,7 +44,7 @@
 //   locality); the bound is a template parameter for sweeps.
 // Domains: from synclab/locks/cohort_domains.hpp, one domain unless a map is
 //   installed (the benchmark binary installs one from hwloc; see
-//   harness/include/synclab/harness/cohort_domains.hpp for the level chosen).
+//   harness/include/synclab/harness/domain_map.hpp for the level chosen).
 //   Domain ids at or above MaxDomains share local locks (id mod MaxDomains):
 //   still correct, less locality. With a single domain the lock is a ticket
 //   lock whose global level is taken once per 65 acquisitions under contention.
