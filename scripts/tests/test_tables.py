@@ -187,7 +187,7 @@ def test_a_busy_machine_is_noted() -> None:
 def channel_run(cases: dict[str, float]) -> list[Record]:
     entries = [{"name": name, "run_type": "iteration", "ops_per_sec": ops}
                for name, ops in cases.items()]
-    return parse({"context": {"schema_version": 2}, "benchmarks": entries}, "r.json").records
+    return list(parse({"context": {"schema_version": 2}, "benchmarks": entries}, "r.json").records)
 
 
 def test_bounded_channels_are_compared_with_the_bounded_baseline_at_their_capacity() -> None:
