@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import re
 import shlex
-from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest

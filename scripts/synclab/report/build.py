@@ -7,6 +7,7 @@ machine's limits; per family and level, one side-by-side figure when there are s
 from __future__ import annotations
 
 import datetime
+import io
 import math
 import re
 from pathlib import Path
@@ -36,6 +37,9 @@ from synclab.report.views import LevelView, level_views
 from synclab.results import write_text_atomic
 
 DPI = 90
+# Figures are flat colours, lines and text: a 256-colour palette keeps them intact at about a
+# quarter of the bytes of matplotlib's RGBA PNG, so a whole report stays light (docs/report.md).
+PALETTE_COLOURS = 256
 # Inches: one plot of a level figure, and the legend column beside the plots.
 CELL_WIDTH = 4.5
 LEGEND_WIDTH = 2.1
@@ -52,7 +56,14 @@ def _grid(count: int) -> tuple[int, int]:
 
 
 def _save(fig: Any, path: Path) -> None:
-    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    from PIL import Image  # matplotlib's own dependency
+
+    rgba = io.BytesIO()
+    fig.savefig(rgba, dpi=DPI, bbox_inches="tight", format="png")
+    rgba.seek(0)
+    with Image.open(rgba) as image:
+        image.convert("RGB").quantize(colors=PALETTE_COLOURS).save(path, format="PNG",
+                                                                    optimize=True)
 
 
 def _level_figure(plots: Sequence[tuple[Plot, Any]], view: LevelView, *, heading: str,
