@@ -5,6 +5,7 @@
 #   scripts/install-deps.sh --check      report what is missing; exit 0 if nothing, 1 otherwise
 #   scripts/install-deps.sh --list       print the package list
 #   scripts/install-deps.sh --report-only ...   only what the report needs (python3 + matplotlib, numpy)
+#   scripts/install-deps.sh --history-only ...  only what scripts/history needs (the report's + SQLAlchemy, psycopg2)
 #   scripts/install-deps.sh --arch=arm64 ...    also the arm64 cross toolchain, qemu-user, :arm64 libraries
 #
 # Idempotent: with everything present it prints "all dependencies present" and changes nothing.
@@ -22,9 +23,13 @@ native_packages=(
   python3 python3-matplotlib python3-numpy python3-scipy python3-pytest
   pyflakes3 mypy clang-tidy
   chromium chromium-driver python3-selenium
+  python3-sqlalchemy python3-psycopg2 postgresql
 )
 # What scripts/report needs, and nothing more.
 report_packages=(python3 python3-matplotlib python3-numpy python3-scipy)
+# What scripts/history needs: the report's, and its database layer (SQLAlchemy 1.4 Core; psycopg2
+# for PostgreSQL). The postgresql server itself is needed only by the tests, which start one.
+history_packages=("${report_packages[@]}" python3-sqlalchemy python3-psycopg2)
 
 # Extra packages of a target architecture, selected with --arch=NAME: native (the default),
 # x86_64 or arm64. The host's own architecture needs nothing more. arm64 on an x86_64 host is
@@ -46,7 +51,7 @@ arch_packages() {
         arm64|aarch64) ;;
         amd64|x86_64)
           foreign_arch=arm64
-          if [ "$report_only" != 1 ]; then
+          if [ "$report_only" = 0 ]; then
             packages+=("${arm64_cross_packages[@]}")
           fi
           ;;
@@ -73,7 +78,7 @@ arch_packages() {
 }
 
 usage() {
-  sed -n '2,11s/^# \{0,1\}//p' "$0"
+  sed -n '2,12s/^# \{0,1\}//p' "$0"
 }
 
 mode=install
@@ -84,6 +89,7 @@ for arg in "$@"; do
     --check) mode=check ;;
     --list) mode=list ;;
     --report-only) report_only=1 ;;
+    --history-only) report_only=history ;;
     --arch=*) arch=${arg#--arch=} ;;
     -h|--help) usage; exit 0 ;;
     *) echo "$prog: error: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
@@ -92,6 +98,8 @@ done
 
 if [ "$report_only" = 1 ]; then
   packages=("${report_packages[@]}")
+elif [ "$report_only" = history ]; then
+  packages=("${history_packages[@]}")
 else
   packages=("${native_packages[@]}")
 fi

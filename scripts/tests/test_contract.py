@@ -32,6 +32,8 @@ OPTIONS: dict[str, list[str]] = {
     "compare": ["--help", "base", "new", "--metrics", "--threshold", "--alpha", "--normalize-to",
                 "--force", "--format", "--output"],
     "history add": ["--help", "--db", "--timeout", "results"],
+    "history migrate": ["--help", "--db", "--timeout"],
+    "history import": ["--help", "--db", "--timeout", "--from"],
     "history trend": ["--help", "--db", "--timeout", "--out", "--metric", "--filter", "--machine",
                       "--significance", "--permutations", "--min-size", "--seed"],
     "history export": ["--help", "--db", "--timeout", "--format", "--run", "--metrics",
@@ -87,6 +89,9 @@ def test_the_other_command_lines_parse() -> None:
     history.parse_args(["export", "--format", "gab-bigger", "--run", "r", "--metrics",
                         "ns_per_op", "--output", "o.json"])
     history.parse_args(["runs"])
+    history.parse_args(["migrate", "--db", "postgresql://ci@db.example/history"])
+    history.parse_args(["import", "--from", "sqlite:h.sqlite", "--db",
+                        "postgresql://ci@db.example/history", "--timeout", "30"])
 
 
 def test_a_recorded_results_file_loads_and_renders(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""scripts/history and run_suite --record: the SQLite store, change points, trend page, export,
-and bad databases (locked, corrupt, foreign schema) that must never lose what is stored."""
+"""scripts/history and run_suite --record: the store on both engines (an SQLite file and a
+PostgreSQL server the tests start), change points, trend page, export, migrations, import,
+concurrent writers, and bad databases that must never lose what is stored."""
 from __future__ import annotations
 
 import json
@@ -8,16 +9,75 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
+import postgres_server
 from conftest import (INPUTS, REPO, SCRIPTS, assert_one_line_error, clean_env, run_cli, run_main,
                       run_suite)
-from synclab.history import cli, edivisive, store
+from synclab.history import cli, edivisive, engines, schema, store
 
 HISTORY = SCRIPTS / "synclab" / "history" / "cli.py"
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[postgres_server.PostgresServer]:
+    """One PostgreSQL server for the whole session, stopped at its end even after failures."""
+    reason = postgres_server.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    server = postgres_server.PostgresServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=ENGINES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A history database that does not hold anything yet: a file path, or a new PostgreSQL
+    database's URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "h.sqlite")
+    server: postgres_server.PostgresServer = request.getfixturevalue("postgres")
+    return server.new_database()
+
+
+def sql_engine(db: str) -> sa.engine.Engine:
+    target = engines.parse(db)
+    return sa.create_engine(f"sqlite:///{target.path}" if target.kind == "sqlite" else target.url)
+
+
+def execute(db: str, statement: str) -> list[tuple[Any, ...]]:
+    eng = sql_engine(db)
+    try:
+        with eng.begin() as conn:
+            result = conn.exec_driver_sql(statement)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        eng.dispose()
+
+
+def is_empty(db: str) -> bool:
+    """Nothing was ever written: no file, or a database without tables."""
+    target = engines.parse(db)
+    if target.kind == "sqlite":
+        return not Path(db).exists()
+    eng = sql_engine(db)
+    try:
+        with eng.connect() as conn:
+            return not sa.inspect(conn).get_table_names()
+    finally:
+        eng.dispose()
+
+
+def stored_run_ids(db: str) -> list[str]:
+    with store.Database(db) as database:
+        return sorted(r["run_id"] for r in database.runs())
 
 
 def history(*args: Any) -> subprocess.CompletedProcess[str]:
@@ -49,7 +109,7 @@ CASE = "locks/tas_spin/uncontended/t:1/place:compact"
 OTHER = "locks/std_mutex/uncontended/t:1/place:compact"
 
 
-def stepped_history(tmp_path: Path, db: Path, runs: int = 24, step_at: int = 12) -> None:
+def stepped_history(tmp_path: Path, db: str, runs: int = 24, step_at: int = 12) -> None:
     """A history where tas_spin gets 8 % slower at run `step_at` and std_mutex stays flat."""
     rng = np.random.default_rng(3)
     paths = []
@@ -95,8 +155,7 @@ def test_edivisive_edge_cases() -> None:
 
 # ---------------------------------------------------------------- store
 
-def test_add_is_idempotent_per_run_id(tmp_path: Path) -> None:
-    db = tmp_path / "h.sqlite"
+def test_add_is_idempotent_per_run_id(db: str, tmp_path: Path) -> None:
     path = write(tmp_path / "r.json", results_doc("run-1", "abc", "2024-01-01", {CASE: 40.0}))
     first = history("add", path, "--db", db)
     assert first.returncode == 0 and "recorded run run-1: 3 case x metric rows" in first.stdout
@@ -111,9 +170,8 @@ def test_add_is_idempotent_per_run_id(tmp_path: Path) -> None:
     q1, q3 = median[3], median[4]
     assert median[5] == 3 and q1 is not None and q3 is not None
     assert q1 <= median[2] <= q3
-    connection = sqlite3.connect(db)
-    assert connection.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
-    connection.close()
+    assert execute(db, "SELECT version FROM schema_version") == [(schema.CURRENT_VERSION,)]
+    assert execute(db, "SELECT COUNT(*) FROM measurements") == [(3,)]
 
 
 def test_machine_fingerprint() -> None:
@@ -123,8 +181,7 @@ def test_machine_fingerprint() -> None:
     assert store.fingerprint(a) != store.fingerprint(b) and len(store.fingerprint(a)) == 12
 
 
-def test_results_without_run_id_are_named_by_content(tmp_path: Path) -> None:
-    db = tmp_path / "h.sqlite"
+def test_results_without_run_id_are_named_by_content(db: str) -> None:
     out = history("add", INPUTS / "complete.json", INPUTS / "partial.json", "--db", db)
     assert out.returncode == 0, out.stderr
     with store.Database(db) as database:
@@ -154,7 +211,7 @@ def test_locked_database_is_reported_and_nothing_is_lost(tmp_path: Path) -> None
 @pytest.mark.parametrize("kind, needle", [
     ("corrupt", "not a readable SQLite database"),
     ("foreign", "not a synclab history database"),
-    ("version", "schema version 99; this tool reads version 1"),
+    ("version", "schema version 99 is newer than this tool's (2)"),
     ("missing", "no such history database"),
     ("directory", "is a directory"),
 ])
@@ -194,21 +251,20 @@ def test_bad_databases(kind: str, needle: str, tmp_path: Path) -> None:
         {"name": CASE, "run_type": "iteration", "error_occurred": True}]}, "no finished case"),
     ("missing.json", "absent", "no such file"),
 ])
-def test_bad_results_add_nothing(name: str, content: Any, needle: str, tmp_path: Path) -> None:
-    db = tmp_path / "h.sqlite"
+def test_bad_results_add_nothing(name: str, content: Any, needle: str, db: str,
+                                 tmp_path: Path) -> None:
     good = write(tmp_path / "good.json", results_doc("good", "a", "2024", {CASE: 1.0}))
     path = INPUTS / name if content is None else tmp_path / name
     if isinstance(content, dict):
         write(path, content)
     proc = history("add", good, path, "--db", db)  # every file is checked before any is stored
     assert needle in assert_one_line_error(proc, "history")
-    assert not db.exists()
+    assert is_empty(db)
 
 
 # ---------------------------------------------------------------- trend and export
 
-def test_trend_marks_the_planted_step(tmp_path: Path) -> None:
-    db = tmp_path / "h.sqlite"
+def test_trend_marks_the_planted_step(db: str, tmp_path: Path) -> None:
     stepped_history(tmp_path, db)
     out = tmp_path / "trend"
     proc = history("trend", "--out", out, "--metric", "ns_per_op", "--db", db)
@@ -217,15 +273,15 @@ def test_trend_marks_the_planted_step(tmp_path: Path) -> None:
     page = (out / "index.html").read_text()
     assert page.count("<tr><td><code>") == 1 and CASE in page and "12abcdef" in page
     assert "worse" in page and len(list(out.glob("*.png"))) == 2
-    raw = {(c, m): pts for (c, m, _), pts in store.Database(db).series({"ns_per_op"}).items()}
+    with store.Database(db) as database:
+        raw = {(c, m): pts for (c, m, _), pts in database.series({"ns_per_op"}).items()}
     assert len(raw[(CASE, "ns_per_op")]) == 24
     filtered = history("trend", "--out", tmp_path / "t2", "--filter", "std_mutex", "--db", db)
     assert filtered.returncode == 0 and "0 change point(s)" in filtered.stdout
     assert len(list((tmp_path / "t2").glob("*.png"))) == 3  # ns_per_op, ops_per_sec, fairness
 
 
-def test_export_formats(tmp_path: Path) -> None:
-    db = tmp_path / "h.sqlite"
+def test_export_formats(db: str, tmp_path: Path) -> None:
     stepped_history(tmp_path, db, runs=3)
     bmf = json.loads(history("export", "--format", "bmf", "--db", db).stdout)
     assert set(bmf) == {CASE, OTHER}
@@ -255,10 +311,9 @@ def test_bad_arguments(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- run_suite --record
 
-def test_run_suite_record(tmp_path: Path) -> None:
-    db = tmp_path / "history.sqlite"
+def test_run_suite_record(db: str, tmp_path: Path) -> None:
     proc = run_suite("--profile", "smoke", "--filter", "uncontended", "--no-report", "--record",
-                     "--history-db", str(db), "--out", str(tmp_path / "run"))
+                     "--history-db", db, "--out", str(tmp_path / "run"))
     assert proc.returncode == 0, proc.stderr
     assert "history: recorded run" in proc.stdout
     with store.Database(db) as database:
@@ -277,10 +332,289 @@ def test_run_suite_record_refuses_a_bad_database_before_running(tmp_path: Path) 
     assert not (tmp_path / "run").exists()
 
 
-def test_wrapper_script(tmp_path: Path) -> None:
-    db = tmp_path / "h.sqlite"
+def test_wrapper_script(db: str) -> None:
     proc = run_cli([str(REPO / "scripts" / "history"), "add", str(INPUTS / "complete.json"),
-                    "--db", str(db)], env=clean_env(SYNCLAB_SKIP_DEPS="1"))
+                    "--db", db], env=clean_env(SYNCLAB_SKIP_DEPS="1"))
     assert proc.returncode == 0, proc.stderr
-    proc = run_cli([sys.executable, str(HISTORY), "runs", "--db", str(db)])
+    proc = run_cli([sys.executable, str(HISTORY), "runs", "--db", db])
     assert proc.returncode == 0 and proc.stdout.endswith("1 runs\n")
+
+
+# ---------------------------------------------------------------- both engines: schema, conflicts
+
+def test_new_database_has_the_current_schema_and_indexes(db: str) -> None:
+    """A new database gets every migration from 0; its tables are the ones the code queries."""
+    proc = history("migrate", "--db", db)
+    assert proc.returncode == 0 and f"created schema version {schema.CURRENT_VERSION}" in proc.stdout
+    again = history("migrate", "--db", db)
+    assert "already at schema version" in again.stdout
+    eng = sql_engine(db)
+    try:
+        with eng.connect() as conn:
+            inspector = sa.inspect(conn)
+            assert set(inspector.get_table_names()) == set(schema.TABLES)
+            for table in schema.metadata.sorted_tables:
+                columns = [c["name"] for c in inspector.get_columns(table.name)]
+                assert sorted(columns) == sorted(table.columns.keys()), table.name
+            indexes = {i["name"] for t in ("runs", "measurements") for i in inspector.get_indexes(t)}
+    finally:
+        eng.dispose()
+    assert {name for name, _, _ in schema.INDEXES_V1 + schema.INDEXES_V2} <= indexes
+
+
+def test_a_run_id_with_other_measurements_is_refused_and_nothing_is_written(
+        db: str, tmp_path: Path) -> None:
+    first = write(tmp_path / "a.json", results_doc("zzz-run", "a", "2024-01-01", {CASE: 40.0}))
+    assert history("add", first, "--db", db).returncode == 0
+    changed = write(tmp_path / "a2.json",
+                    results_doc("zzz-run", "a", "2024-01-01", {CASE: 40.0}, seed=9))
+    new = write(tmp_path / "n.json", results_doc("aaa-new", "b", "2024-01-02", {CASE: 41.0}))
+    proc = history("add", new, changed, "--db", db)  # aaa-new is stored first, then rolled back
+    line = assert_one_line_error(proc, "history")
+    assert "run zzz-run is already recorded with other measurements" in line
+    assert stored_run_ids(db) == ["zzz-run"]
+    assert execute(db, "SELECT COUNT(*) FROM measurements") == [(3,)]
+    # the same run from another path (another source, another adding time) is the same run
+    copy = write(tmp_path / "copy.json", json.loads(first.read_text()))
+    assert "already recorded; nothing added" in history("add", copy, new, "--db", db).stdout
+    assert stored_run_ids(db) == ["aaa-new", "zzz-run"]
+
+
+def test_a_newer_schema_is_refused_by_readers_and_writers(db: str, tmp_path: Path) -> None:
+    path = write(tmp_path / "r.json", results_doc("r", "a", "2024", {CASE: 1.0}))
+    assert history("add", path, "--db", db).returncode == 0
+    execute(db, "UPDATE schema_version SET version = 99")
+    other = write(tmp_path / "o.json", results_doc("o", "a", "2024", {CASE: 1.0}))
+    commands: list[list[Any]] = [["runs"], ["migrate"], ["add", other], ["import", "--from", db]]
+    for args in commands:
+        line = assert_one_line_error(history(*args, "--db", db), "history")
+        assert "schema version 99 is newer than this tool's" in line
+    execute(db, "UPDATE schema_version SET version = 2")
+    assert stored_run_ids(db) == ["r"]
+
+
+def test_a_foreign_or_empty_database_is_refused(db: str, tmp_path: Path) -> None:
+    absent = ("no such history database" if engines.parse(db).kind == "sqlite"
+              else "empty database, not a synclab history")
+    assert absent in assert_one_line_error(history("runs", "--db", db), "history")
+    execute(db, "CREATE TABLE notes (text TEXT)")
+    good = write(tmp_path / "g.json", results_doc("g", "a", "2024", {CASE: 1.0}))
+    commands: list[list[Any]] = [["runs"], ["add", good], ["migrate"]]
+    for args in commands:
+        line = assert_one_line_error(history(*args, "--db", db), "history")
+        assert "not a synclab history database (no schema_version table)" in line
+    eng = sql_engine(db)
+    try:
+        with eng.connect() as conn:
+            assert sa.inspect(conn).get_table_names() == ["notes"]
+    finally:
+        eng.dispose()
+
+
+# ---------------------------------------------------------------- migrations and import
+
+SCHEMA_V1 = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE machines (fingerprint TEXT PRIMARY KEY, cpu_model TEXT, arch TEXT, topology TEXT,
+  kernel TEXT, compiler TEXT, emulated TEXT);
+CREATE TABLE runs (run_id TEXT PRIMARY KEY, revision TEXT NOT NULL, date TEXT NOT NULL,
+  machine TEXT NOT NULL REFERENCES machines(fingerprint), mode TEXT NOT NULL, source TEXT,
+  added TEXT NOT NULL);
+CREATE TABLE measurements (run_id TEXT NOT NULL REFERENCES runs(run_id), case_name TEXT NOT NULL,
+  metric TEXT NOT NULL, median REAL NOT NULL, n INTEGER NOT NULL, q1 REAL, q3 REAL, iqr REAL,
+  PRIMARY KEY (run_id, case_name, metric));
+CREATE INDEX measurements_series ON measurements (case_name, metric);
+CREATE INDEX runs_by_date ON runs (date, run_id);
+INSERT INTO schema_version VALUES (1);
+"""
+
+
+def version_1_file(tmp_path: Path, paths: list[Path]) -> Path:
+    """An SQLite history as the first version of the tool wrote it, holding these results."""
+    path = tmp_path / "v1.sqlite"
+    connection = sqlite3.connect(path)
+    connection.executescript(SCHEMA_V1)
+    for results in paths:
+        run = store.read_results(results)
+        fields = tuple(run.machine_fields[k] for k in store.FINGERPRINT_KEYS)
+        connection.execute("INSERT OR IGNORE INTO machines VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           (run.machine, *fields))
+        connection.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           (run.run_id, run.revision, run.date, run.machine, run.mode,
+                            run.source, "2024-01-01T00:00:00+00:00"))
+        connection.executemany("INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               [(run.run_id, *row) for row in run.rows])
+    connection.commit()
+    connection.close()
+    return path
+
+
+def three_runs(tmp_path: Path) -> list[Path]:
+    return [write(tmp_path / f"r{i}.json",
+                  results_doc(f"run{i}", f"{i}abc", f"2024-01-0{i + 1}", {CASE: 40.0 + i,
+                                                                          OTHER: 50.0}, seed=i))
+            for i in range(3)]
+
+
+def test_a_version_1_file_is_read_unchanged_and_migrated_by_writers(tmp_path: Path) -> None:
+    paths = three_runs(tmp_path)
+    old = version_1_file(tmp_path, paths)
+    before = old.read_bytes()
+    runs = history("runs", "--db", old)
+    assert runs.returncode == 0 and runs.stdout.splitlines()[-1] == "3 runs"
+    gab = json.loads(history("export", "--format", "gab", "--run", "run1", "--db", old).stdout)
+    assert [item["name"] for item in gab] == [f"{CASE} ns_per_op", f"{OTHER} ns_per_op"]
+    assert old.read_bytes() == before  # readers never migrate
+    proc = history("migrate", "--db", old)
+    assert proc.returncode == 0 and "schema migrated from version 1 to 2" in proc.stdout
+    assert execute(str(old), "SELECT version FROM schema_version") == [(2,)]
+    assert execute(str(old), "SELECT COUNT(*) FROM runs WHERE digest IS NULL") == [(0,)]
+    assert json.loads(history("export", "--format", "gab", "--run", "run1",
+                              "--db", old).stdout) == gab  # the file's order survives
+    again = history("add", *paths, "--db", old)  # the digests computed by the migration match
+    assert again.returncode == 0 and again.stdout.count("already recorded") == 3
+
+
+def test_import_copies_a_history_once(db: str, tmp_path: Path) -> None:
+    paths = three_runs(tmp_path)
+    old = version_1_file(tmp_path, paths)
+    before = old.read_bytes()
+    proc = history("import", "--from", f"sqlite:{old}", "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    assert "imported 3 run(s), 18 case x metric rows; 0 already there" in proc.stdout
+    assert old.read_bytes() == before
+    with store.Database(db) as database, store.Database(old) as origin:
+        assert database.runs() == origin.runs()
+        assert database.series() == origin.series()
+        assert database.run_rows("run2") == origin.run_rows("run2")
+    again = history("import", "--from", f"sqlite:{old}", "--db", db)
+    assert "imported 0 run(s), 0 case x metric rows; 3 already there" in again.stdout
+    assert "already recorded" in history("add", paths[0], "--db", db).stdout
+
+
+def test_import_refuses_conflicts_and_empty_sources(db: str, tmp_path: Path) -> None:
+    old = version_1_file(tmp_path, three_runs(tmp_path))
+    clash = write(tmp_path / "clash.json", results_doc("run1", "x", "2024-02-01", {CASE: 99.0}))
+    assert history("add", clash, "--db", db).returncode == 0
+    line = assert_one_line_error(history("import", "--from", old, "--db", db), "history")
+    assert "run run1 is already recorded with other measurements" in line
+    assert stored_run_ids(db) == ["run1"]  # run0 and run2 were rolled back with it
+    empty = tmp_path / "empty.sqlite"
+    assert history("migrate", "--db", empty).returncode == 0
+    assert "holds no runs to import" in assert_one_line_error(
+        history("import", "--from", f"sqlite:{empty}", "--db", db), "history")
+
+
+# ---------------------------------------------------------------- PostgreSQL bad input
+
+@pytest.mark.parametrize("url, needle", [
+    ("postgresql://u@host:port/db", "malformed database URL"),
+    ("postgresql:/db", "malformed database URL"),
+    ("postgresql://u@host", "no database name"),
+    ("mysql://u@host/db", "not a database this history can use"),
+    ("sqlite://relative", "malformed database URL"),
+])
+def test_malformed_urls(url: str, needle: str, tmp_path: Path) -> None:
+    good = write(tmp_path / "g.json", results_doc("g", "a", "2024", {CASE: 1.0}))
+    commands: list[list[Any]] = [["runs"], ["add", good], ["migrate"],
+                                 ["import", "--from", tmp_path / "x"]]
+    for args in commands:
+        assert needle in assert_one_line_error(history(*args, "--db", url), "history")
+    assert needle in assert_one_line_error(history("import", "--from", url, "--db",
+                                                   tmp_path / "t.sqlite"), "history")
+    assert not (tmp_path / "t.sqlite").exists()
+
+
+def test_unreachable_and_unauthorised_servers(postgres: postgres_server.PostgresServer,
+                                              tmp_path: Path) -> None:
+    good = write(tmp_path / "g.json", results_doc("g", "a", "2024", {CASE: 1.0}))
+    nowhere = f"postgresql://synclab@/history?host={tmp_path}"  # no server listens there
+    target = postgres.new_database()
+    name = target.split("/")[3].split("?")[0]
+    wrong = postgres.url(name, postgres_server.PASSWORD_ROLE, "not-the-password")
+    for url, needle in ((nowhere, "cannot connect"),
+                        (wrong, "password authentication failed")):
+        commands: list[list[Any]] = [["runs"], ["add", good], ["migrate"]]
+        for args in commands:
+            line = assert_one_line_error(history(*args, "--db", url, "--timeout", "2"), "history")
+            assert needle in line and "not-the-password" not in line
+    proc = run_suite("--profile", "smoke", "--record", "--history-db", wrong,
+                     "--out", str(tmp_path / "run"))
+    assert "password authentication failed" in assert_one_line_error(proc, "run_suite")
+    assert not (tmp_path / "run").exists()
+    right = postgres.url(name, postgres_server.PASSWORD_ROLE, postgres_server.PASSWORD)
+    assert history("add", good, "--db", right).returncode == 0
+    assert stored_run_ids(target) == ["g"]
+
+
+def test_a_postgresql_lock_held_too_long_is_reported(postgres: postgres_server.PostgresServer,
+                                                     tmp_path: Path) -> None:
+    db = postgres.new_database()
+    first = write(tmp_path / "a.json", results_doc("run-a", "a", "2024-01-01", {CASE: 40.0}))
+    second = write(tmp_path / "b.json", results_doc("run-b", "b", "2024-01-02", {CASE: 41.0}))
+    assert history("add", first, "--db", db).returncode == 0
+    eng = sql_engine(db)
+    try:
+        with eng.begin() as holder:
+            holder.exec_driver_sql("LOCK TABLE runs IN ACCESS EXCLUSIVE MODE")
+            proc = history("add", second, "--db", db, "--timeout", "0.5")
+    finally:
+        eng.dispose()
+    assert "locked by another process" in assert_one_line_error(proc, "history")
+    assert stored_run_ids(db) == ["run-a"]
+    assert history("add", second, "--db", db).returncode == 0
+
+
+# ---------------------------------------------------------------- concurrent writers
+
+WRITERS, RUNS_PER_WRITER, SHARED_RUNS = 4, 6, 3
+WORKER = """
+import sys, time
+from pathlib import Path
+sys.path[0] = {scripts!r}
+from synclab.history import cli
+go = Path({go!r})
+deadline = time.monotonic() + 60
+while not go.exists() and time.monotonic() < deadline:
+    time.sleep(0.005)
+status = 0
+for path in sys.argv[1:]:
+    status |= cli.main(["add", path, "--db", {db!r}, "--timeout", "60"])
+sys.exit(status)
+"""
+
+
+def test_concurrent_writers_lose_and_duplicate_nothing(db: str, tmp_path: Path) -> None:
+    """Several processes add runs at once, each its own and all the same shared ones: every
+    run is stored once, whole, and each shared run is recorded by exactly one writer."""
+    shared = [write(tmp_path / f"shared{i}.json",
+                    results_doc(f"shared-{i}", "s", f"2024-03-0{i + 1}", {CASE: 30.0 + i}))
+              for i in range(SHARED_RUNS)]
+    go = tmp_path / "go"
+    script = WORKER.format(scripts=str(SCRIPTS), go=str(go), db=db)
+    workers = []
+    for w in range(WRITERS):
+        own = [write(tmp_path / f"w{w}r{r}.json",
+                     results_doc(f"w{w}-r{r}", f"{w}{r}", f"2024-02-{r + 1:02d}",
+                                 {CASE: 40.0 + r, OTHER: 50.0 + w}, seed=w * 100 + r))
+               for r in range(RUNS_PER_WRITER)]
+        files = [p for pair in zip(own, shared + own[len(shared):]) for p in pair]
+        workers.append(subprocess.Popen([sys.executable, "-c", script, *map(str, files)],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True))
+    go.touch()
+    outputs = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+        outputs.append(out)
+    recorded = "\n".join(outputs)
+    for i in range(SHARED_RUNS):
+        assert recorded.count(f"recorded run shared-{i}:") == 1
+        assert recorded.count(f"run shared-{i} is already recorded") == WRITERS - 1
+    expected = sorted([f"shared-{i}" for i in range(SHARED_RUNS)] +
+                      [f"w{w}-r{r}" for w in range(WRITERS) for r in range(RUNS_PER_WRITER)])
+    assert stored_run_ids(db) == expected
+    rows = WRITERS * RUNS_PER_WRITER * 6 + SHARED_RUNS * 3
+    assert execute(db, "SELECT COUNT(*) FROM measurements") == [(rows,)]
+    assert execute(db, "SELECT COUNT(*) FROM machines") == [(1,)]

@@ -1,7 +1,10 @@
 #!/usr/bin/python3
-"""history: results of many runs in one SQLite file, their trends and change points.
+"""history: results of many runs in one database (SQLite or PostgreSQL), their trends and
+change points.
 
-    scripts/history add RESULTS.json [MORE.json ...] [--db PATH]
+    scripts/history add RESULTS.json [MORE.json ...] [--db PATH|URL]
+    scripts/history migrate [--db PATH|URL]
+    scripts/history import --from sqlite:PATH --db postgresql://USER@HOST/DATABASE
     scripts/history trend --out DIR [--metric M] [--filter REGEX] [--machine FP] [--db PATH]
     scripts/history export --format bmf|gab|gab-bigger [--run RUN_ID] [--output FILE] [--db PATH]
     scripts/history runs [--db PATH]
@@ -13,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 if __package__ in (None, ""):  # run as a file: make the synclab package importable
     sys.path[0] = str(Path(__file__).resolve().parents[2])
@@ -21,6 +24,9 @@ if __package__ in (None, ""):  # run as a file: make the synclab package importa
 from synclab.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from synclab.errors import ArgumentParser, UsageError, number, probability, regex, report_error
 from synclab.errors import typed
+
+if TYPE_CHECKING:
+    from synclab.history import store
 
 PROG = "history"
 REPO = Path(__file__).resolve().parents[3]
@@ -53,20 +59,32 @@ def make_parser() -> ArgumentParser:
 
     parser = ArgumentParser(
         prog=PROG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Keep synclab results in a SQLite history (one row per run, case and metric), "
-                    "draw their trends with E-divisive change points, export them for dashboards.",
-        epilog="exit status: 0 done; 2 bad input (unknown schema, locked or corrupt database, "
-               "unreadable results); nothing already stored is ever lost.")
+        description="Keep synclab results in a history database, an SQLite file or PostgreSQL "
+                    "(one row per run, case and metric), draw their trends with E-divisive "
+                    "change points, export them for dashboards.",
+        epilog="databases: a file path (SQLite), sqlite:PATH, or "
+               "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?host=SOCKET_DIR]. "
+               "exit status: 0 done; 2 bad input (unreachable, locked, corrupt or newer database, "
+               "a run id already stored with other measurements, unreadable results); nothing "
+               "is written then, and nothing already stored is ever lost.")
     common = ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH",
-                        help="history database (default reports/history.sqlite in the repository)")
+    common.add_argument("--db", metavar="PATH|URL",
+                        help="history database: an SQLite file, sqlite:PATH or postgresql://... "
+                             "(default reports/history.sqlite in the repository)")
     common.add_argument("--timeout", type=typed(_seconds), default=10.0, metavar="SECONDS",
                         help="how long to wait for a database another process holds (default 10)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                 parser_class=ArgumentParser)
     add = sub.add_parser("add", parents=[common], allow_abbrev=False,
-                         help="store results files (idempotent per run id)")
+                         help="store results files in one transaction (idempotent per run id)")
     add.add_argument("results", nargs="+", metavar="RESULTS.json")
+    sub.add_parser("migrate", parents=[common], allow_abbrev=False,
+                   help="create the schema, or bring an older database to the current version")
+    copy = sub.add_parser("import", parents=[common], allow_abbrev=False,
+                          help="copy every run of another history database into --db, in one "
+                               "transaction (runs already there are skipped)")
+    copy.add_argument("--from", dest="source", required=True, metavar="PATH|URL",
+                      help="the database to copy from, e.g. sqlite:reports/history.sqlite")
     trend = sub.add_parser("trend", parents=[common], allow_abbrev=False,
                            help="write index.html with one PNG per case x metric and the change "
                                 "points")
@@ -105,8 +123,8 @@ def make_parser() -> ArgumentParser:
     return parser
 
 
-def _db_path(args: argparse.Namespace) -> Path:
-    return Path(args.db) if args.db else DEFAULT_DB
+def _db_path(args: argparse.Namespace) -> str:
+    return args.db if args.db else str(DEFAULT_DB)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -115,10 +133,45 @@ def cmd_add(args: argparse.Namespace) -> int:
     db = _db_path(args)
     runs = [store.read_results(Path(p)) for p in args.results]  # every file checked first
     with store.Database(db, create=True, timeout=args.timeout) as database:
-        for run in runs:
-            print(f"{PROG}: {database.add_run(run).message} ({run.source})")
-            for note in run.notes:
-                print(f"{PROG}: note: {note}", file=sys.stderr)
+        _report_migration(database)
+        added = database.add_runs(runs)
+    for run, result in zip(runs, added):
+        print(f"{PROG}: {result.message} ({run.source})")
+        for note in run.notes:
+            print(f"{PROG}: note: {note}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _report_migration(database: "store.Database") -> None:
+    from synclab.history import schema
+
+    if database.migrated_from:  # 0 is a new database: nothing to say
+        print(f"{PROG}: {database.name}: schema migrated from version {database.migrated_from} "
+              f"to {schema.CURRENT_VERSION}")
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from synclab.history import schema, store
+
+    with store.Database(_db_path(args), create=True, timeout=args.timeout) as database:
+        before = database.migrated_from
+    if before is None:
+        print(f"{PROG}: {database.name}: already at schema version {schema.CURRENT_VERSION}")
+    elif before == 0:
+        print(f"{PROG}: {database.name}: created schema version {schema.CURRENT_VERSION}")
+    else:
+        _report_migration(database)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from synclab.history import store
+
+    added = store.import_history(args.source, _db_path(args), timeout=args.timeout)
+    new = sum(not a.skipped for a in added)
+    rows = sum(a.rows for a in added)
+    print(f"{PROG}: imported {new} run(s), {rows} case x metric rows; {len(added) - new} "
+          "already there")
     return EXIT_OK
 
 
@@ -158,7 +211,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with store.Database(_db_path(args), timeout=args.timeout) as database:
         runs = database.runs()
         if not runs:
-            raise UsageError(f"{database.path}: holds no runs")
+            raise UsageError(f"{database.name}: holds no runs")
         run_id = args.run or runs[-1]["run_id"]
         if run_id not in {r["run_id"] for r in runs}:
             raise UsageError(f"--run {run_id}: no such run (scripts/history runs lists them)")
@@ -197,11 +250,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"add": cmd_add, "trend": cmd_trend, "export": cmd_export, "runs": cmd_runs}
+COMMANDS = {"add": cmd_add, "migrate": cmd_migrate, "import": cmd_import, "trend": cmd_trend,
+            "export": cmd_export, "runs": cmd_runs}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from synclab.history.store import HistoryError
+    from synclab.history.engines import HistoryError
 
     try:
         args = make_parser().parse_args(argv)

@@ -1,61 +1,47 @@
-"""The history database: SQLite, one row per run, case and metric.
+"""The history database: one schema on SQLite or PostgreSQL, one row per run, case and metric.
 
-Tables (schema version 1):
-  schema_version(version)                       one row; a database of another version is refused
-  machines(fingerprint, cpu_model, arch, topology, kernel, compiler, emulated)
-  runs(run_id, revision, date, machine, mode, source, added)
-  measurements(run_id, case_name, metric, median, n, q1, q3, iqr)
+Tables (schema.py holds them and their migrations):
+  schema_version(version)                       one row; a newer version is refused
+  machines(fingerprint, cpu_model, arch, topology, kernel, compiler, emulated, details)
+  runs(run_id, revision, date, machine, mode, source, added, digest)
+  measurements(run_id, case_name, metric, median, n, q1, q3, iqr, position)
 
-A run is added in one transaction, or not at all; adding a run id that is already there
-changes nothing, so recording the same results twice is harmless. Only cases whose every
-repetition finished are stored.
+`history add` stores all its runs in one transaction, or none. A run id that is already there
+with the same measurements changes nothing, so recording the same results twice is harmless; a
+run id already there with other measurements is refused. Only cases whose every repetition
+finished are stored. Readers never create or migrate a database; writers (add, import,
+migrate) bring it to the current schema first.
 """
 from __future__ import annotations
 
 import datetime
 import hashlib
 import json
-import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 from synclab import load
+from synclab.history import engines
+from synclab.history.engines import HistoryError
 from synclab.metrics import GB_TIMES
 
-SCHEMA_VERSION = 1
+engines.require_sqlalchemy()  # one line, not a traceback, where python3-sqlalchemy is missing
+import sqlalchemy as sa  # noqa: E402
+
+from synclab.history import schema  # noqa: E402
+
+__all__ = ["HistoryError", "Database", "Added", "Point", "RunRows", "fingerprint", "run_rows",
+           "read_results", "add_file", "check", "import_history"]
+
 DEFAULT_TIMEOUT_S = 10.0
 FINGERPRINT_KEYS: tuple[str, ...] = ("cpu_model", "arch", "topology", "kernel", "compiler",
                                      "emulated")
+# Deadlocks and serialisation failures (PostgreSQL SQLSTATE 40P01, 40001) are retried.
+RETRYABLE_PGCODES = ("40P01", "40001")
+RETRIES = 3
 
-_SCHEMA = """
-CREATE TABLE schema_version (version INTEGER NOT NULL);
-CREATE TABLE machines (
-  fingerprint TEXT PRIMARY KEY,
-  cpu_model TEXT, arch TEXT, topology TEXT, kernel TEXT, compiler TEXT, emulated TEXT);
-CREATE TABLE runs (
-  run_id TEXT PRIMARY KEY,
-  revision TEXT NOT NULL,
-  date TEXT NOT NULL,
-  machine TEXT NOT NULL REFERENCES machines(fingerprint),
-  mode TEXT NOT NULL,
-  source TEXT,
-  added TEXT NOT NULL);
-CREATE TABLE measurements (
-  run_id TEXT NOT NULL REFERENCES runs(run_id),
-  case_name TEXT NOT NULL,
-  metric TEXT NOT NULL,
-  median REAL NOT NULL,
-  n INTEGER NOT NULL,
-  q1 REAL, q3 REAL, iqr REAL,
-  PRIMARY KEY (run_id, case_name, metric));
-CREATE INDEX measurements_series ON measurements (case_name, metric);
-CREATE INDEX runs_by_date ON runs (date, run_id);
-"""
-
-
-class HistoryError(Exception):
-    """A database or input that cannot be used; the message names the file and the reason."""
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -91,51 +77,30 @@ def fingerprint(context: Mapping[str, Any]) -> str:
     return digest[:12]
 
 
-def _locked(exc: sqlite3.Error) -> bool:
-    return "locked" in str(exc).lower() or "busy" in str(exc).lower()
-
-
-def _describe(path: Path, exc: sqlite3.Error, timeout: float) -> HistoryError:
-    if _locked(exc):
-        return HistoryError(f"{path}: the database is locked by another process (waited "
-                            f"{timeout:g} s); try again when it has finished")
-    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
-        return HistoryError(f"{path}: not a readable SQLite database ({exc}); the file is corrupt "
-                            "or of another kind")
-    return HistoryError(f"{path}: {exc}")
-
-
-def _tables(conn: sqlite3.Connection) -> set[str]:
-    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-
-
-def _check_schema(conn: sqlite3.Connection, path: Path) -> bool:
-    """True when the schema is ours and current, False for an empty database."""
-    tables = _tables(conn)
-    if not tables:
-        return False
-    if "schema_version" not in tables:
-        raise HistoryError(f"{path}: not a synclab history database (no schema_version table)")
-    rows = conn.execute("SELECT version FROM schema_version").fetchall()
-    if len(rows) != 1:
-        raise HistoryError(f"{path}: damaged schema_version table ({len(rows)} rows)")
-    version = rows[0][0]
-    if version != SCHEMA_VERSION:
-        raise HistoryError(f"{path}: schema version {version!r}; this tool reads version "
-                           f"{SCHEMA_VERSION}")
-    missing = {"machines", "runs", "measurements"} - tables
-    if missing:
-        raise HistoryError(f"{path}: schema version {version} but tables {', '.join(sorted(missing))} "
-                           "are missing")
-    return True
-
-
 class Database:
-    """An open history database. Use as a context manager; reads never create the file."""
+    """An open history database (a path or URL, see engines.py); use as a context manager.
 
-    def __init__(self, path: Path, *, create: bool = False,
+    create=False: a reader; the database must exist and hold a history of this or an older
+    schema version, and is never changed. create=True: a writer; an empty database gets the
+    schema, an older one is migrated (one transaction), a newer one is refused."""
+
+    def __init__(self, target: str | Path, *, create: bool = False,
                  timeout: float = DEFAULT_TIMEOUT_S) -> None:
-        self.path, self.timeout = path, timeout
+        self.target = engines.parse(target)
+        self.name, self.timeout, self.writer = self.target.name, timeout, create
+        self.migrated_from: int | None = None
+        if self.target.kind == "sqlite":
+            self._check_file(create)
+        self.engine = engines.engine(self.target, timeout, write=create)
+        try:
+            self.version = self._open(create)
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    def _check_file(self, create: bool) -> None:
+        path = self.target.path
+        assert path is not None
         if path.is_dir():
             raise HistoryError(f"{path}: is a directory")
         if not path.exists():
@@ -144,107 +109,186 @@ class Database:
                                    "(scripts/history add or run_suite --record creates it)")
             if not path.parent.is_dir():
                 raise HistoryError(f"{path}: directory {path.parent} does not exist")
-        try:
-            self.conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise _describe(path, exc, timeout) from None
-        try:
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            if not self._guard(_check_schema, self.conn, path):
-                if not create:
-                    raise HistoryError(f"{path}: empty database, not a synclab history")
-                self._create()
-        except BaseException:
-            self.conn.close()
-            raise
 
-    def _guard(self, fn: Any, *args: Any) -> Any:
-        try:
-            return fn(*args)
-        except sqlite3.Error as exc:
-            raise _describe(self.path, exc, self.timeout) from None
+    def _open(self, create: bool) -> int:
+        version = self._run(lambda conn: _version(conn, self.name), write=False)
+        if version > schema.CURRENT_VERSION:
+            raise HistoryError(f"{self.name}: schema version {version} is newer than this tool's "
+                               f"({schema.CURRENT_VERSION}); update synclab to use it")
+        if not create:
+            if version == 0:
+                raise HistoryError(f"{self.name}: empty database, not a synclab history "
+                                   "(scripts/history migrate or add creates one)")
+            return version
+        if version < schema.CURRENT_VERSION:
+            self.migrated_from = self._run(self._migrate, write=True)
+        return schema.CURRENT_VERSION
 
-    def _create(self) -> None:
-        def create() -> None:
-            self.conn.execute("BEGIN IMMEDIATE")
+    def _migrate(self, conn: Any) -> int:
+        if conn.dialect.name == "postgresql":  # one migrating process at a time
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                         {"key": schema.ADVISORY_LOCK_KEY})
+        version = _version(conn, self.name)  # another process may have migrated meanwhile
+        if version < schema.CURRENT_VERSION:
+            schema.migrate(conn, version)
+        return version
+
+    def _run(self, work: Callable[[Any], T], *, write: bool) -> T:
+        """work(connection) in one transaction, committed when it returns; database errors as
+        one-line HistoryErrors; deadlocks retried."""
+        for attempt in range(RETRIES):
             try:
-                if not _check_schema(self.conn, self.path):  # another process may have won
-                    for statement in _SCHEMA.strip().split(";"):
-                        if statement.strip():
-                            self.conn.execute(statement)
-                    self.conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-        self._guard(create)
+                with self.engine.begin() as conn:
+                    return work(conn)
+            except sa.exc.DBAPIError as exc:
+                code = getattr(exc.orig, "pgcode", None)
+                if code in RETRYABLE_PGCODES and attempt + 1 < RETRIES:
+                    continue
+                raise engines.describe(self.target, exc, self.timeout) from None
+        raise AssertionError("unreachable")
 
     def __enter__(self) -> "Database":
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.conn.close()
+        self.engine.dispose()
 
     # ------------------------------------------------------------ writing
 
+    def add_runs(self, runs: list["RunRows"]) -> list[Added]:
+        """Stores runs in one transaction: all of them, or none when one conflicts."""
+        if not self.writer:
+            raise HistoryError(f"{self.name}: opened for reading")
+        ordered = sorted(runs, key=lambda run: run.run_id)  # one lock order for every writer
+
+        def add(conn: Any) -> dict[int, Added]:
+            return {id(run): _add_run(conn, run) for run in ordered}
+        added = self._run(add, write=True)
+        return [added[id(run)] for run in runs]
+
     def add_run(self, run: "RunRows") -> Added:
-        """Stores a run in one transaction; an existing run id is left as it is."""
-        def add() -> Added:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                if self.conn.execute("SELECT 1 FROM runs WHERE run_id = ?",
-                                     (run.run_id,)).fetchone():
-                    self.conn.execute("ROLLBACK")
-                    return Added(run.run_id, 0, True)
-                self.conn.execute("INSERT OR IGNORE INTO machines VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                  (run.machine, *run.machine_fields))
-                self.conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                  (run.run_id, run.revision, run.date, run.machine, run.mode,
-                                   run.source, _now()))
-                self.conn.executemany(
-                    "INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(run.run_id, *row) for row in run.rows])
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            return Added(run.run_id, len(run.rows), False)
-        return self._guard(add)
+        return self.add_runs([run])[0]
 
     # ------------------------------------------------------------ reading
 
     def runs(self) -> list[dict[str, Any]]:
-        def query() -> list[dict[str, Any]]:
-            cur = self.conn.execute(
-                "SELECT r.run_id, r.revision, r.date, r.machine, r.mode, r.source, "
-                "(SELECT COUNT(*) FROM measurements m WHERE m.run_id = r.run_id) "
-                "FROM runs r ORDER BY r.date, r.run_id")
-            keys = ("run_id", "revision", "date", "machine", "mode", "source", "rows")
-            return [dict(zip(keys, row)) for row in cur]
-        return self._guard(query)
+        r, m = schema.runs.c, schema.measurements.c
+        count = (sa.select(sa.func.count()).select_from(schema.measurements)
+                 .where(m.run_id == r.run_id).scalar_subquery())
+        query = (sa.select(r.run_id, r.revision, r.date, r.machine, r.mode, r.source, count)
+                 .order_by(r.date, r.run_id))
+        keys = ("run_id", "revision", "date", "machine", "mode", "source", "rows")
+        return self._run(lambda conn: [dict(zip(keys, row)) for row in conn.execute(query)],
+                         write=False)
 
     def series(self, metrics: set[str] | None = None) -> dict[tuple[str, str, str], list[Point]]:
         """(case, metric, machine) -> its points in date order."""
-        def query() -> dict[tuple[str, str, str], list[Point]]:
+        r, m = schema.runs.c, schema.measurements.c
+        query = (sa.select(m.case_name, m.metric, r.machine, r.run_id, r.revision, r.date,
+                           m.median, m.q1, m.q3, m.n)
+                 .select_from(schema.measurements.join(schema.runs, r.run_id == m.run_id))
+                 .order_by(r.date, r.run_id))
+        if metrics is not None:
+            query = query.where(m.metric.in_(sorted(metrics)))
+
+        def read(conn: Any) -> dict[tuple[str, str, str], list[Point]]:
             out: dict[tuple[str, str, str], list[Point]] = {}
-            cur = self.conn.execute(
-                "SELECT m.case_name, m.metric, r.machine, r.run_id, r.revision, r.date, m.median, "
-                "m.q1, m.q3, m.n FROM measurements m JOIN runs r ON r.run_id = m.run_id "
-                "ORDER BY r.date, r.run_id")
-            for case, metric, machine, run_id, rev, date, median, q1, q3, n in cur:
-                if metrics is None or metric in metrics:
-                    out.setdefault((case, metric, machine), []).append(
-                        Point(run_id, rev, date, median, q1, q3, n))
+            for case, metric, machine, run_id, rev, date, median, q1, q3, n in conn.execute(query):
+                out.setdefault((case, metric, machine), []).append(
+                    Point(run_id, rev, date, median, q1, q3, n))
             return out
-        return self._guard(query)
+        return self._run(read, write=False)
 
     def run_rows(self, run_id: str) -> list[tuple[str, str, float, float | None, float | None, int]]:
-        """(case, metric, median, q1, q3, n) of one run."""
-        def query() -> list[tuple[str, str, float, float | None, float | None, int]]:
-            return list(self.conn.execute(
-                "SELECT case_name, metric, median, q1, q3, n FROM measurements WHERE run_id = ? "
-                "ORDER BY rowid", (run_id,)))
-        return self._guard(query)
+        """(case, metric, median, q1, q3, n) of one run, in its results file's order."""
+        m = schema.measurements.c
+        query = (sa.select(m.case_name, m.metric, m.median, m.q1, m.q3, m.n)
+                 .where(m.run_id == run_id).order_by(*self._file_order()))
+        return self._run(lambda conn: [(row[0], row[1], row[2], row[3], row[4], row[5])
+                                       for row in conn.execute(query)], write=False)
+
+    def _file_order(self) -> list[Any]:
+        m = schema.measurements.c
+        if self.version >= 2:
+            return [m.position, m.case_name, m.metric]
+        return [sa.literal_column("rowid")]  # version 1 exists only as SQLite files
+
+    def stored_runs(self) -> list["RunRows"]:
+        """Every run as RunRows, in date order (history import)."""
+        r, m, mc = schema.runs.c, schema.measurements.c, schema.machines.c
+        details = [mc.details] if self.version >= 2 else []
+        run_query = (sa.select(r.run_id, r.revision, r.date, r.machine, r.mode, r.source,
+                               *(mc[name] for name in schema.MACHINE_COLUMNS), *details)
+                     .select_from(schema.runs.join(schema.machines, mc.fingerprint == r.machine))
+                     .order_by(r.date, r.run_id))
+        row_query = (sa.select(m.run_id, m.case_name, m.metric, m.median, m.n, m.q1, m.q3, m.iqr)
+                     .order_by(m.run_id, *self._file_order()))
+
+        def read(conn: Any) -> list[RunRows]:
+            rows: dict[str, list[tuple[Any, ...]]] = {}
+            for row in conn.execute(row_query):
+                rows.setdefault(row[0], []).append(tuple(row[1:]))
+            out = []
+            for run in conn.execute(run_query):
+                fields = ({name: getattr(run, name) or "" for name in schema.MACHINE_COLUMNS}
+                          if self.version < 2 or not run.details else json.loads(run.details))
+                out.append(RunRows(run.run_id, run.revision, run.date, run.machine, fields,
+                                   run.mode, run.source or "", rows.get(run.run_id, [])))
+            return out
+        return self._run(read, write=False)
+
+
+def _version(conn: Any, name: str) -> int:
+    """The schema version of a database; 0 when it is empty; HistoryError when it is not a
+    synclab history."""
+    tables = set(sa.inspect(conn).get_table_names())
+    if not tables:
+        return 0
+    if "schema_version" not in tables:
+        raise HistoryError(f"{name}: not a synclab history database (no schema_version table)")
+    rows = conn.execute(sa.select(schema.schema_version.c.version)).fetchall()
+    if len(rows) != 1 or not isinstance(rows[0][0], int):
+        raise HistoryError(f"{name}: damaged schema_version table ({len(rows)} rows)")
+    version: int = rows[0][0]
+    missing = {"machines", "runs", "measurements"} - tables
+    if missing and version <= schema.CURRENT_VERSION:
+        raise HistoryError(f"{name}: schema version {version} but tables "
+                           f"{', '.join(sorted(missing))} are missing")
+    return version
+
+
+def _insert_ignoring_duplicates(conn: Any, table: Any) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql as dialect
+    else:
+        from sqlalchemy.dialects import sqlite as dialect
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def _add_run(conn: Any, run: "RunRows") -> Added:
+    """One run inside the caller's transaction. A concurrent writer of the same run id makes
+    the insert wait for it; then the stored digest says whether it was this same run."""
+    digest = run.digest
+    details = json.dumps(run.machine_fields, sort_keys=True)
+    conn.execute(_insert_ignoring_duplicates(conn, schema.machines),
+                 {"fingerprint": run.machine, "details": details,
+                  **{name: run.machine_fields.get(name, "") for name in schema.MACHINE_COLUMNS}})
+    inserted = conn.execute(_insert_ignoring_duplicates(conn, schema.runs), {
+        "run_id": run.run_id, "revision": run.revision, "date": run.date,
+        "machine": run.machine, "mode": run.mode, "source": run.source, "added": _now(),
+        "digest": digest}).rowcount
+    if not inserted:
+        stored = conn.execute(sa.select(schema.runs.c.digest)
+                              .where(schema.runs.c.run_id == run.run_id)).scalar()
+        if stored != digest:
+            raise HistoryError(f"run {run.run_id} is already recorded with other measurements "
+                               f"({run.source or 'this input'} differs); nothing added")
+        return Added(run.run_id, 0, True)
+    conn.execute(schema.measurements.insert(), [
+        {"run_id": run.run_id, "case_name": case, "metric": metric, "median": median, "n": n,
+         "q1": q1, "q3": q3, "iqr": iqr, "position": position}
+        for position, (case, metric, median, n, q1, q3, iqr) in enumerate(run.rows)])
+    return Added(run.run_id, len(run.rows), False)
 
 
 def _now() -> str:
@@ -259,11 +303,17 @@ class RunRows:
     revision: str
     date: str
     machine: str
-    machine_fields: tuple[str, ...]
+    machine_fields: dict[str, str]
     mode: str
     source: str
-    rows: list[tuple[str, str, float, int, float, float, float]]  # case, metric, median, n, q1, q3, iqr
+    rows: list[tuple[Any, ...]]  # case, metric, median, n, q1, q3, iqr
     notes: tuple[str, ...] = ()  # what the loader noted about the file
+    digest: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "digest", schema.run_digest(
+            self.revision, self.machine, self.mode,
+            [(case, metric, median, n, q1, q3) for case, metric, median, n, q1, q3, _ in self.rows]))
 
 
 def run_rows(doc: Any, source: str, text: str) -> RunRows:
@@ -280,7 +330,7 @@ def run_rows(doc: Any, source: str, text: str) -> RunRows:
     if not run_id:  # a results file from elsewhere: its content names it
         run_id = "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
     date = str(info.get("started") or context.get("date") or _now())
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for case in cases.values():
         if case.status != "ok" or not case.reps:
             continue
@@ -293,7 +343,7 @@ def run_rows(doc: Any, source: str, text: str) -> RunRows:
             rows.append((case.name, metric, stats.median(values), len(values), q1, q3, q3 - q1))
     if not rows:
         raise HistoryError(f"{source}: no finished case with measurements to record")
-    fields = tuple(str(context.get(key, "")) for key in FINGERPRINT_KEYS)
+    fields = {key: str(context.get(key, "")) for key in FINGERPRINT_KEYS}
     return RunRows(run_id, str(context.get("git_sha", "") or ""), date, fingerprint(context),
                    fields, data.mode, source, rows, tuple(f"{source}: {n}" for n in data.notes))
 
@@ -306,17 +356,48 @@ def read_results(path: Path) -> RunRows:
     return run_rows(doc, str(path), text)
 
 
-def add_file(db_path: Path, results_path: Path, timeout: float = DEFAULT_TIMEOUT_S) -> Added:
+def add_file(db: str | Path, results_path: Path, timeout: float = DEFAULT_TIMEOUT_S) -> Added:
     """Reads a results file and stores it (run_suite --record, history add)."""
     run = read_results(results_path)
-    with Database(db_path, create=True, timeout=timeout) as db:
-        return db.add_run(run)
+    with Database(db, create=True, timeout=timeout) as database:
+        return database.add_run(run)
 
 
-def check(db_path: Path, timeout: float = DEFAULT_TIMEOUT_S) -> None:
-    """Checks that db_path is a usable history database or can become one."""
-    if db_path.exists():
-        with Database(db_path, timeout=timeout):
-            pass
-    elif not db_path.parent.is_dir():
-        raise HistoryError(f"{db_path}: directory {db_path.parent} does not exist")
+def check(db: str | Path, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+    """Checks, changing nothing, that db is a usable history database or can become one."""
+    target = engines.parse(db)
+    if target.kind == "sqlite":
+        assert target.path is not None
+        if not target.path.exists():
+            if not target.path.parent.is_dir():
+                raise HistoryError(f"{db}: directory {target.path.parent} does not exist")
+            return
+        with Database(db, timeout=timeout):
+            return
+    probe = engines.engine(target, timeout, write=False)
+    try:
+        with probe.connect() as conn:
+            version = _version(conn, target.name)
+    except sa.exc.DBAPIError as exc:
+        raise engines.describe(target, exc, timeout) from None
+    finally:
+        probe.dispose()
+    if version > schema.CURRENT_VERSION:
+        raise HistoryError(f"{target.name}: schema version {version} is newer than this tool's "
+                           f"({schema.CURRENT_VERSION}); update synclab to use it")
+
+
+def import_history(source: str, db: str | Path, timeout: float = DEFAULT_TIMEOUT_S
+                   ) -> list[Added]:
+    """Copies every run of source into db in one transaction; runs already there (the same
+    measurements) are skipped, so an interrupted or repeated import is safe."""
+    engines.parse(db)  # a malformed destination is reported before the source is read
+    with Database(source, timeout=timeout) as origin:
+        runs = origin.stored_runs()
+        origin_name = origin.name
+    if not runs:
+        raise HistoryError(f"{origin_name}: holds no runs to import")
+    with Database(db, create=True, timeout=timeout) as database:
+        if database.name == origin_name:
+            raise HistoryError(f"{db}: is the database being imported from")
+        return database.add_runs(runs)

@@ -10,8 +10,9 @@ from synclab.runner import PROG, REPO
 DEFAULT_HISTORY_DB = Path("reports") / "history.sqlite"
 
 
-def history_db(args: argparse.Namespace) -> Path:
-    return Path(args.history_db) if args.history_db else REPO / DEFAULT_HISTORY_DB
+def history_db(args: argparse.Namespace) -> str:
+    """A path or a database URL (postgresql://...), which a Path would mangle."""
+    return str(args.history_db) if args.history_db else str(REPO / DEFAULT_HISTORY_DB)
 
 
 def check_history(args: argparse.Namespace) -> None:

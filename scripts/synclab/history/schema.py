@@ -1,0 +1,141 @@
+"""The history schema, one for SQLite and PostgreSQL, and the migrations that build it.
+
+A database records its version in schema_version (one row). Migration N takes a database of
+version N - 1 to version N; a new database runs them all from 0, so the path an old SQLite file
+takes is the path every new database takes. Each migration runs in one transaction that holds
+the database's write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock), so several
+processes opening one new database at once build it once.
+
+  1  machines, runs, measurements; indexes by series and by date
+  2  runs.digest (what the run measured, to tell a repeated add from a conflicting one),
+     machines.details (every fingerprint field as JSON, whatever fields it gains),
+     measurements.position (the results file's order, which SQLite kept as rowid);
+     indexes for the dashboard's queries: runs by machine and date, measurements by metric
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Callable, Iterable, Sequence
+
+import sqlalchemy as sa
+
+CURRENT_VERSION = 2
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table("schema_version", metadata,
+                          sa.Column("version", sa.Integer, nullable=False))
+MACHINE_COLUMNS = ("cpu_model", "arch", "topology", "kernel", "compiler", "emulated")
+machines = sa.Table("machines", metadata,
+                    sa.Column("fingerprint", sa.Text, primary_key=True),
+                    *(sa.Column(name, sa.Text) for name in MACHINE_COLUMNS),
+                    sa.Column("details", sa.Text))
+runs = sa.Table("runs", metadata,
+                sa.Column("run_id", sa.Text, primary_key=True),
+                sa.Column("revision", sa.Text, nullable=False),
+                sa.Column("date", sa.Text, nullable=False),
+                sa.Column("machine", sa.Text, sa.ForeignKey("machines.fingerprint"),
+                          nullable=False),
+                sa.Column("mode", sa.Text, nullable=False),
+                sa.Column("source", sa.Text),
+                sa.Column("added", sa.Text, nullable=False),
+                sa.Column("digest", sa.Text))
+measurements = sa.Table("measurements", metadata,
+                        sa.Column("run_id", sa.Text, sa.ForeignKey("runs.run_id"),
+                                  primary_key=True),
+                        sa.Column("case_name", sa.Text, primary_key=True),
+                        sa.Column("metric", sa.Text, primary_key=True),
+                        sa.Column("median", sa.Float, nullable=False),
+                        sa.Column("n", sa.Integer, nullable=False),
+                        sa.Column("q1", sa.Float), sa.Column("q3", sa.Float),
+                        sa.Column("iqr", sa.Float),
+                        sa.Column("position", sa.Integer))
+TABLES = ("schema_version", "machines", "runs", "measurements")
+
+# Indexes of each version, as (name, table, columns).
+INDEXES_V1 = (("measurements_series", "measurements", ("case_name", "metric")),
+              ("runs_by_date", "runs", ("date", "run_id")))
+INDEXES_V2 = (("runs_by_machine", "runs", ("machine", "date", "run_id")),
+              ("measurements_by_metric", "measurements", ("metric", "case_name", "run_id")))
+
+# One key for PostgreSQL's advisory lock that serialises migrations ("synclab" in ASCII).
+ADVISORY_LOCK_KEY = 0x73796E636C6162
+
+Row = tuple[str, str, float, int, Any, Any]  # case, metric, median, n, q1, q3
+
+
+def run_digest(revision: str, machine: str, mode: str, rows: Iterable[Sequence[Any]]) -> str:
+    """What a run measured, as a hash: the same run added twice has the same digest; a run id
+    reused for other numbers has another. The date and source are left out: a results file
+    without a start time is dated when it is added, and one file may be added from two paths."""
+    canonical = sorted((str(r[0]), str(r[1]), repr(float(r[2])), int(r[3]),
+                        None if r[4] is None else repr(float(r[4])),
+                        None if r[5] is None else repr(float(r[5]))) for r in rows)
+    text = json.dumps([revision, machine, mode, canonical])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _indexes(conn: sa.engine.Connection, specs: Iterable[tuple[str, str, tuple[str, ...]]]) -> None:
+    for name, table, columns in specs:
+        conn.exec_driver_sql(f"CREATE INDEX {name} ON {table} ({', '.join(columns)})")
+
+
+def _to_v1(conn: sa.engine.Connection) -> None:
+    shape = sa.MetaData()
+    sa.Table("schema_version", shape, sa.Column("version", sa.Integer, nullable=False))
+    sa.Table("machines", shape, sa.Column("fingerprint", sa.Text, primary_key=True),
+             *(sa.Column(name, sa.Text) for name in MACHINE_COLUMNS))
+    sa.Table("runs", shape, sa.Column("run_id", sa.Text, primary_key=True),
+             sa.Column("revision", sa.Text, nullable=False),
+             sa.Column("date", sa.Text, nullable=False),
+             sa.Column("machine", sa.Text, sa.ForeignKey("machines.fingerprint"), nullable=False),
+             sa.Column("mode", sa.Text, nullable=False), sa.Column("source", sa.Text),
+             sa.Column("added", sa.Text, nullable=False))
+    sa.Table("measurements", shape,
+             sa.Column("run_id", sa.Text, sa.ForeignKey("runs.run_id"), primary_key=True),
+             sa.Column("case_name", sa.Text, primary_key=True),
+             sa.Column("metric", sa.Text, primary_key=True),
+             sa.Column("median", sa.Float, nullable=False),
+             sa.Column("n", sa.Integer, nullable=False),
+             sa.Column("q1", sa.Float), sa.Column("q3", sa.Float), sa.Column("iqr", sa.Float))
+    shape.create_all(conn)
+    _indexes(conn, INDEXES_V1)
+    conn.execute(schema_version.insert(), {"version": 0})
+
+
+def _to_v2(conn: sa.engine.Connection) -> None:
+    for table, column, kind in (("runs", "digest", "TEXT"), ("machines", "details", "TEXT"),
+                                ("measurements", "position", "INTEGER")):
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    # Only SQLite files predate version 2; their rowid is the order rows were added in.
+    order = (sa.literal_column("rowid") if conn.dialect.name == "sqlite"
+             else measurements.c.case_name)
+    m = measurements.c
+    for run in conn.execute(sa.select(runs.c.run_id, runs.c.revision, runs.c.machine,
+                                      runs.c.mode)).fetchall():
+        rows = conn.execute(sa.select(m.case_name, m.metric, m.median, m.n, m.q1, m.q3)
+                            .where(m.run_id == run.run_id).order_by(order, m.metric)).fetchall()
+        for position, row in enumerate(rows):
+            conn.execute(measurements.update().where(m.run_id == run.run_id)
+                         .where(m.case_name == row.case_name).where(m.metric == row.metric)
+                         .values(position=position))
+        conn.execute(runs.update().where(runs.c.run_id == run.run_id).values(
+            digest=run_digest(run.revision, run.machine, run.mode, rows)))
+    machine_rows = conn.execute(sa.select(machines)).fetchall()
+    for machine in machine_rows:
+        details = {name: getattr(machine, name) or "" for name in MACHINE_COLUMNS}
+        conn.execute(machines.update().where(machines.c.fingerprint == machine.fingerprint)
+                     .values(details=json.dumps(details, sort_keys=True)))
+    _indexes(conn, INDEXES_V2)
+
+
+MIGRATIONS: dict[int, Callable[[sa.engine.Connection], None]] = {1: _to_v1, 2: _to_v2}
+assert sorted(MIGRATIONS) == list(range(1, CURRENT_VERSION + 1))
+
+
+def migrate(conn: sa.engine.Connection, start: int) -> None:
+    """Runs migrations start + 1 .. CURRENT_VERSION in the caller's transaction."""
+    for version in range(start + 1, CURRENT_VERSION + 1):
+        MIGRATIONS[version](conn)
+        conn.execute(schema_version.update().values(version=version))
