@@ -578,15 +578,16 @@ deadline = time.monotonic() + 60
 while not go.exists() and time.monotonic() < deadline:
     time.sleep(0.005)
 status = 0
-for path in sys.argv[1:]:
-    status |= cli.main(["add", path, "--db", {db!r}, "--timeout", "60"])
+for group in " ".join(sys.argv[1:]).split(" + "):  # each group is one history add
+    status |= cli.main(["add", *group.split(), "--db", {db!r}, "--timeout", "60"])
 sys.exit(status)
 """
 
 
 def test_concurrent_writers_lose_and_duplicate_nothing(db: str, tmp_path: Path) -> None:
-    """Several processes add runs at once, each its own and all the same shared ones: every
-    run is stored once, whole, and each shared run is recorded by exactly one writer."""
+    """Several processes add runs at once, each its own one by one and all the same shared ones
+    in one multi-run add: every run is stored once, whole, and each shared run is recorded by
+    exactly one writer."""
     shared = [write(tmp_path / f"shared{i}.json",
                     results_doc(f"shared-{i}", "s", f"2024-03-0{i + 1}", {CASE: 30.0 + i}))
               for i in range(SHARED_RUNS)]
@@ -598,8 +599,10 @@ def test_concurrent_writers_lose_and_duplicate_nothing(db: str, tmp_path: Path) 
                      results_doc(f"w{w}-r{r}", f"{w}{r}", f"2024-02-{r + 1:02d}",
                                  {CASE: 40.0 + r, OTHER: 50.0 + w}, seed=w * 100 + r))
                for r in range(RUNS_PER_WRITER)]
-        files = [p for pair in zip(own, shared + own[len(shared):]) for p in pair]
-        workers.append(subprocess.Popen([sys.executable, "-c", script, *map(str, files)],
+        batch = shared if w % 2 else shared[::-1]  # opposite lock orders, were they not sorted
+        groups = [own[:2], batch, *([p] for p in own[2:])]
+        argv = " + ".join(" ".join(map(str, group)) for group in groups).split(" ")
+        workers.append(subprocess.Popen([sys.executable, "-c", script, *argv],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         text=True))
     go.touch()

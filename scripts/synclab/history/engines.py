@@ -130,7 +130,7 @@ def describe(target: Target, exc: Exception, timeout: float) -> HistoryError:
         if "locked" in text or "busy" in text:
             return HistoryError(f"{target.name}: the database is locked by another process "
                                 f"(waited {timeout:g} s); try again when it has finished")
-        if isinstance(orig, sqlite3.DatabaseError) and not isinstance(orig, sqlite3.OperationalError):
+        if type(orig) is sqlite3.DatabaseError:  # not a subclass: a constraint is no corruption
             return HistoryError(f"{target.name}: not a readable SQLite database ({first}); the "
                                 "file is corrupt or of another kind")
         return HistoryError(f"{target.name}: {first}")
