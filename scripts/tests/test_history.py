@@ -411,6 +411,26 @@ def test_a_foreign_or_empty_database_is_refused(db: str, tmp_path: Path) -> None
         eng.dispose()
 
 
+def test_an_interrupted_add_leaves_the_database_as_it_was(db: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    first = write(tmp_path / "a.json", results_doc("run-a", "a", "2024-01-01", {CASE: 40.0}))
+    assert history("add", first, "--db", db).returncode == 0
+    later = [write(tmp_path / f"{name}.json", results_doc(name, "b", "2024-01-02", {CASE: 41.0}))
+             for name in ("run-b", "run-c")]
+    add_run = store._add_run
+
+    def interrupted(conn: Any, run: store.RunRows) -> store.Added:
+        if run.run_id == "run-c":  # run-b is in the transaction by now
+            raise KeyboardInterrupt
+        return add_run(conn, run)
+    monkeypatch.setattr(store, "_add_run", interrupted)
+    proc = history("add", *later, "--db", db)
+    assert proc.returncode == 130 and "interrupted" in proc.stderr
+    monkeypatch.undo()
+    assert stored_run_ids(db) == ["run-a"]
+    assert execute(db, "SELECT COUNT(*) FROM measurements") == [(3,)]
+
+
 # ---------------------------------------------------------------- migrations and import
 
 SCHEMA_V1 = """
@@ -508,7 +528,7 @@ def test_import_refuses_conflicts_and_empty_sources(db: str, tmp_path: Path) -> 
 # ---------------------------------------------------------------- PostgreSQL bad input
 
 @pytest.mark.parametrize("url, needle", [
-    ("postgresql://u@host:port/db", "malformed database URL"),
+    ("postgresql://u@host:port/db", "malformed database URL: the port is not a number"),
     ("postgresql:/db", "malformed database URL"),
     ("postgresql://u@host", "no database name"),
     ("mysql://u@host/db", "not a database this history can use"),
@@ -532,6 +552,7 @@ def test_unreachable_and_unauthorised_servers(postgres: postgres_server.Postgres
     target = postgres.new_database()
     name = target.split("/")[3].split("?")[0]
     wrong = postgres.url(name, postgres_server.PASSWORD_ROLE, "not-the-password")
+    assert f"host={tmp_path}" in assert_one_line_error(history("runs", "--db", nowhere), "history")
     for url, needle in ((nowhere, "cannot connect"),
                         (wrong, "password authentication failed")):
         commands: list[list[Any]] = [["runs"], ["add", good], ["migrate"]]

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 try:
     import sqlalchemy as sa
@@ -79,13 +80,16 @@ def _postgresql(raw: str) -> Target:
     try:
         url = sa.engine.make_url(re.sub(r"^[^:]*:", "postgresql+psycopg2:", raw, count=1))
         url.port  # noqa: B018 - a port that is not a number raises here
-    except (sa.exc.ArgumentError, ValueError) as exc:
+    except sa.exc.ArgumentError as exc:
         raise HistoryError(f"{_hide_password(raw)}: malformed database URL ({exc}; "
                            f"{URL_FORMS})") from None
+    except ValueError:
+        raise HistoryError(f"{_hide_password(raw)}: malformed database URL: the port is not a "
+                           f"number ({URL_FORMS})") from None
     if not url.database:
         raise HistoryError(f"{_hide_password(raw)}: malformed database URL: no database name "
                            "(postgresql://USER@HOST/DATABASE)")
-    name = url.set(drivername="postgresql").render_as_string(hide_password=True)
+    name = unquote(url.set(drivername="postgresql").render_as_string(hide_password=True))
     return Target("postgresql", None, url, name)
 
 
