@@ -293,7 +293,9 @@ def _lock_costs(cases: Cases) -> Outcome:
 
 CH7 = "ch. 7, Impact on Performance"
 VM_CAVEAT = ("on a virtual machine or SMT siblings a second busy thread slows the first even "
-             "without sharing, which is why the rule divides by the padded variable's figure")
+             "without sharing, which is why the rule divides by the padded variable's figure; "
+             "on a loaded virtual machine whose vCPUs rarely run at the same time the line "
+             "rarely moves and every slowdown shrinks toward 1×")
 
 EXPERIMENTS: tuple[Experiment, ...] = (
     Experiment("R-1", "sleeping while holding a lock", "ch. 1, Rust's Mutex",
