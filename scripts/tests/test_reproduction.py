@@ -132,19 +132,20 @@ def test_r20_follows_the_x86_code_generation() -> None:
     assert rows_of(orderings(12.0), arch="aarch64")["R-20"].verdict == NO_VERDICT
 
 
-def test_r21_r22_judge_claims_within_a_factor() -> None:
-    near = rows_of([entry("refcount/arc/uncontended/t:1/place:compact", ns_per_op=12.0),
+def costs(arc: float, mutex: float, read: float) -> dict[str, reproduction.Row]:
+    return rows_of([entry("refcount/arc/uncontended/t:1/place:compact", ns_per_op=arc),
                     entry("refcount/rc/uncontended/t:1/place:compact", ns_per_op=1.0),
-                    entry("locks/std_mutex/uncontended/t:1/place:compact", ns_per_op=15.0),
+                    entry("locks/std_mutex/uncontended/t:1/place:compact", ns_per_op=mutex),
                     entry("rwlocks/std_shared_mutex/uncontended/t:1/place:compact/reads:100",
-                          ns_per_op=25.0)])
+                          ns_per_op=read)])
+
+
+def test_r21_r22_judge_claims_within_a_factor() -> None:
+    near = costs(arc=12.0, mutex=15.0, read=25.0)
     assert near["R-21"].verdict == HOLDS and near["R-22"].verdict == HOLDS
-    far = rows_of([entry("refcount/arc/uncontended/t:1/place:compact", ns_per_op=200.0),
-                   entry("refcount/rc/uncontended/t:1/place:compact", ns_per_op=1.0),
-                   entry("locks/std_mutex/uncontended/t:1/place:compact", ns_per_op=15.0),
-                   entry("rwlocks/std_shared_mutex/uncontended/t:1/place:compact/reads:100",
-                         ns_per_op=250.0)])
+    far = costs(arc=200.0, mutex=15.0, read=250.0)
     assert far["R-21"].verdict == FAILS and far["R-22"].verdict == FAILS
+    assert costs(arc=12.0, mutex=100.0, read=25.0)["R-22"].verdict == FAILS
 
 
 def test_an_emulated_run_gets_figures_but_no_verdict() -> None:

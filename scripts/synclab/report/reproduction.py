@@ -297,6 +297,21 @@ VM_CAVEAT = ("on a virtual machine or SMT siblings a second busy thread slows th
              "on a loaded virtual machine whose vCPUs rarely run at the same time the line "
              "rarely moves and every slowdown shrinks toward 1×")
 
+
+
+def _line(experiment_id: str, title: str, where: str, setup: str, book: str, background: str,
+          target: str, slowed: bool, caveat: str) -> Experiment:
+    """A chapter 7 experiment: loads with `background` on `target` against a padded variable."""
+    loop = {"load": "loads", "store": "stores", "cas_fail": "failing compare-exchanges"}
+    where_to = "a neighbour in its line" if target == "neighbour" else "the loaded variable"
+    rule = (f"holds if loads with background {loop[background]} on {where_to} are "
+            + (f"≥ {SLOWED:g}×" if slowed else f"< {NOT_SLOWED:g}×")
+            + " loads with the same background on a padded variable")
+    return Experiment(experiment_id, title, where, setup, book, rule,
+                      (_ch7(background, target), _ch7(background, "padded"), _ch7()),
+                      _against_padded(background, target, slowed), caveat)
+
+
 EXPERIMENTS: tuple[Experiment, ...] = (
     Experiment("R-1", "sleeping while holding a lock", "ch. 1, Rust's Mutex",
                "10 threads each lock a mutex, increment 100 times and sleep 1 s holding it",
@@ -319,39 +334,25 @@ EXPERIMENTS: tuple[Experiment, ...] = (
                f"holds if a load costs ≤ {RELAXED_LOAD_NS:g} ns", (_ch7(),), _relaxed_load,
                "an absolute time: it scales with the clock; a virtual machine's steal time "
                "adds to it"),
-    Experiment("R-5", "loads while another core loads", CH7,
-               "R-4 with a second thread loading the same atomic in a loop",
-               "about 300 ms, the same as alone: the line stays shared in both caches",
-               f"holds if loads of the same variable are < {NOT_SLOWED:g}× loads of a padded "
-               "one, under the same background",
-               (_ch7("load", "same"), _ch7("load", "padded"), _ch7()),
-               _against_padded("load", "same", slowed=False), VM_CAVEAT),
-    Experiment("R-6", "loads while another core stores", CH7,
-               "R-4 with a second thread storing 0 to the same atomic in a loop",
-               "about 3 s, almost 10× (older x86-64); 350 → 500 ms (1.4×) on an Apple M1; "
-               "250 → 650 ms (2.6×) on a recent AMD",
-               f"holds if loads of the same variable are ≥ {SLOWED:g}× loads of a padded one "
-               "(the smallest slowdown the book reports)",
-               (_ch7("store", "same"), _ch7("store", "padded"), _ch7()),
-               _against_padded("store", "same", slowed=True),
-               "the 10× is one older x86-64: the book's newer machines show 1.4× and 2.6×; "
-               + VM_CAVEAT),
-    Experiment("R-7", "loads while another core's compare-exchange fails", CH7 + " (box)",
-               "R-4 with a second thread running a compare-exchange 10 → 20 that never "
-               "succeeds", "no number: \"the same effect\" as stores on most architectures",
-               f"holds if loads are ≥ {SLOWED:g}× loads beside a padded variable",
-               (_ch7("cas_fail", "same"), _ch7("cas_fail", "padded"), _ch7()),
-               _against_padded("cas_fail", "same", slowed=True),
-               "a failing compare-exchange still takes the line exclusive on x86-64 (lock "
-               "cmpxchg); " + VM_CAVEAT),
-    Experiment("R-8", "false sharing", CH7,
-               "R-6 with the stores going to neighbours of the loaded atomic in the same line",
-               "several seconds, as R-6 (the same older x86-64)",
-               f"holds if loads beside a neighbour's stores are ≥ {SLOWED:g}× loads beside a "
-               "padded variable's",
-               (_ch7("store", "neighbour"), _ch7("store", "padded"), _ch7()),
-               _against_padded("store", "neighbour", slowed=True),
-               "our neighbour is 8 bytes away in one 64-byte line; " + VM_CAVEAT),
+    _line("R-5", "loads while another core loads", CH7,
+          "R-4 with a second thread loading the same atomic in a loop",
+          "about 300 ms, the same as alone: the line stays shared in both caches",
+          "load", "same", False, VM_CAVEAT),
+    _line("R-6", "loads while another core stores", CH7,
+          "R-4 with a second thread storing 0 to the same atomic in a loop",
+          "about 3 s, almost 10× (older x86-64); 350 → 500 ms (1.4×) on an Apple M1; "
+          "250 → 650 ms (2.6×) on a recent AMD", "store", "same", True,
+          "the 10× is one older x86-64: the book's newer machines show 1.4× and 2.6×; "
+          + VM_CAVEAT),
+    _line("R-7", "loads while another core's compare-exchange fails", CH7 + " (box)",
+          "R-4 with a second thread running a compare-exchange 10 → 20 that never succeeds",
+          "no number: \"the same effect\" as stores on most architectures", "cas_fail", "same",
+          True, "a failing compare-exchange still takes the line exclusive on x86-64 (lock "
+                "cmpxchg); " + VM_CAVEAT),
+    _line("R-8", "false sharing", CH7,
+          "R-6 with the stores going to neighbours of the loaded atomic in the same line",
+          "several seconds, as R-6 (the same older x86-64)", "store", "neighbour", True,
+          "our neighbour is 8 bytes away in one 64-byte line; " + VM_CAVEAT),
     Experiment("R-9", "padding cures false sharing", CH7,
                "R-8 with each atomic aligned to 64 bytes",
                "about 300 ms, as with no background thread; some CPUs need 128 bytes",
