@@ -77,6 +77,16 @@ def test_absent_cases_say_how_to_run_them_never_zero() -> None:
     assert half["R-10"].verdict == NOT_IN_RUN
 
 
+def test_one_experiment_reads_one_placement() -> None:
+    scattered = [{**e, "name": e["name"].replace("compact", "scatter"),
+                  "run_name": e["name"].replace("compact", "scatter")}
+                 for e in locks(20.0, 20.0)]
+    row = rows_of(locks(200.0, 20.0) + scattered)["R-10"]
+    assert row.verdict == HOLDS and "10.00×" in row.ours
+    row = rows_of(scattered + locks(200.0, 20.0))["R-10"]
+    assert row.verdict == FAILS and "1.00×" in row.ours
+
+
 def test_a_failed_case_gives_no_figure_and_says_why() -> None:
     entries = locks(200.0, 20.0)
     entries[0] = {**entries[0], "error_occurred": True, "error_message": "timed out after 30 s"}

@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 
 from synclab.load import CaseSamples, Run
 from synclab.metrics import format_value
+from synclab.names import parse_case_name
 
 ALIAS = "reproduction/"
 HOLDS = "holds"
@@ -51,19 +52,27 @@ def case_regex(family: str, primitive: str, scenario: str, threads: str = r"\d+"
     return f"^{family}/{primitive}/{scenario}/t:{threads}/place:[^/]+{params}$"
 
 
+def _placement(name: str) -> str | None:
+    case = parse_case_name(name)
+    return case.placement if case else None
+
+
 class Cases:
     """The run's cases as an experiment reads them: medians of one metric over repetitions."""
 
     def __init__(self, run: Run) -> None:
         self.run = run
         self.arch = str(run.context.get("arch", "") or "")
+        self.placement = next(filter(None, map(_placement, run.cases)), None)
 
     def find(self, pattern: str) -> CaseSamples:
+        """The case `pattern` names; of several placements, the run's first, so that the
+        cases one experiment compares ran alike."""
         regex = re.compile(pattern)
-        for name, samples in self.run.cases.items():
-            if regex.search(name):
-                return samples
-        raise Absent(pattern)
+        found = [samples for name, samples in self.run.cases.items() if regex.search(name)]
+        if not found:
+            raise Absent(pattern)
+        return next((s for s in found if _placement(s.name) == self.placement), found[0])
 
     def median(self, pattern: str, metric: str = "ns_per_op") -> float:
         samples = self.find(pattern)
@@ -129,7 +138,7 @@ def _x(value: float) -> str:
 
 
 def _ns(value: float) -> str:
-    return format_value("ns_per_op", value) if value >= 0 else "n/a"
+    return format_value("ns_per_op", value)
 
 
 def _judge(holds: bool, ours: str, reason: str) -> Outcome:
