@@ -31,6 +31,7 @@ from synclab.report.absent import run_peers_missing, sampling_off, why_absent
 from synclab.report.problems import find_problems
 from synclab.report.side_by_side import context_comparison, run_labels, side_by_side
 from synclab.report.advice import advise
+from synclab.report.reproduction import reproduce
 from synclab.report.summary import DEFAULT_FAIR_BY, WhyAbsent, level_summaries
 from synclab.report.tables import ScenarioTable, all_primitives, families, scenario_tables
 from synclab.report.views import LevelView, level_views
@@ -217,7 +218,7 @@ def _run_section(run: Run, index: int, label: str, tables: Sequence[ScenarioTabl
                       tuple(level_summaries(tables, fair_by, _why(run))), status,
                       tuple(_not_measured(run, status, events, machine)), machine,
                       tuple(family_sections), find_problems(run, tables), fair_by,
-                      tuple(advise(tables, fair_by, _why(run))))
+                      tuple(advise(tables, fair_by, _why(run))), tuple(reproduce(run)))
 
 
 def _comparison(runs: Sequence[Run], tables_per_run: Sequence[Sequence[ScenarioTable]],

@@ -1,7 +1,8 @@
 """The report page as one self-contained HTML string (inline CSS, relative image links).
 
 Order of the page: what it answers and how to read it; per run, what to use on this machine and, folded, the summary (winners per family
-and contention level), what was not measured and what is missing; the runs side by side; then
+and contention level), what was not measured and what is missing, the book's experiments
+reproduced (reproduction.py); the runs side by side; then
 per run the machine, each family's figures and tables, the event counters, the problems, and
 the full results context.
 """
@@ -22,6 +23,7 @@ from synclab.report.machine import C2CMatrix, ClassLatency, OperationCost, Place
 from synclab.report.problems import Problems
 from synclab.report.side_by_side import EMULATED_SUFFIX, ComparedField
 from synclab.report.advice import Advice, describe_row
+from synclab.report import reproduction
 from synclab.report.summary import (CRITERIA, DEFAULT_FAIR_BY, FAIR_BY, PICK_METRICS,
                                     LevelSummary, Pick)
 from synclab.results import FAMILIES_KEY
@@ -163,6 +165,7 @@ class RunSection:
     problems: Problems
     fair_by: str = DEFAULT_FAIR_BY
     advice: tuple[Advice, ...] = ()
+    reproduction: tuple[reproduction.Row, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -367,6 +370,7 @@ def render_glance(section: RunSection, styles: Mapping[str, Style], several: boo
     else:
         out.append("<p class=ok>Nothing: every planned case ran and reported every counter.</p>")
     out.append("</div>")
+    out.append(reproduction.render_html(section.reproduction, section.anchor))
     return "".join(out)
 
 
@@ -688,6 +692,9 @@ def _toc(sections: Sequence[RunSection], comparison: Comparison | None) -> str:
     for s in sections:
         name = f" — {s.label}" if len(sections) > 1 else ""
         links.append(f"<a href=\"#summary-{_e(s.anchor)}\">Summary{_e(name)}</a>")
+        if s.reproduction:
+            links.append(f"<a href=\"#{_e(s.anchor)}-reproduction\">The book's experiments"
+                         f"{_e(name)}</a>")
     if comparison is not None:
         links.append("<a href=\"#side-by-side\">Side by side</a>")
     for s in sections:
