@@ -59,7 +59,7 @@ def test_padding_curve_marks_where_false_sharing_ends() -> None:
     curve, = data.curves
     assert curve.source == "sweep" and curve.interference == 128
     assert "this sweep" in curve.interference_from
-    assert interference_text(curve) == "interference distance 128 B"
+    assert interference_text(curve) == "interference distance 128 B (this sweep)"
     assert [p.slowdown for p in curve.points if p.bytes in (0, 120, 128, 512)] == [3, 3, 1, 1]
     assert ("compiler's destructive size", 64) in data.references
 
@@ -155,6 +155,10 @@ def test_litmus_relaxed_spinlock_lost_increments_are_allowed() -> None:
                         lost_increments=4, forbidden_observed=0, non_sc_observed=4)])
     table, = litmus.litmus_tables(family_run(run, "litmus"))
     assert table.flagged == (False,) and table.rows[0][2].startswith("4 (0.400%")
+    run = run_of([entry(f"litmus/relaxed_spinlock/relaxed/t:2/place:{PLACE}", trials=1000,
+                        lost_increments=0)], arch="aarch64")
+    table, = litmus.litmus_tables(family_run(run, "litmus"))
+    assert table.rows[0][2] == "0 (0.000%)" and "x86-64" not in table.rows[0][3]
 
 
 # ---- ordering --------------------------------------------------------------------------------
@@ -205,6 +209,13 @@ def test_pingpong_is_set_against_the_line_round_trip() -> None:
     assert data.line_ns == 100.0 and "PU 0 ↔ PU 1" in data.line_what
     assert [t.label for t in data.trips] == ["spsc_ring · cap:1024", "mutex_ring · cap:1024"]
     assert data.unmeasured == ("rendezvous · cap:0",)
+    assert data.below_line == ()
+
+
+def test_pingpong_faster_than_the_line_says_the_reference_was_disturbed() -> None:
+    run = run_of([pingpong("spsc_ring", "1024", 40.0), pingpong("mutex_ring", "1024", 900.0), C2C])
+    assert drawn(channels.pingpong_data(family_run(run, "channels"))).below_line == (
+        "spsc_ring",)
 
 
 def test_pingpong_without_c2c_says_why() -> None:
@@ -259,5 +270,9 @@ def test_the_page_shows_every_panel(page: Path) -> None:
     assert "litmus sb" in text and "<tr class=flag>" in text
     assert "cost per operation at t:2: no ordering case ran with 2 thread(s)" in text
     assert "channels-spsc-cap_16_payload_8-speed.png" in text
+    # the levels the family-wide figures and tables already show fold into one list
+    litmus_section = text.split("Family: litmus")[1].split("Family: ordering")[0]
+    assert "<details><summary>Every case's numbers: 1 level(s) of litmus" in litmus_section
+    assert "Every case's numbers: 1 level(s) of channels" not in text
     assert "the baseline was not measured here" not in text.split("Family: channels")[1] \
         .split("<details>")[0]

@@ -466,7 +466,14 @@ def render_family(section: FamilySection, run_anchor: str) -> str:
     if section.left_out:
         out.append("<p class=muted>Not drawn: " + _e("; ".join(section.left_out)) + ".</p>")
     out.extend(render_family_table(table) for table in section.tables)
-    out.extend(render_level(level, run_anchor) for level in section.levels)
+    # Under a family-wide figure or table, the levels it already shows fold into one list.
+    folded = [level for level in section.levels if not level.figures] \
+        if section.overview or section.tables else []
+    out.extend(render_level(level, run_anchor) for level in section.levels if level not in folded)
+    if folded:
+        out.append(f"<details><summary>Every case's numbers: {len(folded)} level(s) of "
+                   f"{_e(section.family)} shown above</summary>"
+                   + "".join(render_level(level, run_anchor) for level in folded) + "</details>")
     return "".join(out)
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from synclab.report.figures.style import (LABEL_SIZE, SMALL_SIZE, error_bars, finish, log_axis,
-                                          mark_emulated, panel_title, primitive_bars_axis,
+from synclab.report.figures.style import (LABEL_SIZE, SMALL_SIZE, error_bars, finish, legend_below,
+                                          log_axis, mark_emulated, panel_title, primitive_bars_axis,
                                           time_tick)
 
 if TYPE_CHECKING:
@@ -43,8 +43,12 @@ def plot_pingpong(data: PingPong, *, ax: Axes, title: str, emulated: bool) -> No
                    label=f"{data.line_what}: {time_tick(data.line_ns)}")
     else:
         ax.plot([], [], " ", label=f"no reference: {data.line_what}")
+    if data.below_line:
+        ax.plot([], [], " ", label=f"{len(data.below_line)} channel(s) below the line: the "
+                                   "reference was measured on a busy machine")
     finish(ax, panel_title(title, emulated), "time of one round trip", grid_axis="x")
     ax.xaxis.label.set_size(LABEL_SIZE)
-    ax.legend(loc="upper right", fontsize=SMALL_SIZE, frameon=True, framealpha=0.9)
+    handles, _ = ax.get_legend_handles_labels()
+    legend_below(ax, handles, ncol=1)
     if emulated:
         mark_emulated(ax)

@@ -21,7 +21,8 @@ def interference_text(curve: DistanceCurve) -> str:
         return f"slowed down even at {curve.points[-1].bytes} B: pad further than the sweep"
     if curve.interference <= curve.points[0].bytes:
         return "no distance slowed down: no false sharing seen"
-    return f"interference distance {curve.interference} B"
+    found = "summary case" if curve.interference_from.startswith("the summary") else "this sweep"
+    return f"interference distance {curve.interference} B ({found})"
 
 
 def _by_value(references: tuple[tuple[str, int], ...]) -> list[tuple[int, list[str]]]:
