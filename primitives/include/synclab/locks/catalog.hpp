@@ -13,6 +13,7 @@
 #include "synclab/locks/futex_mutex3.hpp"
 #include "synclab/locks/futex_mutex3_atomic_wait.hpp"
 #include "synclab/locks/futex_mutex3_spin.hpp"
+#include "synclab/locks/hemlock.hpp"
 #include "synclab/locks/mcs.hpp"
 #include "synclab/locks/parking_lot.hpp"
 #include "synclab/locks/tas_spin.hpp"
@@ -45,7 +46,8 @@ using OurLocks = synclab::TypeList<
     TtasYield,  // ttas_spin's waiting policy axis: ttas_spin itself is the pure-spin point
     TtasPark,
     Cohort<>,
-    ParkingLot>;
+    ParkingLot,
+    Hemlock>;
 
 // The node-passing queue locks, also measured with a node per thread, without
 // the adapter (registered as "<name>_node").
