@@ -22,6 +22,7 @@
 #include "synclab/locks/ttas_backoff.hpp"
 #include "synclab/locks/ttas_spin.hpp"
 #include "synclab/locks/ttas_waiting.hpp"
+#include "synclab/locks/twa.hpp"
 #include "synclab/locks/with_thread_local_node.hpp"
 #include "synclab/type_list.hpp"
 
@@ -47,7 +48,8 @@ using OurLocks = synclab::TypeList<
     TtasPark,
     Cohort<>,
     ParkingLot,
-    Hemlock>;
+    Hemlock,
+    Twa>;
 
 // The node-passing queue locks, also measured with a node per thread, without
 // the adapter (registered as "<name>_node").
