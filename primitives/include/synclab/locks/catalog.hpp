@@ -16,6 +16,7 @@
 #include "synclab/locks/hemlock.hpp"
 #include "synclab/locks/mcs.hpp"
 #include "synclab/locks/parking_lot.hpp"
+#include "synclab/locks/reciprocating.hpp"
 #include "synclab/locks/tas_spin.hpp"
 #include "synclab/locks/ticket.hpp"
 #include "synclab/locks/ticket_backoff.hpp"
@@ -49,7 +50,8 @@ using OurLocks = synclab::TypeList<
     Cohort<>,
     ParkingLot,
     Hemlock,
-    Twa>;
+    Twa,
+    Reciprocating>;
 
 // The node-passing queue locks, also measured with a node per thread, without
 // the adapter (registered as "<name>_node").
