@@ -16,6 +16,7 @@
 #include "synclab/locks/hemlock.hpp"
 #include "synclab/locks/mcs.hpp"
 #include "synclab/locks/parking_lot.hpp"
+#include "synclab/locks/qspinlock.hpp"
 #include "synclab/locks/reciprocating.hpp"
 #include "synclab/locks/tas_spin.hpp"
 #include "synclab/locks/ticket.hpp"
@@ -51,7 +52,8 @@ using OurLocks = synclab::TypeList<
     ParkingLot,
     Hemlock,
     Twa,
-    Reciprocating>;
+    Reciprocating,
+    Qspinlock>;
 
 // The node-passing queue locks, also measured with a node per thread, without
 // the adapter (registered as "<name>_node").
