@@ -8,6 +8,7 @@
 
 #include "synclab/locks/anderson.hpp"
 #include "synclab/locks/clh.hpp"
+#include "synclab/locks/cna.hpp"
 #include "synclab/locks/cohort.hpp"
 #include "synclab/locks/futex_mutex2.hpp"
 #include "synclab/locks/futex_mutex3.hpp"
@@ -53,10 +54,11 @@ using OurLocks = synclab::TypeList<
     Hemlock,
     Twa,
     Reciprocating,
-    Qspinlock>;
+    Qspinlock,
+    WithThreadLocalNode<Cna>>;            // registered as "cna", as mcs
 
 // The node-passing queue locks, also measured with a node per thread, without
 // the adapter (registered as "<name>_node").
-using OurNodeLocks = synclab::TypeList<Mcs, Clh>;
+using OurNodeLocks = synclab::TypeList<Mcs, Clh, Cna>;
 
 }  // namespace synclab::locks
