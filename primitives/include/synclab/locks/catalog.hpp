@@ -15,6 +15,7 @@
 #include "synclab/locks/futex_mutex3_atomic_wait.hpp"
 #include "synclab/locks/futex_mutex3_spin.hpp"
 #include "synclab/locks/hemlock.hpp"
+#include "synclab/locks/malthusian_mcs.hpp"
 #include "synclab/locks/mcs.hpp"
 #include "synclab/locks/parking_lot.hpp"
 #include "synclab/locks/qspinlock.hpp"
@@ -55,10 +56,11 @@ using OurLocks = synclab::TypeList<
     Twa,
     Reciprocating,
     Qspinlock,
-    WithThreadLocalNode<Cna>>;            // registered as "cna", as mcs
+    WithThreadLocalNode<Cna>,            // registered as "cna", as mcs
+    WithThreadLocalNode<MalthusianMcs>>;  // registered as "malthusian_mcs", as mcs
 
 // The node-passing queue locks, also measured with a node per thread, without
 // the adapter (registered as "<name>_node").
-using OurNodeLocks = synclab::TypeList<Mcs, Clh, Cna>;
+using OurNodeLocks = synclab::TypeList<Mcs, Clh, Cna, MalthusianMcs>;
 
 }  // namespace synclab::locks
