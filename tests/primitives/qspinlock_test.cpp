@@ -22,8 +22,9 @@ namespace {
 using namespace std::chrono_literals;
 using synclab::locks::Qspinlock;
 using synclab::testing::acquisition_order;
-using synclab::testing::check_progress;
+using synclab::testing::check_lock_progress;
 using synclab::testing::ProgressResult;
+using synclab::testing::repeat_until_caught;
 using synclab::testing::QspinlockPendingBarges;
 namespace q = synclab::locks::qspinlock_detail;
 
@@ -55,19 +56,9 @@ TEST(Qspinlock, SecondContenderPendsAndLaterOnesQueueInOrder) {
   EXPECT_EQ(lock.word(), 0u) << "the word must be clear once everyone has left";
 }
 
-template <class L>
-ProgressResult run_rounds(int threads, std::chrono::milliseconds budget) {
-  L lock;
-  return check_progress(
-      threads, budget, 1s, [&](int) { lock.lock(); }, [&](int) { lock.unlock(); },
-      [&] {
-        if constexpr (requires { lock.abandon_waiters(); }) lock.abandon_waiters();
-      });
-}
-
 TEST(Qspinlock, MakesProgressOnEveryPathWithMoreThreadsThanCpus) {
   for (const int threads : {2, 3, 6}) {
-    const ProgressResult r = run_rounds<Qspinlock>(threads, 150ms);
+    const ProgressResult r = check_lock_progress<Qspinlock>(threads, 150ms);
     EXPECT_FALSE(r.stalled) << threads << " threads";
     EXPECT_EQ(r.violations, 0u) << threads << " threads";
     EXPECT_GT(r.ops, 0u) << threads << " threads";
@@ -75,15 +66,11 @@ TEST(Qspinlock, MakesProgressOnEveryPathWithMoreThreadsThanCpus) {
 }
 
 TEST(QspinlockBroken, PendingThreadThatDoesNotWaitForTheOwnerIsCaught) {
-  const auto give_up = std::chrono::steady_clock::now() + 20s;
-  ProgressResult r;
-  int rounds = 0;
-  do {
-    r = run_rounds<QspinlockPendingBarges>(2 + rounds % 2, 500ms);
-    ++rounds;
-  } while (r.violations == 0 && !r.stalled && std::chrono::steady_clock::now() < give_up);
-  EXPECT_GT(r.violations, 0u) << "no two holders in " << rounds << " rounds";
-  RecordProperty("rounds", rounds);
+  const auto c = repeat_until_caught(
+      [](int round) { return check_lock_progress<QspinlockPendingBarges>(2 + round % 2, 500ms); },
+      [](const ProgressResult& r) { return r.violations > 0 || r.stalled; }, 20s);
+  EXPECT_GT(c.last.violations, 0u) << "no two holders in " << c.rounds << " rounds";
+  RecordProperty("rounds", c.rounds);
 }
 
 }  // namespace

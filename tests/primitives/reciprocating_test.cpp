@@ -22,8 +22,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using synclab::locks::Reciprocating;
+using synclab::testing::check_lock_progress;
 using synclab::testing::check_progress;
 using synclab::testing::ProgressResult;
+using synclab::testing::repeat_until_caught;
 using synclab::testing::ReciprocatingForgetsArrivals;
 
 // Waiters started one at a time, each seen on the arrival stack before the
@@ -94,19 +96,9 @@ TEST(Reciprocating, AdmitsSegmentsInTurnAndNewestFirstWithinOne) {
   EXPECT_EQ(s.finish(), (std::vector<std::string>{"B", "A", "D", "C"}));
 }
 
-template <class L>
-ProgressResult run_rounds(int threads, std::chrono::milliseconds budget) {
-  L lock;
-  return check_progress(
-      threads, budget, 1s, [&](int) { lock.lock(); }, [&](int) { lock.unlock(); },
-      [&] {
-        if constexpr (requires { lock.abandon_waiters(); }) lock.abandon_waiters();
-      });
-}
-
 TEST(Reciprocating, MakesProgressWithMoreThreadsThanCpus) {
   for (const int threads : {2, 3, 6}) {
-    const ProgressResult r = run_rounds<Reciprocating>(threads, 150ms);
+    const ProgressResult r = check_lock_progress<Reciprocating>(threads, 150ms);
     EXPECT_FALSE(r.stalled) << threads << " threads";
     EXPECT_EQ(r.violations, 0u) << threads << " threads";
     EXPECT_GT(r.ops, 0u) << threads << " threads";
@@ -133,15 +125,11 @@ TEST(Reciprocating, OneWaitElementServesSeveralLocks) {
 }
 
 TEST(ReciprocatingBroken, ReleasingWithoutCheckingArrivalsIsCaughtAsAStall) {
-  const auto give_up = std::chrono::steady_clock::now() + 20s;
-  ProgressResult r;
-  int rounds = 0;
-  do {
-    r = run_rounds<ReciprocatingForgetsArrivals>(2 + rounds % 2, 1500ms);
-    ++rounds;
-  } while (!r.stalled && std::chrono::steady_clock::now() < give_up);
-  EXPECT_TRUE(r.stalled) << "no stall in " << rounds << " rounds";
-  RecordProperty("rounds", rounds);
+  const auto c = repeat_until_caught(
+      [](int round) { return check_lock_progress<ReciprocatingForgetsArrivals>(2 + round % 2, 1500ms); },
+      [](const ProgressResult& r) { return r.stalled; }, 20s);
+  EXPECT_TRUE(c.last.stalled) << "no stall in " << c.rounds << " rounds";
+  RecordProperty("rounds", c.rounds);
 }
 
 }  // namespace

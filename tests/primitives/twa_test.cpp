@@ -19,8 +19,9 @@ using namespace std::chrono_literals;
 using synclab::locks::kTwaLongTermThreshold;
 using synclab::locks::Twa;
 using synclab::testing::acquisition_order;
-using synclab::testing::check_progress;
+using synclab::testing::check_lock_progress;
 using synclab::testing::ProgressResult;
+using synclab::testing::repeat_until_caught;
 using synclab::testing::TwaNotifiesWrongSlot;
 
 // Six waiters: all but the first wait long-term on the array at first.
@@ -53,19 +54,9 @@ TEST(Twa, UnlockNotifiesTheSlotOfTheNewImmediateSuccessor) {
   }
 }
 
-template <class L>
-ProgressResult run_rounds(int threads, std::chrono::milliseconds budget) {
-  L lock;
-  return check_progress(
-      threads, budget, 1s, [&](int) { lock.lock(); }, [&](int) { lock.unlock(); },
-      [&] {
-        if constexpr (requires { lock.abandon_waiters(); }) lock.abandon_waiters();
-      });
-}
-
 TEST(Twa, MakesProgressWithLongTermWaiters) {
   for (int threads = 3; threads <= 5; ++threads) {
-    const ProgressResult r = run_rounds<Twa>(threads, 150ms);
+    const ProgressResult r = check_lock_progress<Twa>(threads, 150ms);
     EXPECT_FALSE(r.stalled) << threads << " threads";
     EXPECT_EQ(r.violations, 0u) << threads << " threads";
     EXPECT_GT(r.ops, 0u) << threads << " threads";
@@ -73,15 +64,11 @@ TEST(Twa, MakesProgressWithLongTermWaiters) {
 }
 
 TEST(TwaBroken, NotifyingTheWrongTicketIsCaughtAsAStall) {
-  const auto give_up = std::chrono::steady_clock::now() + 20s;
-  ProgressResult r;
-  int rounds = 0;
-  do {
-    r = run_rounds<TwaNotifiesWrongSlot>(3 + rounds % 2, 1500ms);
-    ++rounds;
-  } while (!r.stalled && std::chrono::steady_clock::now() < give_up);
-  EXPECT_TRUE(r.stalled) << "no stall in " << rounds << " rounds";
-  RecordProperty("rounds", rounds);
+  const auto c = repeat_until_caught(
+      [](int round) { return check_lock_progress<TwaNotifiesWrongSlot>(3 + round % 2, 1500ms); },
+      [](const ProgressResult& r) { return r.stalled; }, 20s);
+  EXPECT_TRUE(c.last.stalled) << "no stall in " << c.rounds << " rounds";
+  RecordProperty("rounds", c.rounds);
 }
 
 }  // namespace
