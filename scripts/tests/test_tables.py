@@ -73,8 +73,24 @@ def test_family_without_a_baseline() -> None:
     tables = scenario_tables([record])
     assert tables[0].baseline is None and tables[0].rows[0].ratio is None
     assert relative_throughput(tables[0]) == []
+    # No baseline by design is not a problem of the run; a baseline that did not run is.
     problems = find_problems(Run("x.json", {}, {}, (record,)), tables)
-    assert any("no baseline" in line for line in problems.missing_baselines)
+    assert problems.missing_baselines == () and problems.count == 0
+
+
+def test_only_a_metric_a_case_lacks_beside_its_peers_is_missing() -> None:
+    entries = [{"name": "locks/std_mutex/high/t:2/place:compact", "run_type": "iteration",
+                "ops_per_sec": 1.0, "handoffs_per_sec": 1.0},
+               {"name": "locks/tas_spin/high/t:2/place:compact", "run_type": "iteration",
+                "ops_per_sec": 2.0},
+               {"name": "padding/ch7/store/t:2/place:compact", "run_type": "iteration",
+                "ns_per_op": 3.0}]
+    run = parse({"context": {"schema_version": 2}, "benchmarks": entries}, "r.json")
+    problems = find_problems(run, scenario_tables(run.records))
+    missing = {m.metric: m.cases for m in problems.missing_counters}
+    # tas_spin lacks what std_mutex reports at its level: a gap. The padding case reports no
+    # throughput and no handoffs at all, as no case of its level does: what it measures.
+    assert missing == {"handoffs_per_sec": ("locks/tas_spin/high/t:2/place:compact",)}
 
 
 def test_aggregates_only_falls_back_to_the_median(inputs: Path) -> None:
