@@ -566,6 +566,11 @@ def test_unreachable_and_unauthorised_servers(postgres: postgres_server.Postgres
     right = postgres.url(name, postgres_server.PASSWORD_ROLE, postgres_server.PASSWORD)
     assert history("add", good, "--db", right).returncode == 0
     assert stored_run_ids(target) == ["g"]
+    # the password may stay out of the command line: libpq reads PGPASSWORD (or ~/.pgpass)
+    no_password = postgres.url(name, postgres_server.PASSWORD_ROLE)
+    env = clean_env(PGPASSWORD=postgres_server.PASSWORD)
+    proc = run_cli([sys.executable, str(HISTORY), "runs", "--db", no_password], env=env)
+    assert proc.returncode == 0 and proc.stdout.endswith("1 runs\n"), proc.stderr
 
 
 def test_a_postgresql_lock_held_too_long_is_reported(postgres: postgres_server.PostgresServer,
