@@ -111,7 +111,7 @@ class Database:
                 raise HistoryError(f"{path}: directory {path.parent} does not exist")
 
     def _open(self, create: bool) -> int:
-        version = self._run(lambda conn: _version(conn, self.name), write=False)
+        version = self._run(lambda conn: _version(conn, self.name))
         if version > schema.CURRENT_VERSION:
             raise HistoryError(f"{self.name}: schema version {version} is newer than this tool's "
                                f"({schema.CURRENT_VERSION}); update synclab to use it")
@@ -121,7 +121,7 @@ class Database:
                                    "(scripts/history migrate or add creates one)")
             return version
         if version < schema.CURRENT_VERSION:
-            self.migrated_from = self._run(self._migrate, write=True)
+            self.migrated_from = self._run(self._migrate)
         return schema.CURRENT_VERSION
 
     def _migrate(self, conn: Any) -> int:
@@ -133,9 +133,10 @@ class Database:
             schema.migrate(conn, version)
         return version
 
-    def _run(self, work: Callable[[Any], T], *, write: bool) -> T:
-        """work(connection) in one transaction, committed when it returns; database errors as
-        one-line HistoryErrors; deadlocks retried."""
+    def _run(self, work: Callable[[Any], T]) -> T:
+        """work(connection) in one transaction, committed when it returns (a writer's SQLite
+        transactions take the write lock at BEGIN); database errors as one-line HistoryErrors;
+        deadlocks retried."""
         for attempt in range(RETRIES):
             try:
                 with self.engine.begin() as conn:
@@ -163,7 +164,7 @@ class Database:
 
         def add(conn: Any) -> dict[int, Added]:
             return {id(run): _add_run(conn, run) for run in ordered}
-        added = self._run(add, write=True)
+        added = self._run(add)
         return [added[id(run)] for run in runs]
 
     def add_run(self, run: "RunRows") -> Added:
@@ -178,8 +179,7 @@ class Database:
         query = (sa.select(r.run_id, r.revision, r.date, r.machine, r.mode, r.source, count)
                  .order_by(r.date, r.run_id))
         keys = ("run_id", "revision", "date", "machine", "mode", "source", "rows")
-        return self._run(lambda conn: [dict(zip(keys, row)) for row in conn.execute(query)],
-                         write=False)
+        return self._run(lambda conn: [dict(zip(keys, row)) for row in conn.execute(query)])
 
     def series(self, metrics: set[str] | None = None) -> dict[tuple[str, str, str], list[Point]]:
         """(case, metric, machine) -> its points in date order."""
@@ -197,7 +197,7 @@ class Database:
                 out.setdefault((case, metric, machine), []).append(
                     Point(run_id, rev, date, median, q1, q3, n))
             return out
-        return self._run(read, write=False)
+        return self._run(read)
 
     def run_rows(self, run_id: str) -> list[tuple[str, str, float, float | None, float | None, int]]:
         """(case, metric, median, q1, q3, n) of one run, in its results file's order."""
@@ -205,7 +205,7 @@ class Database:
         query = (sa.select(m.case_name, m.metric, m.median, m.q1, m.q3, m.n)
                  .where(m.run_id == run_id).order_by(*self._file_order()))
         return self._run(lambda conn: [(row[0], row[1], row[2], row[3], row[4], row[5])
-                                       for row in conn.execute(query)], write=False)
+                                       for row in conn.execute(query)])
 
     def _file_order(self) -> list[Any]:
         m = schema.measurements.c
@@ -235,7 +235,7 @@ class Database:
                 out.append(RunRows(run.run_id, run.revision, run.date, run.machine, fields,
                                    run.mode, run.source or "", rows.get(run.run_id, [])))
             return out
-        return self._run(read, write=False)
+        return self._run(read)
 
 
 def _version(conn: Any, name: str) -> int:
