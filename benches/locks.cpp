@@ -22,14 +22,6 @@
 #include "test_cases/slowed.hpp"
 
 namespace synclab::bench {
-namespace {
-
-// A lock may cap the threads it supports (CK's array lock: one slot each).
-template <class L>
-constexpr bool supports_threads(int threads) {
-  if constexpr (requires { L::max_threads; }) return threads <= L::max_threads;
-  return true;
-}
 
 // The one-way transfer latency between the case's PUs, for handoff_efficiency;
 // nullopt for one thread, one PU, or PUs that cannot be pinned (then the two
@@ -42,6 +34,15 @@ std::optional<double> handoff_reference_ns(const CaseSetup& setup) {
   } catch (const harness::TopologyError&) {
   }
   return std::nullopt;
+}
+
+namespace {
+
+// A lock may cap the threads it supports (CK's array lock: one slot each).
+template <class L>
+constexpr bool supports_threads(int threads) {
+  if constexpr (requires { L::max_threads; }) return threads <= L::max_threads;
+  return true;
 }
 
 // A point of a parameter sweep (a spin count other than the default, say):

@@ -120,6 +120,9 @@ void apply(SuiteOptions& o, std::string_view flag, std::string_view value, bool 
     o.counter_rotation = parse_on_off(flag, value);
   } else if (flag == "list_counters") {
     o.list_counters = !has_value || parse_on_off(flag, value);
+  } else if (flag == "plugin") {
+    need_value();
+    for (std::string_view path : split_list(value)) o.plugins.emplace_back(path);
   } else if (flag == "test_cases") {
     o.test_cases = !has_value || parse_on_off(flag, value);
   } else {
