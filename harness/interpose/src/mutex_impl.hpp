@@ -244,7 +244,7 @@ struct MutexImpl {
       if (robust != PTHREAD_MUTEX_STALLED || protocol != PTHREAD_PRIO_NONE || shared != PTHREAD_PROCESS_PRIVATE)
         return g_real.mutex_init(m, attr);  // glibc's: the kind's flag bits say so from now on
     }
-    std::memset(static_cast<void*>(m), 0, sizeof(MutexWords));
+    std::memset(static_cast<void*>(m), 0, sizeof(MutexWords));  // a fresh mutex: a fresh record lookup too
     MutexWords* w = words(m);
     if constexpr (A::kInPlace) A::construct(w->lock);
     w->kind.store(type & kKindTypeMask, std::memory_order_release);

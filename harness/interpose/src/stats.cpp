@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -99,8 +100,8 @@ MutexRecord* find_or_insert(const void* address, const void* call_site, int kind
       if (fresh == nullptr) {
         fresh = new (slab_alloc(sizeof(MutexRecord))) MutexRecord;
         fresh->address = address;
-        fresh->call_site = call_site;
-        fresh->kind = kind;
+        fresh->call_site.store(call_site, std::memory_order_relaxed);
+        fresh->kind.store(kind, std::memory_order_relaxed);
       }
       if (t[slot].compare_exchange_strong(r, fresh, std::memory_order_acq_rel)) {
         g_records.fetch_add(1, std::memory_order_relaxed);
@@ -168,8 +169,13 @@ std::uint32_t current_tid() noexcept {
 MutexRecord* record_of(MutexWords* w, const void* call_site) noexcept {
   MutexRecord* r = w->record.load(std::memory_order_relaxed);
   if (r != nullptr && r->address == w) return r;
-  // None yet, or memory that held another mutex before (a record is per address).
-  r = find_or_insert(w, call_site, w->kind.load(std::memory_order_relaxed));
+  // A mutex's first use: a record of its own, or the record of its address,
+  // which now describes this mutex (counts add up over the mutexes that lived there).
+  const int kind = w->kind.load(std::memory_order_relaxed);
+  r = find_or_insert(w, call_site, kind);
+  if (r->kind.load(std::memory_order_relaxed) != kind) r->kind.store(kind, std::memory_order_relaxed);
+  if (r->call_site.load(std::memory_order_relaxed) != call_site)
+    r->call_site.store(call_site, std::memory_order_relaxed);
   w->record.store(r, std::memory_order_relaxed);
   return r;
 }
@@ -395,6 +401,13 @@ bool stats_write() noexcept {
     std::fprintf(f, ", \"%s\": %llu", kEventNames[i], static_cast<unsigned long long>(events[i]));
   std::fprintf(f, ", \"records\": %llu},\n",
                static_cast<unsigned long long>(g_records.load(std::memory_order_relaxed)));
+  std::map<std::string, std::uint64_t> by_kind;
+  for (const Row& row : rows) ++by_kind[kind_name(row.record->kind.load(std::memory_order_relaxed))];
+  std::fprintf(f, "  \"mutexes_by_kind\": {");
+  for (auto it = by_kind.begin(); it != by_kind.end(); ++it)
+    std::fprintf(f, "%s\"%s\": %llu", it == by_kind.begin() ? "" : ", ", it->first.c_str(),
+                 static_cast<unsigned long long>(it->second));
+  std::fprintf(f, "},\n");
   std::fprintf(f, "  \"wait_histogram_ns\": [");
   bool first = true;
   for (int b = 0; b < WaitHistogram::kBuckets; ++b) {
@@ -418,9 +431,9 @@ bool stats_write() noexcept {
                  "\"wait_p99_ns\": %llu, \"wait_max_ns\": %llu}",
                  i == 0 ? "" : ",", r == &g_overflow ? nullptr : r->address,
                  json_string(r == &g_overflow ? std::string("(mutexes beyond the record table)")
-                                              : symbolize(r->call_site))
+                                              : symbolize(r->call_site.load(std::memory_order_relaxed)))
                      .c_str(),
-                 kind_name(r->kind), static_cast<unsigned long long>(row.acquisitions),
+                 kind_name(r->kind.load(std::memory_order_relaxed)), static_cast<unsigned long long>(row.acquisitions),
                  static_cast<unsigned long long>(r->contended.load(std::memory_order_relaxed)),
                  static_cast<unsigned long long>(row.handoffs),
                  static_cast<unsigned long long>(r->wait_ns_sum.load(std::memory_order_relaxed)),

@@ -34,10 +34,13 @@ namespace synclab::interpose {
 
 struct WaitHistogram;
 
+// Per address: a mutex created where another one lived takes its record over
+// (kind and call site become the new mutex's; the counts add up), which keeps
+// the records bounded by the addresses in use, however many mutexes come and go.
 struct MutexRecord {
   const void* address = nullptr;
-  const void* call_site = nullptr;
-  int kind = 0;
+  std::atomic<const void*> call_site{nullptr};  // rewritten on takeover: informative only
+  std::atomic<int> kind{0};
   std::atomic<std::uint64_t> acquisitions{0};
   std::atomic<std::uint64_t> contended{0};
   std::atomic<std::uint64_t> handoffs{0};
