@@ -105,10 +105,13 @@ void atfork_child() noexcept {
   stats_atfork_child();
 }
 
-[[noreturn]] void print_menu();
+[[noreturn]] void print_menu(const MutexOps* selected);
 
 const MutexOps* select_lock() noexcept {
-  if (const char* list = std::getenv("SYNCLAB_INTERPOSE_LIST"); list != nullptr && *list != '\0') print_menu();
+  if (const char* list = std::getenv("SYNCLAB_INTERPOSE_LIST"); list != nullptr && *list != '\0') {
+    const char* lock = std::getenv("SYNCLAB_LOCK");
+    print_menu(lock != nullptr && *lock != '\0' ? choose(lock) : nullptr);
+  }
   resolve_real(g_real);
   static const MutexOps bootstrap = GlibcMutex::ops();
   g_bootstrap = &bootstrap;
@@ -151,8 +154,14 @@ std::string json_text(const std::string& text) {
   return out + "\"";
 }
 
-[[noreturn]] void print_menu() {
-  std::string out = "{\"locks\": [";
+// The menu as JSON; with SYNCLAB_LOCK set, also the lock it selects (after the
+// same checks as a real start, so a refused lock or a broken plugin fails here).
+[[noreturn]] void print_menu(const MutexOps* selected) {
+  std::string out = "{";
+  if (selected != nullptr)
+    out += "\"selected\": {\"name\": " + json_text(selected->lock_name) + ", \"storage\": " +
+           json_text(selected->storage) + "},\n ";
+  out += "\"locks\": [";
   bool first = true;
   for (const MenuEntry& e : lock_menu()) {
     out += std::string(first ? "" : ",") + "\n  {\"name\": " + json_text(e.name) +

@@ -5,11 +5,12 @@ it in PANELS below (see docs/report.md).
 """
 from __future__ import annotations
 
-from synclab.report.families import generic, locks
+from synclab.report.families import apps, generic, locks
 from synclab.report.families.base import FamilyPanel
 
 PANELS: dict[str, FamilyPanel] = {
     "locks": locks.PANEL,
+    "apps": apps.PANEL,
 }
 
 
