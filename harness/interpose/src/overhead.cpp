@@ -3,8 +3,9 @@
 //
 //   synclab_interpose_overhead [--rounds N] [--ops N] [--interposer PATH] [--plugin PATH]
 //
-// One thread locks and unlocks one pthread mutex `ops` times and reports ns
-// per lock/unlock pair. Every configuration is a fresh process of this same
+// One thread locks and unlocks one pthread mutex `ops` times (a second,
+// sleeping thread makes the process multi-threaded, as every measured program
+// is) and reports ns per lock/unlock pair. Every configuration is a fresh process of this same
 // program (LD_PRELOAD and SYNCLAB_* in its environment); the configurations
 // run one after the other in each round, rounds repeat, and each line shows
 // the median over the rounds with the spread (min-max), and the difference
@@ -36,8 +37,28 @@ struct Config {
   const char* stats;
 };
 
+// A second thread that only sleeps: glibc skips the atomic instructions of
+// its mutex while a process has one thread, and no program measured here has
+// only one, so every configuration runs multi-threaded.
+void start_idle_thread() {
+  static int fds[2];
+  if (pipe(fds) != 0) return;
+  pthread_t idle;
+  pthread_create(
+      &idle, nullptr,
+      [](void*) -> void* {
+        char c;
+        while (read(fds[0], &c, 1) < 0) {
+        }
+        return nullptr;
+      },
+      nullptr);
+  pthread_detach(idle);
+}
+
 double time_pairs(long ops) {
   static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  start_idle_thread();
   for (long i = 0; i < ops / 10; ++i) {  // warm up: code, TLS, the mutex's first use
     pthread_mutex_lock(&m);
     pthread_mutex_unlock(&m);

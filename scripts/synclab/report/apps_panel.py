@@ -6,9 +6,9 @@ For every program workload, thread count and placement of the apps family, one r
              with the spread of the repetitions, and whether it is faster, slower or within noise
              (the ranges of the two do not overlap, or do);
   micro      the locks family's throughput of the same lock ÷ pthread_mutex's at the reference
-             level (uncontended for one thread, high for more) with the same threads and
-             placement, from the same results file, judged the same way, and the summary's verdict
-             there (fastest, fairest, best at both);
+             level (uncontended for one thread, high up to one thread per PU, oversubscribed
+             beyond) with the same threads and placement, from the same results file, judged the
+             same way, and the summary's verdict there (fastest, fairest, best at both);
   agrees     whether the two sides fall on the same side of the system mutex.
 Then, per workload: the application's best lock and its ratio, the microbenchmark's best at both,
 and whether that pick is also the application's best ("holds"). A run without the locks family
@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 from synclab.numfmt import factor
 from synclab.report.summary import DEFAULT_FAIR_BY, WhyAbsent, pick_winners, registry_reason
-from synclab.report.tables import Row, ScenarioTable
+from synclab.report.tables import Row, ScenarioTable, parse_label
 
 APPS, LOCKS = "apps", "locks"
 SYSTEM_MUTEX = "pthread_mutex"
@@ -31,9 +31,22 @@ FASTER, SLOWER, NOISE = "faster", "slower", "within noise"
 UNJUDGED = "one repetition: not judged"
 
 
-def reference_level(threads: int) -> str:
-    """The microbenchmark level an application run is read against."""
-    return "uncontended" if threads <= 1 else "high"
+def reference_levels(threads: int, pus: int) -> tuple[str, ...]:
+    """The microbenchmark levels an application run is read against, first measured first:
+    uncontended for one thread, high up to one thread per PU of the placement, beyond that the
+    oversubscription sweep (which has every thread count) or the oversubscribed level."""
+    if threads <= 1:
+        return ("uncontended",)
+    return ("high",) if threads <= pus else ("oversub_sweep", "oversubscribed")
+
+
+def _pus(rows: Sequence[Row], threads: int) -> int:
+    """Distinct PUs the rows' label names (the threads when it names none)."""
+    for row in rows:
+        placement = parse_label(row.label)
+        if placement is not None and placement.pus:
+            return len(set(placement.pus))
+    return threads
 
 
 @dataclass(frozen=True)
@@ -107,12 +120,17 @@ class WorkloadView:
         return f"{self.program}:{self.workload} t:{self.threads} place:{self.placement}"
 
 
-def _micro_rows(tables: Sequence[ScenarioTable], level: str, threads: int,
-                placement: str) -> list[Row]:
-    for table in tables:
-        if table.family == LOCKS and table.scenario == level and not table.params:
-            return [row for row in table.rows if row.threads == threads and row.placement == placement]
-    return []
+def _micro_rows(tables: Sequence[ScenarioTable], levels: Sequence[str], threads: int,
+                placement: str) -> tuple[str, list[Row]]:
+    """The first of `levels` the locks family measured at these threads and placement, and its
+    rows there; the first level and no rows when none was."""
+    for level in levels:
+        for table in tables:
+            if table.family == LOCKS and table.scenario == level and not table.params:
+                rows = [row for row in table.rows if row.threads == threads and row.placement == placement]
+                if rows:
+                    return level, rows
+    return levels[0], []
 
 
 def views(tables: Sequence[ScenarioTable], fair_by: str = DEFAULT_FAIR_BY,
@@ -129,8 +147,8 @@ def views(tables: Sequence[ScenarioTable], fair_by: str = DEFAULT_FAIR_BY,
                 base = next((row for row in rows if row.primitive == SYSTEM_MUTEX), None)
                 if base is None:
                     continue
-                level = reference_level(threads)
-                micro = _micro_rows(tables, level, threads, placement)
+                level, micro = _micro_rows(tables, reference_levels(threads, _pus(rows, threads)),
+                                           threads, placement)
                 micro_base = next((row for row in micro if row.primitive == SYSTEM_MUTEX), None)
                 winners = pick_winners(micro, threads, fair_by, family=LOCKS, why=why) if micro else None
                 tags: dict[str, list[str]] = {}
@@ -209,7 +227,8 @@ def section_html(views_: Sequence[WorkloadView], figure: str | None) -> str:
              "lock named (libsynclab_interpose.so), against glibc's own mutex through the same "
              "interposer. <b>app</b>: the program's own throughput ÷ the system mutex's (spread of "
              "the repetitions in brackets); <b>micro</b>: the locks family's throughput of the same "
-             "lock ÷ pthread_mutex at the level named (uncontended for one thread, high for more), "
+             "lock ÷ pthread_mutex at the level named (uncontended for one thread, high up to one "
+             "thread per PU, oversubscribed beyond), "
              "same threads and placement, same run. Faster or slower only when the spreads do not "
              "overlap; <b>agrees</b>: both sides on the same side of the system mutex "
              "(docs/apps.md).</p>"]
