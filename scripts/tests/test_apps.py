@@ -294,5 +294,7 @@ def test_apps_options_need_the_family(tmp_path: Path) -> None:
     from conftest import assert_one_line_error, run_suite
     proc = run_suite("--apps", "db_bench", "--list")
     assert "add --family apps" in assert_one_line_error(proc, "run_suite")
+    proc = run_suite("--app-threads", "4", "--list")
+    assert "add --family apps" in assert_one_line_error(proc, "run_suite")
     proc = run_suite("--family", "apps", "--ab", "HEAD", "--list")
     assert "default mode only" in assert_one_line_error(proc, "run_suite")

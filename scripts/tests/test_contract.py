@@ -26,7 +26,7 @@ OPTIONS: dict[str, list[str]] = {
                   "--no-build", "--preset", "--jobs", "--test-hang-case", "--counters",
                   "--list-counters", "--latency-sampling", "--no-report", "--fair-by",
                   "--family", "--cs-ns", "--think-ns", "--cs-lines", "--plugin", "--apps",
-                  "--app-locks", "--app-seconds", "--app-pinning", "--mode", "--ab",
+                  "--app-locks", "--app-threads", "--app-seconds", "--app-pinning", "--mode", "--ab",
                   "--ab-bench", "--metrics", "--threshold", "--alpha", "--normalize-to",
                   "--record", "--history-db", "--arch", "--arm64-variant", "--no-census"],
     "report": ["--help", "results", "--out", "--fair-by"],

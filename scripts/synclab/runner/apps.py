@@ -229,8 +229,8 @@ def plan_apps(args: argparse.Namespace, plan: cases.Plan, interposer: Path,
         selected = ask_interposer(interposer, path).get("selected") or {}
         named_plugins.append((str(selected.get("name", Path(path).stem)), path))
     locks = choose_locks(menu, args.app_locks, named_plugins)
-    threads = plan.threads or cases.default_threads(cases.placement_pus(plan.placement,
-                                                                        cases.available_pus()))
+    threads = args.app_threads or plan.threads or cases.default_threads(
+        cases.placement_pus(plan.placement, cases.available_pus()))
     seconds = app_seconds(args, plan.profile)
     planned = [AppCase(case_name(program.name, lock.name, workload.name, t, plan.placement),
                        program, workload, lock, t)

@@ -113,6 +113,9 @@ def add_apps_options(parser: ArgumentParser) -> None:
     add("--app-locks", type=typed(apps.parse_locks), metavar="LIST",
         help="with --family apps: the locks to run the programs under (default every lock the "
              "interposer allows, sweep points left out; pthread_mutex, the baseline, always)")
+    add("--app-threads", type=typed(cases.parse_threads), metavar="LIST",
+        help="with --family apps: the programs' worker threads, e.g. 1,2,4 (may exceed the PUs: "
+             "their threads then share them; default: --threads, else 1, 2, 4, ... and the PUs)")
     add("--app-seconds", type=typed(apps.parse_seconds), metavar="SECONDS",
         help="with --family apps: length of each program run (default by profile: " + ", ".join(
             f"{name} {value:g} s" for name, value in apps.DEFAULT_SECONDS.items()) + ")")
@@ -178,9 +181,10 @@ def check_mode_options(args: argparse.Namespace) -> None:
     if (args.plugin or APPS in (args.family or ())) and (args.ab or args.ab_bench or args.mode == "instructions"):
         raise UsageError("--plugin and --family apps run in the default mode only (not with --ab or "
                          "--mode instructions)")
-    if APPS not in (args.family or ()) and (args.apps or args.app_locks or args.app_seconds is not None):
-        raise UsageError("--apps, --app-locks and --app-seconds choose what the apps family runs: "
-                         "add --family apps")
+    if APPS not in (args.family or ()) and (args.apps or args.app_locks or args.app_threads
+                                            or args.app_seconds is not None):
+        raise UsageError("--apps, --app-locks, --app-threads and --app-seconds choose what the apps "
+                         "family runs: add --family apps")
     if args.mode == "instructions" and custom_level(args) is not None:
         raise UsageError("--cs-ns, --think-ns and --cs-lines define a contended level; --mode "
                          "instructions counts only the uncontended one-thread cases")
