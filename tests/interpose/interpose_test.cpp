@@ -567,12 +567,17 @@ TEST(Fork, ChildLocksWaitsAndStartsThreads) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
-TEST(ThreadExit, HoldingANormalMutex) {
-  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-  std::thread([&] {
-    pthread_mutex_lock(&m);
+// A thread locks `m` and leaves with pthread_exit, never unlocking it.
+void exit_holding(pthread_mutex_t* m) {
+  std::thread([m] {
+    pthread_mutex_lock(m);
     pthread_exit(nullptr);
   }).join();
+}
+
+TEST(ThreadExit, HoldingANormalMutex) {
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  exit_holding(&m);
   EXPECT_EQ(pthread_mutex_trylock(&m), EBUSY);
   EXPECT_EQ(pthread_mutex_unlock(&m), 0);  // by another thread: glibc allows it
   EXPECT_EQ(pthread_mutex_lock(&m), 0);
@@ -581,10 +586,7 @@ TEST(ThreadExit, HoldingANormalMutex) {
 
 TEST(ThreadExit, HoldingAnErrorCheckMutex) {
   pthread_mutex_t m = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
-  std::thread([&] {
-    pthread_mutex_lock(&m);
-    pthread_exit(nullptr);
-  }).join();
+  exit_holding(&m);
   EXPECT_EQ(pthread_mutex_trylock(&m), EBUSY);
   EXPECT_EQ(pthread_mutex_unlock(&m), EPERM);
   const timespec t = deadline_in(20ms);
