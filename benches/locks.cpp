@@ -61,7 +61,7 @@ void register_lock(const FamilyContext& f, std::string_view name, const CaseSetu
   register_window_case(f.registry, setup, [setup] {
     return std::make_unique<harness::LockWorkload<L>>(
         setup.plan.level, setup.calibration,
-        harness::LockWorkloadConfig{.threads = setup.plan.threads, .oneway_ns = handoff_reference_ns(setup)});
+        setup.plan.threads, handoff_reference_ns(setup));
   });
 }
 

@@ -21,7 +21,7 @@ native_packages=(
   libhwloc-dev hwloc libpfm4-dev valgrind
   libboost-dev libtbb-dev libabsl-dev libck-dev libconcurrentqueue-dev
   python3 python3-matplotlib python3-numpy python3-scipy python3-pytest
-  pyflakes3 mypy
+  pyflakes3 mypy clang-tidy
 )
 # The apps family (run_suite --family apps, docs/apps.md): the programs it runs under every lock,
 # and perf for their futex calls. Optional: without them those cases fail with this reason.

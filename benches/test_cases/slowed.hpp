@@ -39,6 +39,7 @@ template <Lockable L>
 class Slowed {
  public:
   static constexpr std::string_view name = L::name;
+  static constexpr bool counts_futex_calls = requires { requires L::counts_futex_calls; };  // as L
 
   void lock() {
     inner_.lock();
@@ -50,7 +51,7 @@ class Slowed {
   static void calibrate(const harness::DelayCalibration& calibration) {
     if (extra_iterations_ != 0) return;
     constexpr std::uint64_t kOps = 1'000'000;
-    harness::LockWorkload<L> workload(*harness::find_contention_level("uncontended"), calibration, {.threads = 1});
+    harness::LockWorkload<L> workload(*harness::find_contention_level("uncontended"), calibration, 1);
     harness::WorkerContext ctx;
     const std::uint64_t t0 = harness::now_ns();
     for (std::uint64_t i = 0; i < kOps; ++i) {

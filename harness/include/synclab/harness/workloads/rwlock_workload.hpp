@@ -78,6 +78,7 @@ class OpChooser {
 template <rwlocks::RwLockable L>
 class RwLockWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<L>;
   static constexpr std::uint32_t kMaxPatternLines = 8;
   static constexpr std::uint64_t kReadSampleEvery = 64;  // a power of two
 
