@@ -14,7 +14,7 @@
 #include "report.hpp"
 #include "slab.hpp"
 #include "stats.hpp"
-#include "synclab/harness/cohort_domains.hpp"
+#include "synclab/harness/domain_map.hpp"
 #include "synclab/harness/placement.hpp"
 #include "synclab/harness/topology.hpp"
 #include "synclab/locks/cohort_domains.hpp"
