@@ -18,22 +18,19 @@
 // lock of the lab or another plugin, is a usage error (exit 2).
 #include <array>
 #include <cstddef>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "families.hpp"
+#include "lock_cases.hpp"
 #include "synclab/harness/lock_plugin.h"
-#include "synclab/harness/workloads/lock_workload.hpp"
 #include "synclab/interpose/plugin_loader.hpp"
 #include "synclab/locks/catalog.hpp"
 #include "synclab/peers/lock_peers.hpp"
 #include "synclab/type_list.hpp"
 
 namespace synclab::bench {
-
-std::optional<double> handoff_reference_ns(const CaseSetup& setup);  // locks.cpp
 
 namespace {
 
@@ -66,14 +63,7 @@ static_assert(synclab::TryLockable<PluginLock<0>>);
 
 template <std::size_t Slot>
 void register_slot(const FamilyContext& f, const std::string& name) {
-  for (const CaseSetup& planned : f.setups) {
-    CaseSetup setup = planned;
-    setup.driver.case_name = harness::case_name("locks", name, setup.plan, f.options.placement);
-    register_window_case(f.registry, setup, [setup] {
-      return std::make_unique<harness::LockWorkload<PluginLock<Slot>>>(
-          setup.plan.level, setup.calibration, harness::LockWorkloadConfig{.threads = setup.plan.threads, .oneway_ns = handoff_reference_ns(setup)});
-    });
-  }
+  for (const CaseSetup& setup : f.setups) register_lock<PluginLock<Slot>>(f, name, setup);
 }
 
 template <std::size_t... Slots>
