@@ -22,10 +22,13 @@ native_packages=(
   libboost-dev libtbb-dev libabsl-dev libck-dev libconcurrentqueue-dev
   python3 python3-matplotlib python3-numpy python3-scipy python3-pytest
   pyflakes3 mypy clang-tidy
+  rocksdb-tools
 )
-# The apps family (run_suite --family apps, docs/apps.md): the programs it runs under every lock,
-# and perf for their futex calls. Optional: without them those cases fail with this reason.
-apps_packages=(rocksdb-tools sysbench linux-perf)
+# rocksdb-tools gives the tests their real program (cache_bench under two locks, tests/interpose).
+# The rest of the apps family (run_suite --family apps, docs/apps.md): the other programs it runs
+# under every lock, and perf for their futex calls. Optional: without them those cases fail with
+# this reason.
+apps_packages=(sysbench linux-perf)
 # What scripts/report needs, and nothing more.
 report_packages=(python3 python3-matplotlib python3-numpy python3-scipy)
 

@@ -23,7 +23,7 @@ def main() -> int:
     parser.add_argument("--bench", required=True)
     args = parser.parse_args()
     if shutil.which("cache_bench") is None:
-        print("skipped: cache_bench is not installed (scripts/install-deps.sh --apps)")
+        print("skipped: cache_bench is not installed (Debian rocksdb-tools: scripts/install-deps.sh)")
         return SKIPPED
     with tempfile.TemporaryDirectory() as tmp:
         done = subprocess.run(
