@@ -325,23 +325,31 @@ TEST(Attributes, RobustMutexIsGlibcs) {
   EXPECT_EQ(pthread_mutex_destroy(&m), 0);
 }
 
+// A wait that times out was lost when the other side never took its turn in
+// 2 s, or took it (and signalled) long before the timeout: the signal reached
+// a blocked waiter and did not wake it. Judging only the first would let two
+// nearly simultaneous timeouts hide every lost signal.
 TEST(Condvar, NoLostWakeupInPingPong) {
   pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
   pthread_cond_t c = PTHREAD_COND_INITIALIZER;
   constexpr int kRounds = 5000;
   int turn = 0;  // whose turn: 0 or 1
+  Clock::time_point turned_at = Clock::now();
   bool abandoned = false;
   on_threads(2, [&](int me) {
     pthread_mutex_lock(&m);
     for (int i = 0; i < kRounds && !abandoned; ++i) {
       while (turn != me && !abandoned) {
         const timespec t = deadline_in(2s);
-        if (pthread_cond_timedwait(&c, &m, &t) == ETIMEDOUT && turn != me && !abandoned) {
-          ADD_FAILURE() << "a wake-up was lost: thread " << me << " waited 2 s at round " << i;
+        if (pthread_cond_timedwait(&c, &m, &t) != ETIMEDOUT || abandoned) continue;
+        if (turn != me || Clock::now() - turned_at > 1s) {
+          ADD_FAILURE() << "a wake-up was lost: thread " << me << " waited 2 s at round " << i
+                        << (turn == me ? " after its turn came" : "");
           abandoned = true;  // the other side stops too
         }
       }
       turn = 1 - me;
+      turned_at = Clock::now();
       pthread_cond_signal(&c);
     }
     pthread_mutex_unlock(&m);
