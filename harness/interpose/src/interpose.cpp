@@ -220,7 +220,9 @@ SYNCLAB_EXPORT int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, 
 }
 SYNCLAB_EXPORT int pthread_mutex_unlock(pthread_mutex_t* m) { return ready_ops()->unlock(m); }
 
-// glibc still exports these names (GLIBC_2.2.5) for binaries that call them.
+// glibc still exports these names (GLIBC_2.2.5) for binaries that call them;
+// the reserved names are the point.
+// NOLINTBEGIN(bugprone-reserved-identifier)
 SYNCLAB_EXPORT int __pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* attr) {
   return ready_ops()->init(m, attr, SYNCLAB_CALLER);
 }
@@ -228,6 +230,7 @@ SYNCLAB_EXPORT int __pthread_mutex_destroy(pthread_mutex_t* m) { return ready_op
 SYNCLAB_EXPORT int __pthread_mutex_lock(pthread_mutex_t* m) { return ready_ops()->lock(m, SYNCLAB_CALLER); }
 SYNCLAB_EXPORT int __pthread_mutex_trylock(pthread_mutex_t* m) { return ready_ops()->trylock(m, SYNCLAB_CALLER); }
 SYNCLAB_EXPORT int __pthread_mutex_unlock(pthread_mutex_t* m) { return ready_ops()->unlock(m); }
+// NOLINTEND(bugprone-reserved-identifier)
 
 namespace {
 

@@ -87,6 +87,7 @@ double run_child(const std::string& self, const Config& config, const std::strin
     env.push_back(std::string("SYNCLAB_INTERPOSE_STATS=") + config.stats);
   }
   std::vector<char*> envp;
+  envp.reserve(env.size() + 1);
   for (std::string& s : env) envp.push_back(s.data());
   envp.push_back(nullptr);
   std::string ops_text = std::to_string(ops);

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <new>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -320,7 +321,11 @@ struct Row {
 
 void stats_set_output(const char* path, bool root_process, RunDescription description) noexcept {
   if (path == nullptr || *path == '\0') return;
-  g_output = new Output{path, root_process ? ::getpid() : 0, description};
+  g_output = new (std::nothrow) Output{path, root_process ? ::getpid() : 0, description};
+  if (g_output == nullptr) {
+    std::fprintf(stderr, "libsynclab_interpose: no memory for the statistics of %s; none will be written\n", path);
+    return;
+  }
   std::atexit([] { (void)stats_write(); });
 }
 
