@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """One real program through run_suite's apps family: RocksDB's cache_bench (Debian rocksdb-tools)
-for about a second under the system mutex and under ticket; both cases must measure the
+for about a second under the system mutex and under futex_mutex3; both cases must measure the
 program's throughput and carry the interposer's statistics. Exit 77 (skipped) when cache_bench is
 not installed.
 
@@ -28,7 +28,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         done = subprocess.run(
             ["/usr/bin/python3", str(RUN_SUITE), "--bench", args.bench, "--family", "apps", "--apps",
-             "cache_bench", "--app-locks", "ticket", "--threads", "2", "--repetitions", "1",
+             "cache_bench", "--app-locks", "futex_mutex3", "--threads", "2", "--repetitions", "1",
              "--app-seconds", "1", "--no-report", "--no-census", "--out", tmp],
             capture_output=True, text=True, timeout=110, check=False)
         problems = []
@@ -38,7 +38,7 @@ def main() -> int:
         names = {}
         if results.is_file():
             names = {b["run_name"]: b for b in json.loads(results.read_text())["benchmarks"]}
-        for lock in ("pthread_mutex", "ticket"):
+        for lock in ("pthread_mutex", "futex_mutex3"):
             name = f"apps/cache_bench/{lock}/lru_one_shard/t:2/place:compact"
             b = names.get(name)
             if b is None or b.get("error_occurred"):
