@@ -22,6 +22,7 @@ native_packages=(
   libboost-dev libtbb-dev libabsl-dev libck-dev libconcurrentqueue-dev
   python3 python3-matplotlib python3-numpy python3-scipy python3-pytest
   pyflakes3 mypy clang-tidy
+  chromium chromium-driver python3-selenium
   rocksdb-tools
 )
 # rocksdb-tools gives the tests their real program (cache_bench under two locks, tests/interpose).

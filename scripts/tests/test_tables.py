@@ -8,7 +8,7 @@ import pytest
 from synclab.names import CaseName
 from synclab.report import fmt
 from synclab.report.figures import primitive_styles
-from synclab.load import Record, Run, load
+from synclab.load import Record, Run, load, parse
 from synclab.report.problems import find_problems
 from synclab.report.tables import (Placement, Row, ScenarioTable, Summary, parse_label,
                                    relative_throughput, rows_at_top_threads, scenario_tables,
@@ -182,3 +182,32 @@ def test_a_busy_machine_is_noted() -> None:
     assert "load average 5.1 on 2 CPUs" in machine_busy({"load_avg": [5.14, 6.0], "num_cpus": 2})
     assert machine_busy({"load_avg": [0.5], "num_cpus": 2}) == ""
     assert machine_busy({}) == "" and machine_busy({"load_avg": "x", "num_cpus": 2}) == ""
+
+
+def channel_run(cases: dict[str, float]) -> list[Record]:
+    entries = [{"name": name, "run_type": "iteration", "ops_per_sec": ops}
+               for name, ops in cases.items()]
+    return list(parse({"context": {"schema_version": 2}, "benchmarks": entries}, "r.json").records)
+
+
+def test_bounded_channels_are_compared_with_the_bounded_baseline_at_their_capacity() -> None:
+    tables = scenario_tables(channel_run({
+        "channels/mutex_ring/high/t:2/place:compact/cap:16/payload:8": 1e6,
+        "channels/spsc_ring/high/t:2/place:compact/cap:16/payload:8": 5e6,
+        "channels/mutex_ring/high/t:2/place:compact/cap:1024/payload:8": 2e6,
+        "channels/spsc_ring/high/t:2/place:compact/cap:1024/payload:8": 8e6,
+        "channels/mutex_queue/high/t:2/place:compact/cap:unbounded/payload:8": 4e6,
+        "channels/mpsc_unbounded/high/t:2/place:compact/cap:unbounded/payload:8": 2e6,
+        "channels/rendezvous/high/t:2/place:compact/cap:0/payload:8": 1e5}))
+    by_params = {t.params: t for t in tables}
+    assert by_params["cap:16/payload:8"].baseline == "mutex_ring"
+    assert row(by_params["cap:16/payload:8"], "spsc_ring", 2).ratio == pytest.approx(5.0)
+    assert row(by_params["cap:1024/payload:8"], "spsc_ring", 2).ratio == pytest.approx(4.0)
+    unbounded = by_params["cap:unbounded/payload:8"]
+    assert unbounded.baseline == "mutex_queue"
+    assert row(unbounded, "mpsc_unbounded", 2).ratio == pytest.approx(0.5)
+    # No mutex channel hands over without a buffer: a rendezvous table has no baseline, so it
+    # is not listed as missing one.
+    rendezvous = by_params["cap:0/payload:8"]
+    assert rendezvous.baseline is None and rendezvous.missing_baseline == ()
+    assert row(rendezvous, "rendezvous", 2).ratio is None

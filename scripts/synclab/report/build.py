@@ -7,6 +7,7 @@ machine's limits; per family and level, one side-by-side figure when there are s
 from __future__ import annotations
 
 import datetime
+import io
 import math
 import re
 from pathlib import Path
@@ -29,12 +30,16 @@ from synclab.report.machine import (c2c_by_class, c2c_matrix, machine_rows, oper
 from synclab.report.absent import run_peers_missing, sampling_off, why_absent
 from synclab.report.problems import find_problems
 from synclab.report.side_by_side import context_comparison, run_labels, side_by_side
+from synclab.report.advice import advise
 from synclab.report.summary import DEFAULT_FAIR_BY, WhyAbsent, level_summaries
 from synclab.report.tables import ScenarioTable, all_primitives, families, scenario_tables
 from synclab.report.views import LevelView, level_views
 from synclab.results import write_text_atomic
 
 DPI = 90
+# Figures are flat colours, lines and text: a 256-colour palette keeps them intact at about a
+# quarter of the bytes of matplotlib's RGBA PNG, so a whole report stays light (docs/report.md).
+PALETTE_COLOURS = 256
 # Inches: one plot of a level figure, and the legend column beside the plots.
 CELL_WIDTH = 4.5
 LEGEND_WIDTH = 2.1
@@ -51,7 +56,14 @@ def _grid(count: int) -> tuple[int, int]:
 
 
 def _save(fig: Any, path: Path) -> None:
-    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    from PIL import Image  # matplotlib's own dependency
+
+    rgba = io.BytesIO()
+    fig.savefig(rgba, dpi=DPI, bbox_inches="tight", format="png")
+    rgba.seek(0)
+    with Image.open(rgba) as image:
+        image.convert("RGB").quantize(colors=PALETTE_COLOURS).save(path, format="PNG",
+                                                                    optimize=True)
 
 
 def _level_figure(plots: Sequence[tuple[Plot, Any]], view: LevelView, *, heading: str,
@@ -204,7 +216,8 @@ def _run_section(run: Run, index: int, label: str, tables: Sequence[ScenarioTabl
     return RunSection(run, f"run-{index + 1}", label,
                       tuple(level_summaries(tables, fair_by, _why(run))), status,
                       tuple(_not_measured(run, status, events, machine)), machine,
-                      tuple(family_sections), find_problems(run, tables), fair_by)
+                      tuple(family_sections), find_problems(run, tables), fair_by,
+                      tuple(advise(tables, fair_by, _why(run))))
 
 
 def _comparison(runs: Sequence[Run], tables_per_run: Sequence[Sequence[ScenarioTable]],

@@ -1,6 +1,6 @@
 """The report page as one self-contained HTML string (inline CSS, relative image links).
 
-Order of the page: what it answers and how to read it; per run, the summary (winners per family
+Order of the page: what it answers and how to read it; per run, what to use on this machine and, folded, the summary (winners per family
 and contention level), what was not measured and what is missing; the runs side by side; then
 per run the machine, each family's figures and tables, the event counters, the problems, and
 the full results context.
@@ -21,6 +21,7 @@ from synclab.load import Run
 from synclab.report.machine import C2CMatrix, ClassLatency, OperationCost, PlacementUse
 from synclab.report.problems import Problems
 from synclab.report.side_by_side import EMULATED_SUFFIX, ComparedField
+from synclab.report.advice import Advice, describe_row
 from synclab.report.summary import (CRITERIA, DEFAULT_FAIR_BY, FAIR_BY, PICK_METRICS,
                                     LevelSummary, Pick)
 from synclab.results import FAMILIES_KEY
@@ -161,6 +162,7 @@ class RunSection:
     families: tuple[FamilySection, ...]
     problems: Problems
     fair_by: str = DEFAULT_FAIR_BY
+    advice: tuple[Advice, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,30 @@ def _decided_by(s: LevelSummary) -> str:
     return f"<td>{out}</td>"
 
 
+def render_advice(section: RunSection, styles: Mapping[str, Style]) -> str:
+    """'What to use on this machine': the answer, before the evidence."""
+    if not section.advice:
+        return ("<p class=muted>No situation of the recommendations was measured in this run "
+                "(docs/report.md, \"What to use\").</p>")
+    heads = ["family", "situation", "threads", "use", "runner-up", "baseline", "why"]
+    out = ["<h3>What to use on this machine</h3><table class=advice><thead><tr>",
+           "".join(f"<th>{_e(h)}</th>" for h in heads), "</tr></thead><tbody>"]
+    for a in section.advice:
+        anchor = level_anchor(section.anchor, a.situation.family, a.situation.scenario,
+                              a.situation.params)
+        base = (describe_row(a.baseline_row) if a.baseline_row else
+                f"{a.baseline}: not measured at t:{a.threads}" if a.baseline else "none")
+        out.append(
+            f"<tr><td>{_e(a.situation.family)}</td>"
+            f"<td><a href=\"#{_e(anchor)}\">{_e(a.situation.label)}</a></td>"
+            f"<td class=num>{a.threads}</td>"
+            f"<td>{_swatch(a.recommended.primitive, styles)}<b>{_e(describe_row(a.recommended))}</b></td>"
+            f"<td>{_e(describe_row(a.runner_up))}</td><td>{_e(base)}</td>"
+            f"<td>{_e(a.why)}</td></tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
 def render_summary(section: RunSection, styles: Mapping[str, Style]) -> str:
     if not section.summaries:
         return "<p class=problem>No primitive produced a throughput in this run.</p>"
@@ -313,7 +339,10 @@ def render_glance(section: RunSection, styles: Mapping[str, Style], several: boo
     if run.emulated:
         out.append("<p class=banner>EMULATED run: every timing of this run comes from an "
                    "emulator and is not a hardware number.</p>")
-    out.append(render_summary(section, styles))
+    out.append(render_advice(section, styles))
+    out.append(f"<details><summary>Every family and level: fastest, fairest, best at both "
+               f"({len(section.summaries)} rows)</summary>{render_summary(section, styles)}"
+               "</details>")
     out.append("<div class=box><h3>Not measured in this run</h3>")
     if section.not_measured:
         out.append("<ul>" + "".join(f"<li><b>{_e(what)}</b>: {_e(why)}</li>"

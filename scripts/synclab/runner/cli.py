@@ -24,6 +24,7 @@ from synclab.numfmt import clock
 from synclab.runner import PROG, REPO, apps, apps_plugins, families
 from synclab.runner.build import resolve_binary
 from synclab.runner.options import check_mode_options, make_parser, make_plan
+from synclab.runner.rundir import check_out_dir
 from synclab.runner.stop import StopFlag
 from synclab.runner.target import emulate_binary, resolve_target
 
@@ -38,6 +39,7 @@ def existing_binary(args: argparse.Namespace) -> Path | None:
 def _main(argv: list[str], stop: StopFlag) -> int:
     args = make_parser().parse_args(argv)
     check_mode_options(args)
+    check_out_dir(args.out)
     args.family, apps_asked = apps.take_apps_family(args.family)
     apps_only = apps_asked and not args.family
     plugins = apps_plugins.requested(args.plugin)
