@@ -12,6 +12,7 @@ namespace synclab::bench {
 // Each family's registration, in its own file.
 void register_locks(const FamilyContext&);
 void register_lock_test_cases(const FamilyContext&);
+void register_plugin_locks(const FamilyContext&);
 void register_seqlock(const FamilyContext&);
 void register_semaphores(const FamilyContext&);
 void register_rwlocks(const FamilyContext&);
@@ -28,6 +29,7 @@ namespace {
 // Locks, semaphores and the sequence lock share the `locks` family.
 void register_lock_family(const FamilyContext& f) {
   register_locks(f);
+  register_plugin_locks(f);
   register_seqlock(f);
   register_semaphores(f);
   register_lock_test_cases(f);

@@ -13,8 +13,8 @@
 #include <string>
 
 #include "families.hpp"
+#include "lock_cases.hpp"
 #include "synclab/harness/limits.hpp"
-#include "synclab/harness/workloads/lock_workload.hpp"
 #include "synclab/locks/catalog.hpp"
 #include "synclab/peers/lock_peers.hpp"
 #include "synclab/type_list.hpp"
@@ -22,18 +22,7 @@
 #include "test_cases/slowed.hpp"
 
 namespace synclab::bench {
-namespace {
 
-// A lock may cap the threads it supports (CK's array lock: one slot each).
-template <class L>
-constexpr bool supports_threads(int threads) {
-  if constexpr (requires { L::max_threads; }) return threads <= L::max_threads;
-  return true;
-}
-
-// The one-way transfer latency between the case's PUs, for handoff_efficiency;
-// nullopt for one thread, one PU, or PUs that cannot be pinned (then the two
-// metrics are left out rather than guessed).
 std::optional<double> handoff_reference_ns(const CaseSetup& setup) {
   if (setup.plan.threads < 2 || setup.driver.pinner == nullptr) return std::nullopt;
   try {
@@ -44,6 +33,8 @@ std::optional<double> handoff_reference_ns(const CaseSetup& setup) {
   return std::nullopt;
 }
 
+namespace {
+
 // A point of a parameter sweep (a spin count other than the default, say):
 // registered only with sweeps on.
 template <class L>
@@ -51,18 +42,6 @@ constexpr bool is_sweep_point = [] {
   if constexpr (requires { L::sweep_point; }) return static_cast<bool>(L::sweep_point);
   return false;
 }();
-
-template <harness::DrivableLock L>
-void register_lock(const FamilyContext& f, std::string_view name, const CaseSetup& planned) {
-  if (!supports_threads<L>(planned.plan.threads)) return;
-  CaseSetup setup = planned;
-  setup.driver.case_name = harness::case_name("locks", name, setup.plan, f.options.placement);
-  register_window_case(f.registry, setup, [setup] {
-    return std::make_unique<harness::LockWorkload<L>>(
-        setup.plan.level, setup.calibration,
-        setup.plan.threads, handoff_reference_ns(setup));
-  });
-}
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #   scripts/install-deps.sh --report-only ...   only what the report needs (python3 + matplotlib, numpy)
 #   scripts/install-deps.sh --history-only ...  only what scripts/history needs (the report's + SQLAlchemy, psycopg2)
 #   scripts/install-deps.sh --arch=arm64 ...    also the arm64 cross toolchain, qemu-user, :arm64 libraries
+#   scripts/install-deps.sh --apps ...          also the programs of the apps family (optional group)
 #
 # Idempotent: with everything present it prints "all dependencies present" and changes nothing.
 # Docker images and CI use this same script.
@@ -23,8 +24,14 @@ native_packages=(
   python3 python3-matplotlib python3-numpy python3-scipy python3-pytest
   pyflakes3 mypy clang-tidy
   chromium chromium-driver python3-selenium
+  rocksdb-tools
   python3-sqlalchemy python3-psycopg2 postgresql
 )
+# rocksdb-tools gives the tests their real program (cache_bench under two locks, tests/interpose).
+# The rest of the apps family (run_suite --family apps, docs/apps.md): the other programs it runs
+# under every lock, and perf for their futex calls. Optional: without them those cases fail with
+# this reason.
+apps_packages=(sysbench linux-perf)
 # What scripts/report needs, and nothing more.
 report_packages=(python3 python3-matplotlib python3-numpy python3-scipy)
 # What scripts/history needs: the report's, and its database layer (SQLAlchemy 1.4 Core; psycopg2
@@ -78,15 +85,17 @@ arch_packages() {
 }
 
 usage() {
-  sed -n '2,12s/^# \{0,1\}//p' "$0"
+  sed -n '2,13s/^# \{0,1\}//p' "$0"
 }
 
 mode=install
 arch=native
 report_only=0
+apps=0
 for arg in "$@"; do
   case "$arg" in
     --check) mode=check ;;
+    --apps) apps=1 ;;
     --list) mode=list ;;
     --report-only) report_only=1 ;;
     --history-only) report_only=history ;;
@@ -104,6 +113,9 @@ else
   packages=("${native_packages[@]}")
 fi
 arch_packages "$arch"
+if [ "$apps" = 1 ] && [ "$report_only" = 0 ]; then
+  packages+=("${apps_packages[@]}")
+fi
 
 if [ "$mode" = list ]; then
   printf '%s\n' "${packages[@]}"

@@ -55,6 +55,7 @@ constexpr SuiteFlag kSuiteFlags[] = {
     {"counter_rotation", "on|off", "one hardware event group per repetition (default off)"},
     {"list_counters", "", "print every event of every set and whether it opens here, then exit"},
     {"describe", "", "print the run parameters (families, levels, thread counts) as JSON, then exit"},
+    {"plugin", "PATH[,PATH...]", "lock plugins (synclab/harness/lock_plugin.h) run in every lock scenario (docs/apps.md)"},
     {"test_cases", "", "add the test-only cases (a lock that never unlocks, for the watchdog's tests)"},
 };
 
@@ -149,6 +150,9 @@ void apply(SuiteOptions& o, std::string_view flag, std::string_view value, bool 
     o.counter_rotation = parse_on_off(flag, value);
   } else if (flag == "list_counters") {
     o.list_counters = !has_value || parse_on_off(flag, value);
+  } else if (flag == "plugin") {
+    need_value();
+    for (std::string_view path : split_list(value)) o.plugins.emplace_back(path);
   } else if (flag == "test_cases") {
     o.test_cases = !has_value || parse_on_off(flag, value);
   } else {

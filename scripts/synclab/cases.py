@@ -219,6 +219,7 @@ class Plan:
     families: tuple[str, ...] = ()  # () every family
     families_flag: bool = True  # False: the families are selected by name only (see select())
     custom: CustomLevel | None = None
+    plugins: tuple[str, ...] = ()  # lock plugins run in every lock scenario (runner/apps_plugins.py)
 
 
 def make_plan(profile_name: str, *, contention: tuple[str, ...] | None = None,
@@ -260,6 +261,8 @@ def synclab_flags(plan: Plan) -> list[str]:
         flags.append("--synclab_sampling=off")
     if plan.counters != "auto":
         flags.append(f"--synclab_counters={plan.counters}")
+    if plan.plugins:
+        flags.append(f"--synclab_plugin={','.join(plan.plugins)}")
     return flags
 
 

@@ -129,6 +129,26 @@ METRICS: tuple[Metric, ...] = _EVERY_CASE + (
     Metric("window_ops_<window>", "count", None, "operations of the <window> callgrind window"),
     Metric("window_instructions_<window>", "count", None,
            "instructions of the <window> callgrind window"),
+    # --- the apps family: a real program under a lock (runner/apps.py, docs/apps.md); per
+    # operation means per operation of the program's own throughput metric
+    Metric("futex_calls_per_op", "1/op", LOWER, "futex(2) calls of the whole program per operation",
+           "counted by perf stat on the sys_enter_futex tracepoint, where perf and tracefs allow it"),
+    Metric("lock_acquisitions_per_op", "1/op", None, "pthread mutex acquisitions per operation",
+           "read from the interposer's statistics file"),
+    Metric("lock_contended_ratio", "fraction", LOWER,
+           "share of mutex acquisitions that found the mutex held", "read from the interposer's "
+           "statistics file"),
+    Metric("lock_wait_p50_ns", "ns", LOWER, "wait of a contended mutex acquisition, median",
+           "present only when some acquisition was contended"),
+    Metric("lock_wait_p99_ns", "ns", LOWER, "wait of a contended mutex acquisition, 99th percentile",
+           "present only when some acquisition was contended"),
+    Metric("lock_wait_max_ns", "ns", LOWER, "longest wait of a contended mutex acquisition",
+           "present only when some acquisition was contended"),
+    Metric("cond_waits_per_op", "1/op", None, "condition-variable waits per operation",
+           "read from the interposer's statistics file"),
+    Metric("mutexes_used", "count", None, "pthread mutexes (addresses) the program locked",
+           "read from the interposer's statistics file"),
+    Metric("app_phase_ms", "ms", None, "length of the program's measured phase, by its own clock"),
     # --- Google Benchmark's own time fields
     Metric("real_time", "ns", LOWER, "Google Benchmark's time per iteration (ns per operation)"),
     Metric("cpu_time", "ns", LOWER, "CPU time of all the case's threads per operation"),

@@ -1,4 +1,7 @@
-"""The vocabulary of case names: family/primitive/scenario/t:THREADS/place:POLICY[/param:value...]."""
+"""The vocabulary of case names: family/primitive/scenario/t:THREADS/place:POLICY[/param:value...].
+
+The apps family names the program first (docs/apps.md): apps/PROGRAM/LOCK/WORKLOAD/t:N/place:P,
+read as primitive LOCK and scenario PROGRAM:WORKLOAD."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,7 +20,9 @@ FAMILY_BASELINES: dict[str, str] = {
     "condvars": "std_condvar",
     "channels": "mutex_queue",  # a std::mutex + std::condition_variable queue: what code starts with
     "refcount": "shared_ptr",
+    "apps": "pthread_mutex",  # glibc's own mutex, through the same interposer as every other lock
 }
+APPS_FAMILY = "apps"
 # A bounded channel makes a full sender wait and an unbounded one never does: cases with a
 # capacity (cap:N, N > 0) are compared with this bounded baseline at the same capacity.
 BOUNDED_CHANNEL_BASELINE = "mutex_ring"
@@ -45,6 +50,11 @@ class CaseName:
 def parse_case_name(name: str) -> CaseName | None:
     """Splits a case name into its parts; None when it is not a synclab case name."""
     parts = name.split("/")
+    if parts[0] == APPS_FAMILY and len(parts) >= 6:  # apps/PROGRAM/LOCK/WORKLOAD/...
+        program, lock, workload = parts[1:4]
+        if not program or not workload:
+            return None
+        parts = [APPS_FAMILY, lock, f"{program}:{workload}", *parts[4:]]
     if len(parts) < 5:
         return None
     family, primitive, scenario, threads_part, place_part = parts[:5]

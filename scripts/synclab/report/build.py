@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any, Collection, Mapping, Sequence
 
-from synclab.report import census_panel
+from synclab.report import apps_panel, census_panel
 from synclab.report import counters
 from synclab.report.families import PANELS, panel_for
 from synclab.report.families.base import FamilyPanel, FamilyRun, Plot, Skip
@@ -265,6 +265,15 @@ def _comparison(runs: Sequence[Run], tables_per_run: Sequence[Sequence[ScenarioT
     return Comparison(tuple(labels), emulated, tuple(figures), tuple(context_comparison(runs)))
 
 
+def _apps_section(run: Run, tables: Sequence[ScenarioTable], prefix: str, out_dir: Path,
+                  fair_by: str) -> str:
+    """The apps panel of one run (apps_panel.py); "" without apps cases."""
+    views = apps_panel.views(tables, fair_by, _why(run))
+    name = f"{prefix}apps.png"
+    return apps_panel.section_html(views, name if views and apps_panel.plot(views, out_dir / name)
+                                   else None)
+
+
 def build_report(runs: Sequence[Run], out_dir: Path, *, generated: str | None = None,
                  fair_by: str = DEFAULT_FAIR_BY) -> Path:
     """Draws every figure, writes index.html into out_dir and returns its path."""
@@ -288,6 +297,10 @@ def build_report(runs: Sequence[Run], out_dir: Path, *, generated: str | None = 
     census_docs, census_problems = census_panel.load_census(census_paths)
     census_html = census_panel.census_section_html(census_docs, problems=census_problems) \
         if census_docs or census_problems else ""
+    apps_html = "".join(_apps_section(run, tables, f"run{i + 1}-" if len(runs) > 1 else "", out_dir,
+                                      fair_by)
+                        for i, (run, tables) in enumerate(zip(runs, tables_per_run)))
     write_text_atomic(index_path, render_page(sections, comparison, styles, stamp,
-                                              census_html=census_html, fair_by=fair_by))
+                                              census_html=census_html, fair_by=fair_by,
+                                              apps_html=apps_html))
     return index_path

@@ -736,7 +736,7 @@ def _toc(sections: Sequence[RunSection], comparison: Comparison | None) -> str:
 
 def render_page(sections: Sequence[RunSection], comparison: Comparison | None,
                 styles: Mapping[str, Style], generated: str, *, census_html: str = "",
-                fair_by: str = DEFAULT_FAIR_BY) -> str:
+                fair_by: str = DEFAULT_FAIR_BY, apps_html: str = "") -> str:
     """The whole page. Medians are over repetitions; spreads are IQR or min–max as labelled."""
     several = len(sections) > 1
     title = "synclab report" + (f": {sections[0].label}" if len(sections) == 1 else
@@ -757,6 +757,7 @@ def render_page(sections: Sequence[RunSection], comparison: Comparison | None,
         + _toc(sections, comparison)
         + _how_to_read(fair_by)
         + "".join(render_glance(s, styles, several) for s in sections)
+        + apps_html
         + (render_comparison(comparison) if comparison is not None else "")
         + "".join(render_run(s) for s in sections)
         + census_html

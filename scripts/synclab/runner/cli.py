@@ -9,6 +9,7 @@ atomically after every case, so an interrupted or crashed run keeps what finishe
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -20,7 +21,7 @@ from synclab import bench, cases
 from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from synclab.errors import RunError, UsageError, report_error
 from synclab.numfmt import clock
-from synclab.runner import PROG, REPO, families
+from synclab.runner import PROG, REPO, apps, apps_plugins, families
 from synclab.runner.build import resolve_binary
 from synclab.runner.options import check_mode_options, make_parser, make_plan
 from synclab.runner.rundir import check_out_dir
@@ -39,40 +40,64 @@ def _main(argv: list[str], stop: StopFlag) -> int:
     args = make_parser().parse_args(argv)
     check_mode_options(args)
     check_out_dir(args.out)
+    args.family, apps_asked = apps.take_apps_family(args.family)
+    apps_only = apps_asked and not args.family
+    plugins = apps_plugins.requested(args.plugin)
     target = resolve_target(args)
     plan = make_plan(args, families.table_before_build(existing_binary(args)))
-    binary = emulate_binary(resolve_binary(args, stop.is_set), target)
+    built = resolve_binary(args, stop.is_set)
+    binary = emulate_binary(built, target)
     if args.list_counters:
         print(bench.list_counters(binary, should_stop=stop.is_set), end="")
         return EXIT_OK
     if args.ab or args.ab_bench:
         from synclab.runner.ab import run_ab
         return run_ab(args, argv, plan, binary, stop)
-    listed = cases.filter_cases(
+    plugins, note = apps_plugins.with_control(plugins, built)
+    if note:
+        report_note(note)
+    plan = dataclasses.replace(plan, plugins=plugins)
+    app_plan = None
+    if apps_asked:
+        if binary != built:
+            raise UsageError("--family apps runs programs of this machine natively; it cannot run "
+                             "under emulation (--arch)")
+        app_plan = apps.filter_cases(apps.plan_apps(args, plan, apps.interposer_beside(built),
+                                                    plugins), args.filter)
+    listed = [] if apps_only else cases.filter_cases(
         bench.list_cases(binary, cases.synclab_flags(plan), should_stop=stop.is_set), None,
         plan.families)
-    if not listed:
+    if not listed and not apps_only:
         raise RunError(f"{binary} lists no cases for these options")
     selected = cases.filter_cases(listed, args.filter)
-    if not selected:
-        raise UsageError(f"--filter {args.filter!r} matches none of the {len(listed)} cases")
+    if not selected and not (app_plan and app_plan.cases):
+        raise UsageError(f"--filter {args.filter!r} matches none of the "
+                         f"{len(listed) + len(app_plan.cases if app_plan else [])} cases")
     if args.mode == "instructions":
         from synclab.runner import instructions
         selected = instructions.fast_path_selection(selected)
     if args.list:
-        print("\n".join(selected))
-        print(families.listing(families.from_binary(binary, stop.is_set),
-                               families.Selection(plan.families, plan.contention,
-                                                  plan.families_flag),
-                               plan.custom.name if plan.custom else None, selected))
-        estimate = len(selected) * cases.expected_case_seconds(plan.repetitions, plan.duration_ms)
-        print(f"{len(selected)} cases (about {clock(estimate)} at {plan.repetitions} x "
-              f"{cases.format_duration(plan.duration_ms)})")
+        if selected:
+            print("\n".join(selected))
+            print(families.listing(families.from_binary(binary, stop.is_set),
+                                   families.Selection(plan.families, plan.contention,
+                                                      plan.families_flag),
+                                   plan.custom.name if plan.custom else None, selected))
+            estimate = len(selected) * cases.expected_case_seconds(plan.repetitions, plan.duration_ms)
+            print(f"{len(selected)} cases (about {clock(estimate)} at {plan.repetitions} x "
+                  f"{cases.format_duration(plan.duration_ms)})")
+        if app_plan is not None:
+            print(apps.listing(app_plan))
         return EXIT_OK
     if args.mode == "instructions":
         return instructions.run_instructions(args, argv, plan, binary, selected, stop)
     from synclab.runner.timed import run_timed
-    return run_timed(args, argv, plan, binary, selected, target, stop)
+    return run_timed(args, argv, plan, binary, selected, target, stop,
+                     extra=apps.AppsRunner(app_plan) if app_plan is not None else None)
+
+
+def report_note(note: str) -> None:
+    print(f"{PROG}: note: {note}", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -76,6 +76,7 @@ def make_parser() -> ArgumentParser:
              f"{DEFAULT_FAIR_BY}; docs/report.md): " + "; ".join(
                  f"{name}: {CRITERIA[name].label}" for name in FAIR_BY))
     add_family_options(parser)
+    add_apps_options(parser)
     add_mode_options(parser)
     add_arch_options(parser)
     return parser
@@ -95,6 +96,33 @@ def add_family_options(parser: ArgumentParser) -> None:
     add("--cs-lines", type=typed(cases.parse_cs_lines), metavar="N",
         help=f"custom level: cache lines written in the critical section, 1 to "
              f"{cases.MAX_CUSTOM_CS_LINES} (default 1)")
+
+
+def add_apps_options(parser: ArgumentParser) -> None:
+    """Lock plugins, and the apps family: real programs under every lock (docs/apps.md)."""
+    from synclab.runner import apps, apps_programs
+    add = parser.add_argument
+    add("--plugin", action="append", metavar="PATH",
+        help="a lock plugin (shared library, harness/include/synclab/harness/lock_plugin.h) run in "
+             "every lock scenario and, with --family apps, through the interposer; repeatable; "
+             "also SYNCLAB_PLUGINS=PATH:PATH. The control (futex_mutex3 behind the same ABI) "
+             "runs beside it")
+    add("--apps", type=typed(apps_programs.parse_programs), metavar="LIST",
+        help="with --family apps: the programs or program:workload pairs to run (default every "
+             "one: " + ", ".join(f"{p.name}:{w.name}" for p in apps_programs.PROGRAMS.values()
+                                 for w in p.workloads) + ")")
+    add("--app-locks", type=typed(apps.parse_locks), metavar="LIST",
+        help="with --family apps: the locks to run the programs under (default every lock the "
+             "interposer allows, sweep points left out; pthread_mutex, the baseline, always)")
+    add("--app-threads", type=typed(cases.parse_threads), metavar="LIST",
+        help="with --family apps: the programs' worker threads, e.g. 1,2,4 (may exceed the PUs: "
+             "their threads then share them; default: --threads, else 1, 2, 4, ... and the PUs)")
+    add("--app-seconds", type=typed(apps.parse_seconds), metavar="SECONDS",
+        help="with --family apps: length of each program run (default by profile: " + ", ".join(
+            f"{name} {value:g} s" for name, value in apps.DEFAULT_SECONDS.items()) + ")")
+    add("--app-pinning", choices=("each", "set"), default="each",
+        help="with --family apps: each (default) pins the program's threads one per PU of the "
+             "placement, in creation order; set lets them run anywhere on its PUs")
 
 
 def custom_level(args: argparse.Namespace) -> cases.CustomLevel | None:
@@ -150,6 +178,14 @@ def check_mode_options(args: argparse.Namespace) -> None:
     if args.record and (args.ab or args.ab_bench):
         raise UsageError("--record keeps history of one build; it cannot be combined with --ab "
                          "(record the main branch's runs instead)")
+    from synclab.runner.apps import FAMILY as APPS
+    if (args.plugin or APPS in (args.family or ())) and (args.ab or args.ab_bench or args.mode == "instructions"):
+        raise UsageError("--plugin and --family apps run in the default mode only (not with --ab or "
+                         "--mode instructions)")
+    if APPS not in (args.family or ()) and (args.apps or args.app_locks or args.app_threads
+                                            or args.app_seconds is not None):
+        raise UsageError("--apps, --app-locks, --app-threads and --app-seconds choose what the apps "
+                         "family runs: add --family apps")
     if args.mode == "instructions" and custom_level(args) is not None:
         raise UsageError("--cs-ns, --think-ns and --cs-lines define a contended level; --mode "
                          "instructions counts only the uncontended one-thread cases")

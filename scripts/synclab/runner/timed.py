@@ -7,7 +7,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from synclab import arch as arches
 from synclab import bench, cases
@@ -84,7 +84,11 @@ def summarise(results: ResultsFile, out_dir: Path, write_html: bool,
         report_error(PROG, f"cannot summarise: {exc}")
         return False
     tables = scenario_tables(run.records)
-    print(summary_text(tables, fair_by, lambda family, metric: why_absent(run, family, metric)))
+    why = lambda family, metric: why_absent(run, family, metric)  # noqa: E731
+    print(summary_text(tables, fair_by, why))
+    from synclab.report import apps_panel
+    if apps_text := apps_panel.text(apps_panel.views(tables, fair_by, why)):
+        print("\n" + apps_text)
     for failed in find_problems(run, tables).failed:
         status = failed.status.replace("_", " ")
         message = one_line(failed.message)
@@ -102,23 +106,35 @@ def summarise(results: ResultsFile, out_dir: Path, write_html: bool,
     return True
 
 
+class ExtraCases(Protocol):
+    """Cases that do not come from the bench binary (the apps family), run after its cases."""
+    @property
+    def count(self) -> int: ...
+
+    def run(self, results: ResultsFile, stop: StopFlag) -> None: ...
+
+
 def run_timed(args: argparse.Namespace, argv: list[str], plan: cases.Plan, binary: Path,
-              selected: list[str], target: arches.Target, stop: StopFlag) -> int:
+              selected: list[str], target: arches.Target, stop: StopFlag,
+              extra: ExtraCases | None = None) -> int:
     """The selected cases, timed, into results.json; then summary, report, history."""
     calibration = bench.calibrate(binary, should_stop=stop.is_set)
+    planned = len(selected) + (extra.count if extra is not None else 0)
     started, run_id = rundir.start()
     run_id += target.run_id_suffix(explicit=args.arch != "native")
     out_dir = rundir.open_run_dir(args, run_id)
-    info = rundir.run_info(args, argv, plan, run_id, started, len(selected), plan.repetitions,
+    info = rundir.run_info(args, argv, plan, run_id, started, planned, plan.repetitions,
                            plan.duration_ms, calibration, binary)
     info.update(target_info(target))
     results = ResultsFile(out_dir / "results.json", info)
     results.write()
-    print(f"{PROG}: {len(selected)} cases, profile {plan.profile}, {plan.repetitions} x "
+    print(f"{PROG}: {planned} cases, profile {plan.profile}, {plan.repetitions} x "
           f"{cases.format_duration(plan.duration_ms)}, case timeout {plan.case_timeout_s:g} s; "
           f"writing {results.path}", file=sys.stderr, flush=True)
 
     run_cases(binary, selected, plan, calibration, results, stop)
+    if extra is not None:
+        extra.run(results, stop)
     info["finished"] = rundir.now()
     info["interrupted"] = stop.is_set()
     results.write()
@@ -127,4 +143,4 @@ def run_timed(args: argparse.Namespace, argv: list[str], plan: cases.Plan, binar
     complete = summarise(results, out_dir, write_html=not args.no_report, fair_by=args.fair_by)
     if args.record and not info["interrupted"] and not record_run(args, results.path):
         complete = False
-    return rundir.finish(out_dir, info, len(selected), results.path, complete)
+    return rundir.finish(out_dir, info, planned, results.path, complete)

@@ -56,6 +56,9 @@ struct SuiteOptions {
   // and distances, spin counts, permits, node-passing twins): on by default;
   // off keeps each family's key cases (docs/contention.md).
   bool sweeps = true;
+  // Lock plugins (synclab/harness/lock_plugin.h) run in every lock scenario
+  // (--synclab_plugin=PATH[,PATH...], repeatable).
+  std::vector<std::string> plugins;
 };
 
 // The levels this run asks for, in the order asked (every named level when

@@ -5,7 +5,7 @@ it in PANELS below (see docs/report.md).
 """
 from __future__ import annotations
 
-from synclab.report.families import channels, generic, litmus, locks, ordering, padding
+from synclab.report.families import apps, channels, generic, litmus, locks, ordering, padding
 from synclab.report.families.base import FamilyPanel
 
 PANELS: dict[str, FamilyPanel] = {
@@ -14,6 +14,7 @@ PANELS: dict[str, FamilyPanel] = {
     "locks": locks.PANEL,
     "ordering": ordering.PANEL,
     "padding": padding.PANEL,
+    "apps": apps.PANEL,
 }
 
 
