@@ -153,6 +153,7 @@ def context(flags: dict[str, str], pus: int) -> dict[str, Any]:
         "libc": "glibc 2.36", "vm": "true",
         "delay_iters_per_us": flags.get("synclab_delay_calibration", "412.5"),
         "latency_sampling": flags.get("synclab_sampling", "on"),
+        "harness_padding_bytes": "128",
     }
 
 
