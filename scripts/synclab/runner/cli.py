@@ -31,13 +31,15 @@ def _main(argv: list[str], stop: StopFlag) -> int:
     check_mode_options(args)
     target = resolve_target(args)
     plan = make_plan(args)
+    if (args.ab or args.ab_bench) and not args.list_counters:
+        from synclab.runner.ab import run_ab
+        # The new side is resolved after the base is built: --bench may name the base's binary.
+        return run_ab(args, argv, plan,
+                      lambda: emulate_binary(resolve_binary(args, stop.is_set), target), stop)
     binary = emulate_binary(resolve_binary(args, stop.is_set), target)
     if args.list_counters:
         print(bench.list_counters(binary, should_stop=stop.is_set), end="")
         return EXIT_OK
-    if args.ab or args.ab_bench:
-        from synclab.runner.ab import run_ab
-        return run_ab(args, argv, plan, binary, stop)
     listed = bench.list_cases(binary, cases.synclab_flags(plan), should_stop=stop.is_set)
     if not listed:
         raise RunError(f"{binary} lists no cases for these options")
@@ -46,7 +48,8 @@ def _main(argv: list[str], stop: StopFlag) -> int:
         raise UsageError(f"--filter {args.filter!r} matches none of the {len(listed)} cases")
     if args.mode == "instructions":
         from synclab.runner import instructions
-        selected = instructions.fast_path_selection(selected)
+        selected = instructions.fast_path_selection(selected, binary, cases.synclab_flags(plan),
+                                                    stop.is_set)
     if args.list:
         print("\n".join(selected))
         estimate = len(selected) * cases.expected_case_seconds(plan.repetitions, plan.duration_ms)
