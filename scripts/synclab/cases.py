@@ -1,4 +1,10 @@
-"""Profiles, the parsing of run_suite's option values, and planning which cases to run."""
+"""Profiles, the parsing of run_suite's option values, and planning which cases to run.
+
+A profile's repetitions and window are chosen for the regression gate's power
+(docs/regressions.md, "Samples"): every repetition is one window and one sample, and a window's
+noise hardly falls beyond ~60 ms on a shared machine while the number of samples sets what a
+test can see, so profiles take many short windows rather than a few long ones.
+"""
 from __future__ import annotations
 
 import os
@@ -30,11 +36,13 @@ PROFILES: dict[str, Profile] = {
     profile.name: profile
     for profile in (
         Profile("smoke", ("uncontended", "high"), (1, 2), 1, 100,
-                "does it run: every family once, a few minutes on 2 cores"),
-        Profile("quick", CONTENTION_LEVELS, None, 3, 200,
-                "default: every contention level, a few minutes on 2 cores"),
-        Profile("full", CONTENTION_LEVELS, None, 5, 1000,
-                "numbers to decide on: more repetitions, longer windows"),
+                "does it run: every family once (one repetition: no verdict can fire)"),
+        Profile("quick", CONTENTION_LEVELS, None, 10, 60,
+                "default: every contention level, 10 short windows per case"),
+        Profile("full", CONTENTION_LEVELS, None, 20, 250,
+                "numbers to decide on: 20 windows per case"),
+        Profile("gate", ("uncontended",), (1,), 20, 60,
+                "the regression gate: every one-thread fast path, 20 windows (run_suite --ab)"),
     )
 }
 DEFAULT_PROFILE = "quick"
