@@ -230,6 +230,27 @@ def test_instructions_mode_writes_instructions_per_op(tmp_path: Path) -> None:
     assert len(list((out / "callgrind").glob("*.out"))) == 4
 
 
+def test_instructions_mode_selects_only_cases_it_can_count(tmp_path: Path) -> None:
+    """A case that follows no lock owner (no handoffs_per_sec, like refcount or a seqlock) has
+    no exact operation count: it is left out before anything runs under callgrind, and the
+    step still succeeds."""
+    env = valgrind_path(tmp_path)
+    env["FAKE_BENCH_NO_HANDOFFS"] = "tas_spin"
+    listed = run_suite("--mode", "instructions", *TWO_CASES, "--list", bench=NOISY_BENCH, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[0] == "locks/std_mutex/uncontended/t:1/place:compact"
+    assert "tas_spin" not in listed.stdout and "follow no lock owner" in listed.stderr
+    out = tmp_path / "run"
+    proc = run_suite("--mode", "instructions", *TWO_CASES, "--out", str(out), bench=NOISY_BENCH,
+                     env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert [b["name"].split("/")[1] for b in load(out / "instructions.json")["benchmarks"]] == \
+        ["std_mutex"]
+    env["FAKE_BENCH_NO_HANDOFFS"] = "."
+    nothing = run_suite("--mode", "instructions", *TWO_CASES, "--list", bench=NOISY_BENCH, env=env)
+    assert "countable operation" in assert_one_line_error(nothing, "run_suite")
+
+
 def test_instructions_ab_is_judged_without_a_test(tmp_path: Path) -> None:
     env = valgrind_path(tmp_path)
     base = side_bench(tmp_path, "base")

@@ -185,16 +185,17 @@ def fast_path_selection(selected: list[str], binary: Path, flags: list[str],
                         should_stop: Callable[[], bool]) -> list[str]:
     """--mode instructions: the uncontended one-thread cases of the selection whose operations
     can be counted."""
-    kept, skipped = fast_path_cases(selected)
+    fast, skipped = fast_path_cases(selected)
+    kept, uncounted = countable_cases(binary, fast, flags, should_stop)
+    if not kept:
+        raise UsageError(f"--mode instructions: no selected case is an uncontended one-thread case "
+                         f"with a countable operation ({len(skipped)} are not uncontended "
+                         f"one-thread cases, {len(uncounted)} follow no lock owner)")
     if skipped:
         _skipping(len(skipped), skipped, "that are not uncontended one-thread cases")
-    kept, uncounted = countable_cases(binary, kept, flags, should_stop)
     if uncounted:
         _skipping(len(uncounted), uncounted, "that follow no lock owner (no handoffs_per_sec, so "
                   "no exact operation count)")
-    if not kept:
-        raise UsageError("--mode instructions: no selected case is an uncontended one-thread case "
-                         "with a countable operation")
     return kept
 
 
