@@ -37,8 +37,8 @@ PROFILES: dict[str, Profile] = {
     for profile in (
         Profile("smoke", ("uncontended", "high"), (1, 2), 1, 100,
                 "does it run: every family once (one repetition: no verdict can fire)"),
-        Profile("quick", CONTENTION_LEVELS, None, 10, 60,
-                "default: every contention level, 10 short windows per case"),
+        Profile("quick", CONTENTION_LEVELS, None, 16, 40,
+                "default: every contention level, 16 short windows per case"),
         Profile("full", CONTENTION_LEVELS, None, 20, 250,
                 "numbers to decide on: 20 windows per case"),
         Profile("gate", ("uncontended",), (1,), 20, 60,
