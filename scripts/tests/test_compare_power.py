@@ -155,7 +155,7 @@ def runs(seed: int, *, reps: int, sigma: float, slow: dict[str, float] | None = 
     """BASE and NEW of one run: lognormal noise per repetition, a drift of the machine shared by
     the two members of each pair (as the interleaved A/B sees it), slowdowns in NEW."""
     rng = np.random.default_rng(seed)
-    docs = []
+    docs: list[dict[str, Any]] = []
     drift = rng.normal(0, sigma, size=(len(names), reps))
     for side in ("base", "new"):
         benchmarks = []
@@ -298,7 +298,7 @@ def write_pair(tmp_path: Any, pair: tuple[load.Run, load.Run], name: str = "") -
 
     paths = []
     for run in pair:
-        doc = {"context": dict(run.context), "benchmarks": [
+        doc: dict[str, Any] = {"context": dict(run.context), "benchmarks": [
             {"name": r.name, "run_name": r.run_name, "run_type": r.run_type,
              "repetition_index": r.repetition_index, **r.values} for r in run.records]}
         path = tmp_path / f"{name}{run.source}"
