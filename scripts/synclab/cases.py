@@ -169,9 +169,17 @@ def default_case_timeout(repetitions: int, duration_ms: int) -> float:
             + WATCHDOG_GRACE_S + CASE_TIMEOUT_SLACK_S)
 
 
+# Measured on a shared 2-core VM: a process of the bench binary (its delay calibration passed
+# in) starts and ends in about 40 ms, and each repetition adds about 20 ms to its window
+# (threads, barrier, counters): the quick profile's 60 lock cases took 1.14 s a case, an A/B of
+# the gate profile 98 ms a process.
+PROCESS_START_S = 0.04
+REPETITION_COST_S = 0.02
+
+
 def expected_case_seconds(repetitions: int, duration_ms: int) -> float:
     """Rough time one case takes when nothing goes wrong (for estimates only)."""
-    return repetitions * (duration_ms / 1000.0 + 0.1) + 0.2
+    return repetitions * (duration_ms / 1000.0 + REPETITION_COST_S) + PROCESS_START_S
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from synclab import bench, cases
 from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, one_line
 from synclab.errors import report_error
 from synclab.metrics import format_value
+from synclab.numfmt import clock
 from synclab.results import ResultsFile, failure_entry
 from synclab.runner import PROG, REPO, instructions, interleave, rundir
 from synclab.runner.build import check_binary
@@ -165,7 +166,11 @@ def run_ab(args: argparse.Namespace, argv: list[str], plan: cases.Plan,
         for label, names in (("only in base", only_base), ("only in new", only_new)):
             if names:
                 print(f"{label} (not compared): {', '.join(names)}")
-        print(f"{len(common)} cases, each {repetitions} x base and {repetitions} x new, interleaved")
+        # Every repetition of an A/B is a process of its own.
+        estimate = len(common) * 2 * repetitions * cases.expected_case_seconds(1, duration_ms)
+        timing = "" if instruction_mode else f" (about {clock(estimate)})"
+        print(f"{len(common)} cases, each {repetitions} x base and {repetitions} x new, "
+              f"interleaved{timing}")
         return EXIT_OK
 
     calibration = bench.calibrate(new_binary, should_stop=stop.is_set)
