@@ -15,7 +15,7 @@ import pytest
 from conftest import INPUTS, assert_one_line_error, run_main
 from synclab import load
 from synclab.compare import cli, judge, power, stats
-from synclab.metrics import primary_metric
+from synclab.metrics import describe, primary_metric
 
 CONTEXT = {"arch": "x86_64", "cpu_model": "Test CPU", "emulated": "false", "compiler": "g++ 12.2.0",
            "cxx_flags": "-O2 -g -DNDEBUG", "build_type": "RelWithDebInfo", "git_sha": "aaaaaaa",
@@ -36,19 +36,6 @@ def test_exact_u_agrees_with_scipy_and_the_counting_formula() -> None:
         assert stats.mann_whitney_p(new, base) == pytest.approx(exact, rel=1e-9)
     assert stats.mann_whitney_p([float(i) for i in range(10, 20)], [float(i) for i in range(10)]) \
         == pytest.approx(stats.smallest_p(10, 10))
-
-
-def test_exact_signed_rank_agrees_with_scipy() -> None:
-    from scipy.stats import wilcoxon
-
-    rng = random.Random(2)
-    for n in (5, 9, 14):
-        differences = [rng.gauss(0.4, 1) for _ in range(n)]
-        exact = float(wilcoxon(differences, mode="exact").pvalue)
-        assert stats.signed_rank_p(differences) == pytest.approx(exact, rel=1e-9)
-    assert stats.signed_rank_p([0.01 * (i + 1) for i in range(12)]) == \
-        pytest.approx(stats.smallest_p_paired(12))
-    assert stats.repetitions_needed_paired(0.05 / 98) == 12
 
 
 @pytest.mark.parametrize("n, m, level", [(6, 6, 0.05), (10, 10, 5e-4), (9, 12, 1e-3)])
@@ -83,17 +70,6 @@ def u_rejection_rate(n: int, m: int, level: float, shift: float, draws: int,
     return float(np.mean(u >= critical))
 
 
-def w_rejection_rate(n: int, level: float, shift: float, draws: int,
-                     rng: np.random.Generator) -> float:
-    """The same for the exact signed-rank test of n pair differences."""
-    differences = rng.standard_normal((draws, n)) + shift
-    ranks = np.argsort(np.argsort(np.abs(differences), axis=1), axis=1) + 1
-    w_plus = np.where(differences > 0, ranks, 0).sum(axis=1)
-    critical = stats.critical_w(n, level)
-    assert critical is not None
-    return float(np.mean(w_plus >= critical))
-
-
 @pytest.mark.parametrize("n, m, level", [(10, 10, 5e-4), (20, 20, 5e-4), (8, 12, 0.01)])
 def test_at_the_mde_the_u_test_detects_with_the_target_power(n: int, m: int, level: float) -> None:
     rng = np.random.default_rng(101)
@@ -103,14 +79,34 @@ def test_at_the_mde_the_u_test_detects_with_the_target_power(n: int, m: int, lev
     assert u_rejection_rate(n, m, level, mde / 2, 4000, rng) < 0.35
 
 
-@pytest.mark.parametrize("n, level", [(12, 5e-4), (20, 5e-4), (30, 4e-5)])
-def test_at_the_mde_the_signed_rank_test_detects_with_the_target_power(n: int,
-                                                                      level: float) -> None:
-    rng = np.random.default_rng(202)
-    mde = power.mde_sigmas(n, n, level, paired=True)
-    assert w_rejection_rate(n, level, mde, 4000, rng) == pytest.approx(power.TARGET_POWER,
-                                                                       abs=0.035)
-    assert w_rejection_rate(n, level, mde / 2, 4000, rng) < 0.35
+def heavy_tailed(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Noise of a shared machine: mostly 3 %, one window in ten a burst of 3-30 %."""
+    burst = rng.random(shape) < 0.1
+    return rng.normal(0, 0.03, shape) + burst * rng.uniform(0.03, 0.3, shape) * \
+        rng.choice([-1, 1], shape)
+
+
+@pytest.mark.parametrize("noise", ["normal", "heavy"])
+def test_the_observed_mde_is_the_power_of_the_data_it_came_from(noise: str) -> None:
+    """An MDE measured on one A/B's own repetitions, then fresh A/Bs from the same noise shifted
+    by it: on average they are detected with the target power, with normal noise and with the
+    bursts a shared machine has (where a normal model of the robust spread promises too much)."""
+    rng = np.random.default_rng(404)
+    n, level, replications, fresh = 20, 3.5e-4, 40, 400
+    def draw(shape: tuple[int, ...]) -> np.ndarray:
+        return rng.normal(0, 0.03, shape) if noise == "normal" else heavy_tailed(rng, shape)
+
+    critical = stats.critical_u(n, n, level)
+    assert critical is not None
+    rates = []
+    for _ in range(replications):
+        base, new = draw((n,)), draw((n,))
+        shift = power.observed_mde_shift(list(base), list(new), level)
+        fresh_new = draw((fresh, n)) + shift
+        fresh_base = draw((fresh, n))
+        u = (fresh_new[:, :, None] > fresh_base[:, None, :]).sum(axis=(1, 2))
+        rates.append(float(np.mean(u >= critical)))
+    assert statistics.mean(rates) == pytest.approx(power.TARGET_POWER, abs=0.08)
 
 
 def test_large_samples_use_a_cautious_approximation() -> None:
@@ -120,25 +116,22 @@ def test_large_samples_use_a_cautious_approximation() -> None:
     rng = np.random.default_rng(303)
     rate = u_rejection_rate(n, n, 1e-3, power.mde_sigmas(n, n, 1e-3), 1500, rng)
     assert power.TARGET_POWER - 0.03 <= rate <= 0.97
-    rate = w_rejection_rate(n, 1e-3, power.mde_sigmas(n, n, 1e-3, paired=True), 3000, rng)
-    assert power.TARGET_POWER - 0.03 <= rate <= 0.97
 
 
 def test_no_mde_when_the_level_cannot_be_reached() -> None:
     assert power.mde_sigmas(5, 5, 1e-3) == math.inf  # 2/252 > 1e-3
-    assert power.mde_sigmas(9, 9, 1e-3, paired=True) == math.inf  # 2/512 > 1e-3
     assert power.mde(5, 5, 1e-3, 0.01) == math.inf
+    assert power.observed_mde_shift([1.0] * 5, [1.0] * 5, 1e-3) == math.inf
 
 
-@pytest.mark.parametrize("paired", [False, True])
-def test_repetitions_for_an_effect_are_the_fewest_that_suffice(paired: bool) -> None:
+def test_repetitions_for_an_effect_are_the_fewest_that_suffice() -> None:
     level, sigma, effect = 5e-4, 0.04, 0.05
-    n = power.repetitions_for(effect, sigma, level, paired)
+    n = power.repetitions_for(effect, sigma, level)
     assert n is not None
     target = math.log1p(effect)
     draws = power.SEARCH_DRAWS
-    assert power.mde_sigmas(n, n, level, draws=draws, paired=paired) * sigma <= target
-    assert power.mde_sigmas(n - 1, n - 1, level, draws=draws, paired=paired) * sigma > target
+    assert power.mde_sigmas(n, n, level, draws=draws) * sigma <= target
+    assert power.mde_sigmas(n - 1, n - 1, level, draws=draws) * sigma > target
     assert power.repetitions_for(0.0, sigma, level) is None
 
 
@@ -184,37 +177,39 @@ def judge_runs(pair: tuple[load.Run, load.Run], **options: Any) -> judge.Compari
 
 def test_a_planted_ten_percent_is_regressed_and_nothing_else_is_flagged() -> None:
     c = judge_runs(runs(1, reps=20, sigma=0.03, slow={PLANTED: 1.10}))
-    assert c.paired and c.tests == len(NAMES)
+    assert c.tests == len(NAMES)
     verdicts = c.case_verdicts()
     assert verdicts[PLANTED] == "regressed"
     assert [n for n, v in verdicts.items() if v in ("regressed", "improved")] == [PLANTED]
     row = next(r for r in c.gated_rows if r.case == PLANTED)
-    assert row.metric.name == "cpu_ns_per_op" and row.pairs == 20  # one thread: CPU time
+    assert row.metric.name == "cpu_ns_per_op"  # one thread: CPU time per operation
     assert {r.metric.name for r in c.reported_rows} == {"ns_per_op", "ops_per_sec",
                                                         "fairness_jain"}
 
 
-def test_aa_flags_at_most_five_percent_paired_and_unpaired() -> None:
+def test_aa_flags_at_most_five_percent() -> None:
     flagged = total = 0
-    for seed in range(10):
-        for interleaved in (True, False):
-            verdicts = judge_runs(runs(100 + seed, reps=20, sigma=0.03,
-                                       interleaved=interleaved)).case_verdicts()
-            flagged += sum(v in ("regressed", "improved") for v in verdicts.values())
-            total += len(verdicts)
+    only_ns = (describe("ns_per_op"),)  # besides the primary: keeps the test short
+    for seed in range(12):
+        verdicts = judge_runs(runs(100 + seed, reps=20, sigma=0.03),
+                              metrics=only_ns).case_verdicts()
+        flagged += sum(v in ("regressed", "improved") for v in verdicts.values())
+        total += len(verdicts)
     assert flagged / total <= 0.05, f"{flagged} of {total}"
 
 
 def test_the_mde_of_a_row_is_the_power_of_its_own_data() -> None:
-    c = judge_runs(runs(3, reps=20, sigma=0.03, interleaved=False))
-    assert not c.paired
+    base, new = runs(3, reps=20, sigma=0.03)
+    c = judge.compare(base, new, judge.Options())
+    level = 0.05 / len(NAMES)
     for row in c.gated_rows:
+        base_logs, new_logs = ([math.log(v) for v in run.cases[row.case].values(row.metric.name)]
+                               for run in (base, new))
+        shift = power.observed_mde_shift(base_logs, new_logs, level)
+        assert row.mde == pytest.approx(power.relative(shift))
+        # normal noise: near the normal model's figure, a little above it (the smoothing)
         assert row.spread is not None and row.mde is not None
-        assert row.mde == pytest.approx(power.mde(20, 20, 0.05 / len(NAMES), row.spread))
-    paired = judge_runs(runs(3, reps=20, sigma=0.03))
-    for row in paired.gated_rows:
-        assert row.mde == pytest.approx(power.mde(20, 20, 0.05 / len(NAMES), row.spread or 0,
-                                                  paired=True))
+        assert 0.8 <= row.mde / power.mde(20, 20, level, row.spread) <= 1.6
 
 
 def test_underpowered_is_inconclusive_with_the_repetitions_that_would_do() -> None:
@@ -226,8 +221,10 @@ def test_underpowered_is_inconclusive_with_the_repetitions_that_would_do() -> No
         assert row.repetitions_needed is not None and row.repetitions_needed > 12
         assert f"needs {row.repetitions_needed} repetitions per side" in row.note
         # ... and that many would have done, at the noise that was measured
+        sigma = power.equivalent_sigma(math.log1p(row.mde), 12, 12, 0.05 / len(NAMES))
+        assert sigma is not None
         assert power.mde(row.repetitions_needed, row.repetitions_needed, 0.05 / len(NAMES),
-                         row.spread or 0, paired=True) <= 0.05 * 1.08
+                         sigma) <= 0.05 * 1.08
     assert c.counts(per_case=True)["inconclusive"] == len(rows)
 
 

@@ -120,7 +120,7 @@ def test_the_pull_request_gate_runs_in_miniature(checkout: Path) -> None:
     done = run_job("ab", checkout)
     gate = next(proc for name, proc in done.items() if name.startswith("the gate"))
     doc = json.loads((checkout / "reports" / "ab" / "compare.json").read_text())
-    assert doc["settings"]["gate_metrics"] == "primary" and doc["settings"]["test"] == "signed-rank"
+    assert doc["settings"]["gate_metrics"] == "primary" and doc["settings"]["test"] == "mann-whitney"
     assert {r["n_base"] for r in doc["cases"]} == {cases.PROFILES["gate"].repetitions}
     assert "cases, each" not in gate.stdout  # it ran, it did not only list
     summary = (checkout / "ab-summary.md").read_text()

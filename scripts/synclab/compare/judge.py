@@ -5,14 +5,14 @@ The gate judges one metric per case, its primary (synclab/metrics.py: time per o
 the other metrics are reported beside it and judged in a family of their own, never failing
 the gate, unless `gate_metrics="all"` gates them too. Within each family:
 
-  regressed / improved  the Benjamini-Hochberg adjusted p-value of its test (Mann-Whitney U; the
-                        Wilcoxon signed-rank test of the pairs when the files are the two sides
-                        of one interleaved A/B run) is <= alpha AND the
+  regressed / improved  the Benjamini-Hochberg adjusted p-value of its Mann-Whitney U test is
+                        <= alpha AND the
                         medians differ by at least the threshold, in the metric's bad / good
                         direction;
   inconclusive          not that, and the data could not have shown an effect of the
                         threshold's size: its minimum detectable effect (MDE: the effect the exact
-                        test detects with 80 % power at this run's noise and at alpha / K, the
+                        test detects with 80 % power at this run's own noise, resampled, and at
+                        alpha / K, the
                         level Benjamini-Hochberg demands of a lone change among the family's K
                         tests) is larger than the threshold; the note says how many repetitions
                         would do. Also: a metric or a whole case missing on one side, or the case
@@ -25,7 +25,6 @@ threshold alone, without a test.
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -96,7 +95,6 @@ class Row:
     spread: float | None = None  # noise of one repetition, robust sd of ln(value)
     mde: float | None = None  # minimum detectable effect (0.1 = 10 %); inf: none detectable
     repetitions_needed: int | None = None  # per side, for an effect of the threshold's size
-    pairs: int | None = None  # tested as this many interleaved pairs (None: independent sides)
 
     @property
     def badness(self) -> float:
@@ -129,7 +127,6 @@ class Comparison:
     context_differences: list[str] = field(default_factory=list)  # accepted with --force
     notes: list[str] = field(default_factory=list)  # about the files (older layout, ...)
     not_gated: list[str] = field(default_factory=list)  # cases without a primary metric
-    paired: bool = False  # the sides of one interleaved A/B: signed-rank tests of the pairs
 
     @property
     def gated_rows(self) -> list[Row]:
@@ -182,14 +179,7 @@ class Comparison:
     @property
     def repetitions_for_a_lone_change(self) -> int:
         """Repetitions per side before a lone gated change can reach the level at all."""
-        if self.paired:
-            return stats.repetitions_needed_paired(self.level)
         return stats.repetitions_needed(self.level)
-
-    @property
-    def test_name(self) -> str:
-        return "Wilcoxon signed-rank over the interleaved pairs" if self.paired \
-            else "Mann–Whitney U"
 
 
 def context_differences(base: Run, new: Run) -> tuple[list[str], list[str]]:
@@ -238,42 +228,6 @@ def _normalised(case: CaseSamples, reference: CaseSamples, metric: str) -> dict[
     ref = reference.by_repetition(metric)
     return {index: value / ref[index] for index, value in case.by_repetition(metric).items()
             if index in ref and ref[index] not in (0, 0.0)}
-
-
-def pairs_can_reach(base: Run, new: Run, alpha: float) -> bool:
-    """Whether the signed-rank test of the pairs can reach the level of a lone change at all
-    with the files' repetitions (2 / 2^n <= alpha / cases); when it cannot, the unpaired U test
-    (whose smallest p is 2 / C(2n, n), far smaller) is used. A rule on the files' sizes, not on
-    their values, so choosing the test costs no error rate."""
-    common = [name for name in base.cases if name in new.cases]
-    counts = [min(len(base.cases[n].reps), len(new.cases[n].reps)) for n in common]
-    if not counts:
-        return False
-    return stats.smallest_p_paired(int(statistics.median(counts))) <= alpha / len(common)
-
-
-def interleaved_pair(base: Run, new: Run) -> bool:
-    """Whether the two files are the two sides of one interleaved A/B run (run_suite --ab):
-    then repetition i of BASE and of NEW ran back to back, and are tested as a pair."""
-    infos = [run.run_info for run in (base, new)]
-    run_ids = {str(info.get("run_id") or "") for info in infos}
-    sides: list[dict[str, Any]] = []
-    for info in infos:
-        ab = info.get("ab")
-        sides.append(ab if isinstance(ab, dict) else {})
-    return (len(run_ids) == 1 and "" not in run_ids and all(ab.get("interleaved") is True
-                                                           for ab in sides)
-            and [ab.get("side") for ab in sides] == ["base", "new"])
-
-
-def pair_differences(b_vals: dict[int, float], n_vals: dict[int, float]) -> tuple[list[float], bool]:
-    """(NEW minus BASE per repetition index present on both sides, on the log scale when every
-    value is positive; whether it is the log scale)."""
-    common = sorted(set(b_vals) & set(n_vals))
-    logs = all(b_vals[i] > 0 and n_vals[i] > 0 for i in common)
-    if logs:
-        return [math.log(n_vals[i]) - math.log(b_vals[i]) for i in common], True
-    return [n_vals[i] - b_vals[i] for i in common], False
 
 
 def _ratio(base: float, new: float) -> float:
@@ -343,8 +297,6 @@ def compare(base: Run, new: Run, options: Options) -> Comparison:
         raise InputError("incompatible contexts (" + "; ".join(differences) +
                          "); --force compares anyway")
     deterministic = base.mode == "instructions"
-    paired = not deterministic and interleaved_pair(base, new) and \
-        pairs_can_reach(base, new, options.alpha)
     metrics = options.metrics or default_metrics(base.mode)
     references, not_normalized = _references(base, new, common, options.normalize_to)
 
@@ -372,10 +324,8 @@ def compare(base: Run, new: Run, options: Options) -> Comparison:
                 continue
             present[metric.name] = True
             gated = options.gate_metrics == "all" or metric.name == primary
-            draft = _measure(name, metric, list(b_map.values()), list(n_map.values()), gated)
-            if paired:
-                draft["differences"], draft["log_scale"] = pair_differences(b_map, n_map)
-            drafts.append(draft)
+            drafts.append(_measure(name, metric, list(b_map.values()), list(n_map.values()),
+                                   gated))
     missing = [name for name, seen in present.items() if not seen]
     # A metric asked for by name must exist; a default one may be absent (e.g. no latency
     # sampling), as long as something is compared.
@@ -391,7 +341,7 @@ def compare(base: Run, new: Run, options: Options) -> Comparison:
     reported = sum(1 for d in drafts if not d["gated"] and d["p_value"] is not None)
     comparison = Comparison(base, new, options, tuple(metrics), rows, only_base, only_new,
                             not_normalized, no_metrics, tests, reported, deterministic,
-                            differences, notes + older_file_notes(base, new), not_gated, paired)
+                            differences, notes + older_file_notes(base, new), not_gated)
     _check_contradictions(comparison)
     return comparison
 
@@ -412,31 +362,30 @@ def _test(drafts: list[dict[str, Any]], options: Options) -> None:
 
 
 def _p_value(draft: dict[str, Any]) -> float:
-    if "differences" in draft:
-        return stats.signed_rank_p(draft["differences"]) if draft["differences"] else 1.0
     return stats.mann_whitney_p(draft["new_values"], draft["base_values"])
 
 
 def _add_power(draft: dict[str, Any], level: float, threshold: float) -> None:
-    paired = "differences" in draft
-    if paired:
-        n_base = n_new = len(draft["differences"])
-        spread = stats.robust_sd(draft["differences"]) if draft["log_scale"] else None
-    else:
-        n_base, n_new = draft["n_base"], draft["n_new"]
-        spread = stats.pooled_spread(draft["base_values"], draft["new_values"])
-    draft["spread"], draft["level"], draft["pairs"] = spread, level, n_base if paired else None
-    if power.smallest_p(n_new, n_base, paired) > level:
+    """The row's noise, its MDE at this run's noise (resampled) and, when that exceeds the
+    threshold, the repetitions per side that would bring it within."""
+    base, new = draft["base_values"], draft["new_values"]
+    n_base, n_new = len(base), len(new)
+    draft["level"] = level
+    draft["spread"] = stats.pooled_spread(base, new)
+    if stats.smallest_p(n_new, n_base) > level:
         draft["mde"] = math.inf
-    elif spread is not None:
-        draft["mde"] = power.mde(n_new, n_base, level, spread, paired)
+    elif all(v > 0 for v in base + new):
+        shift = power.observed_mde_shift([math.log(v) for v in base],
+                                         [math.log(v) for v in new], level)
+        draft["mde"] = power.relative(shift)
+        draft["equivalent_sigma"] = power.equivalent_sigma(shift, n_new, n_base, level)
     if not _underpowered(draft, threshold):
         return
-    if spread is not None and threshold > 0:
-        draft["repetitions_needed"] = power.repetitions_for(threshold, spread, level, paired)
+    sigma = draft.get("equivalent_sigma")
+    if sigma is not None and threshold > 0:
+        draft["repetitions_needed"] = power.repetitions_for(threshold, sigma, level)
     else:
-        draft["repetitions_needed"] = (stats.repetitions_needed_paired(level) if paired
-                                       else stats.repetitions_needed(level))
+        draft["repetitions_needed"] = stats.repetitions_needed(level)
 
 
 def _measure(name: str, metric: Metric, b_vals: list[float], n_vals: list[float],
@@ -516,14 +465,10 @@ def power_shortfall(draft: dict[str, Any], threshold: float) -> str:
     wanted = (f"needs {need} repetitions per side" if need is not None
               else f"needs more than {power.MAX_REPETITIONS} repetitions per side")
     if math.isinf(draft["mde"]):
-        if draft.get("pairs") is not None:
-            return (f"{wanted}: with {draft['pairs']} pairs no test can reach p <= {level:.2g} "
-                    "(alpha over the family's tests)")
         return (f"{wanted}: with {n_base} and {n_new} repetitions no test can reach "
                 f"p <= {level:.2g} (alpha over the family's tests)")
     spread = draft.get("spread") or 0.0
-    unit = "per pair" if draft.get("pairs") is not None else "per repetition"
-    return (f"{wanted}: at this noise ({power.relative(spread) * 100:.1f} % {unit}) "
+    return (f"{wanted}: at this noise ({power.relative(spread) * 100:.1f} % per repetition) "
             f"the smallest detectable change is {draft['mde'] * 100:.1f} %, more than the "
             f"{threshold * 100:g} % threshold")
 
@@ -536,8 +481,7 @@ def _check_contradictions(c: Comparison) -> None:
         raise InputError("--fail-on-inconclusive with --threshold 0: no finite number of "
                          "repetitions can show that nothing moved by 0 %")
     testable = [r for r in c.gated_rows if r.p_value is not None]
-    if testable and all(power.smallest_p(r.n_new, r.n_base, c.paired) > c.level
-                        for r in testable):
+    if testable and all(stats.smallest_p(r.n_new, r.n_base) > c.level for r in testable):
         fewest = min(min(r.n_base, r.n_new) for r in testable)
         raise InputError(f"--fail-on-inconclusive: with {fewest} repetition"
                          f"{'s' if fewest != 1 else ''} per side no gated test can reach "

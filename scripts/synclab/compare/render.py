@@ -73,7 +73,7 @@ def _settings_line(c: Comparison) -> str:
     if c.deterministic:
         parts.append("instruction counts: deterministic, no test")
     else:
-        parts.append(f"{c.test_name}, alpha {o.alpha:g} (Benjamini–Hochberg over {c.tests} "
+        parts.append(f"Mann–Whitney U, alpha {o.alpha:g} (Benjamini–Hochberg over {c.tests} "
                      f"gated tests: a lone change needs p ≤ {c.level:.2g})")
         parts.append("gated: " + ("each case's primary metric" if o.gate_metrics == "primary"
                                   else "every metric"))
@@ -129,7 +129,7 @@ def power_note(c: Comparison) -> str:
     if reps == 0:
         return ""
     lone = c.repetitions_for_a_lone_change
-    smallest = power.smallest_p(reps, reps, c.paired)
+    smallest = stats.smallest_p(reps, reps)
     text = (f"With {reps} repetition{'s' if reps > 1 else ''} per side the smallest possible p is "
             f"{smallest:.2g}")
     if smallest > c.level:
@@ -317,7 +317,7 @@ def _row_doc(row: Row) -> dict[str, Any]:
         "new_iqr": list(row.new_quartiles) if row.new_quartiles else None,
         "noise": None if row.spread is None else power.relative(row.spread),
         "mde": _finite(row.mde), "detectable": None if row.mde is None else math.isfinite(row.mde),
-        "repetitions_needed": row.repetitions_needed, "pairs": row.pairs, "note": row.note}
+        "repetitions_needed": row.repetitions_needed, "note": row.note}
 
 
 def json_doc(c: Comparison) -> dict[str, Any]:
@@ -334,7 +334,7 @@ def json_doc(c: Comparison) -> dict[str, Any]:
                      "level": None if c.deterministic else c.level,
                      "reported_tests": c.reported_tests, "gate_metrics": o.gate_metrics,
                      "power": power.TARGET_POWER, "fail_on_inconclusive": o.fail_on_inconclusive,
-                     "test": "signed-rank" if c.paired else "mann-whitney",
+                     "test": "mann-whitney",
                      "deterministic": c.deterministic, "forced": c.context_differences},
         "notes": file_notes(c),
         "base": {"source": c.base.source, "git_sha": c.base.context.get("git_sha")},

@@ -1,5 +1,5 @@
 """Pure statistics of a comparison: medians, quartiles, the noise of a metric, Mann-Whitney U
-and the Wilcoxon signed-rank test (exact where they can be), Benjamini-Hochberg.
+(exact where it can be), Benjamini-Hochberg.
 
 Mann-Whitney U is rank based: it asks whether one side's repetitions tend to be larger than
 the other's, without assuming a distribution, and one wild repetition moves it by one rank
@@ -11,11 +11,6 @@ Without ties and up to EXACT_LIMIT repetitions per side the p-value is the exact
 null distribution of U (the same distribution the power computation uses, so the smallest p,
 the critical values and the p-values agree); with ties or more repetitions it is the normal
 approximation with tie and continuity correction (scipy).
-
-Paired repetitions (an interleaved A/B: base and new repetition i ran back to back) are tested
-on their differences d_i = ln(new_i) - ln(base_i) with the Wilcoxon signed-rank test: a slow
-change of the machine's load hits both members of a pair and cancels. Its smallest two-sided p
-with n pairs is 2 / 2^n.
 """
 from __future__ import annotations
 
@@ -161,67 +156,6 @@ def mann_whitney_p(new: Sequence[float], base: Sequence[float]) -> float:
 
     p = float(mannwhitneyu(list(new), list(base), alternative="two-sided",
                            method="asymptotic").pvalue)
-    return 1.0 if math.isnan(p) else min(1.0, p)
-
-
-def smallest_p_paired(n: int) -> float:
-    """The smallest two-sided p-value the exact signed-rank test can give with n pairs."""
-    return 1.0 if n < 1 else min(1.0, 2.0 / 2.0 ** min(n, 1000))
-
-
-def repetitions_needed_paired(level: float) -> int:
-    """The smallest number of pairs with 2 / 2^n <= level."""
-    if not 0 < level < 1:
-        raise ValueError(f"the level must lie in (0, 1), not {level}")
-    return max(1, math.ceil(math.log2(2.0 / level) - 1e-12))
-
-
-@lru_cache(maxsize=256)
-def signed_rank_upper_tail(n: int) -> tuple[float, ...]:
-    """P(W+ >= w) for w = 0 .. n(n+1)/2 under the null hypothesis (exact, no ties or zeros):
-    W+ is the sum of the ranks of the positive differences, its counts the coefficients of the
-    product over i = 1..n of (1 + q^i)."""
-    size = n * (n + 1) // 2 + 1
-    counts = np.zeros(size, dtype=object if n > 60 else np.int64)
-    counts[0] = 1
-    for i in range(1, n + 1):
-        counts[i:] = counts[i:] + counts[:size - i]
-    total = 2 ** n
-    tail = []
-    running = 0
-    for count in reversed(counts.tolist()):
-        running += int(count)
-        tail.append(running / total)
-    return tuple(reversed(tail))
-
-
-def critical_w(n: int, level: float) -> int | None:
-    """The smallest w with two-sided exact p(W+ = w) <= level; None when none reaches it."""
-    tail = signed_rank_upper_tail(n)
-    top = n * (n + 1) // 2
-    for w in range((top + 1) // 2, top + 1):
-        if 2.0 * tail[w] <= level:
-            return w
-    return None
-
-
-def signed_rank_p(differences: Sequence[float]) -> float:
-    """Two-sided Wilcoxon signed-rank p of paired differences; 1.0 when all are 0."""
-    if not differences:
-        raise ValueError("signed_rank_p needs at least one pair")
-    magnitudes = [abs(d) for d in differences]
-    if max(magnitudes) == 0:
-        return 1.0
-    n = len(differences)
-    if 0 not in magnitudes and len(set(magnitudes)) == n and n <= EXACT_LIMIT:
-        order = sorted(range(n), key=lambda i: magnitudes[i])
-        w_plus = sum(rank for rank, i in enumerate(order, 1) if differences[i] > 0)
-        extreme = max(w_plus, n * (n + 1) // 2 - w_plus)
-        return min(1.0, 2.0 * signed_rank_upper_tail(n)[extreme])
-    from scipy.stats import wilcoxon  # imported here: scipy is slow to import
-
-    p = float(wilcoxon(list(differences), zero_method="pratt", correction=True,
-                       alternative="two-sided", mode="approx").pvalue)
     return 1.0 if math.isnan(p) else min(1.0, p)
 
 

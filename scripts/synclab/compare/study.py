@@ -3,7 +3,7 @@
 
     scripts/power_study --bench BIN --slow-bench SLOW_BIN --planted REGEX --runs N --out DIR
                         [RUN_SUITE OPTIONS ...]
-    scripts/power_study --summarise DIR [--planted REGEX]
+    scripts/power_study --summarise DIR [--planted REGEX] [--rejudge [COMPARE OPTIONS ...]]
 
 Runs, N times each and alternating, an A/A (run_suite --ab-bench BIN --bench BIN: the same
 build on both sides, interleaved) and an A/B against a build with a planted slowdown
@@ -16,8 +16,10 @@ passed to run_suite as they are. Then reads every compare.json and reports:
   false flags       other cases judged regressed or improved, in the A/B runs and in the A/A runs
   MDE               each gated case's minimum detectable effect at this run's noise (median over
                     the runs), and its spread over the cases
-Writes DIR/study.md and DIR/study.json, prints study.md. Exit status: 0 done, 1 a run failed
-(its directory says why), 2 bad input.
+With --rejudge, every run's base.json and new.json are compared again (scripts/compare, with
+the remaining options, e.g. --alpha to judge a filtered run at the level of its whole profile)
+before the summary. Writes DIR/study.md and DIR/study.json, prints study.md. Exit status: 0
+done, 1 a run failed (its directory says why), 2 bad input.
 """
 from __future__ import annotations
 
@@ -148,6 +150,20 @@ def run_suite(options: list[str], out: Path) -> int:
         return subprocess.run(cmd, stdout=stream, stderr=subprocess.STDOUT, check=False).returncode
 
 
+def rejudge(directory: Path, options: list[str]) -> None:
+    """compare.json of every run again, from its base.json and new.json, with `options`."""
+    from synclab.compare import cli as compare_cli
+
+    for run in sorted(p for p in directory.iterdir() if p.is_dir() and not p.is_symlink()):
+        if not (run / "base.json").is_file():
+            continue
+        status = compare_cli.main([str(run / "base.json"), str(run / "new.json"), "--force",
+                                   "--format", "json", "--output", str(run / "compare.json"),
+                                   *options])
+        if status not in (0, 1):
+            raise UsageError(f"{run}: compare failed (exit {status})")
+
+
 def collect(directory: Path, planted: re.Pattern[str]) -> list[RunSummary]:
     runs = []
     for path in sorted(directory.glob("*/compare.json"),
@@ -177,6 +193,8 @@ def make_parser() -> ArgumentParser:
     add("--runs", type=int, default=3, metavar="N", help="A/A and A/B runs each (default 3)")
     add("--out", metavar="DIR", help="where the runs and study.md go")
     add("--summarise", metavar="DIR", help="only read the runs already in DIR")
+    add("--rejudge", action="store_true",
+        help="with --summarise: compare every run's files again, with the other options")
     return parser
 
 
@@ -188,6 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             directory = Path(args.summarise)
             if not directory.is_dir():
                 raise UsageError(f"--summarise {directory}: not a directory")
+            if args.rejudge:
+                rejudge(directory, passthrough)
+            elif passthrough:
+                raise UsageError(f"unrecognized arguments: {' '.join(passthrough)} (options for "
+                                 "compare go with --rejudge)")
         else:
             for option in ("bench", "slow_bench", "out"):
                 if not getattr(args, option):
@@ -198,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      "no such file")
             if args.runs < 1:
                 raise UsageError(f"--runs {args.runs}: at least 1")
+            if args.rejudge:
+                raise UsageError("--rejudge goes with --summarise DIR")
             if any(p in passthrough for p in ("--ab", "--ab-bench", "--out", "--bench")):
                 raise UsageError("--ab, --ab-bench, --bench and --out are the study's own")
             directory = Path(args.out)
