@@ -1,8 +1,8 @@
 """The repetitions of one case on several sides, alternating: every side's repetition 0, then
 every side's repetition 1, ..., so slow drifts of a shared machine hit all sides alike (--ab).
 The order within a round turns on odd rounds (base, new, new, base, base, new, ...), so
-repetition i of the sides ran back to back (a pair for compare's signed-rank test) and neither
-side is always the one that runs second. A side stops at its first repetition that does not
+neither side is always the one that runs second (right after the other, in a warmer or a
+busier machine). A side stops at its first repetition that does not
 finish; the others go on."""
 from __future__ import annotations
 
