@@ -349,3 +349,43 @@ def test_the_harness_layout_is_part_of_the_fingerprint(tmp_path: Any) -> None:
         run.context.pop("harness_padding_bytes")  # type: ignore[attr-defined]
     c = judge.compare(old[0], after[1], judge.Options())
     assert any("may differ in layout" in note for note in c.notes)
+
+
+# ---------------------------------------------------------------- scripts/power_study
+
+def test_power_study_summarises_runs_it_judges_again(tmp_path: Any) -> None:
+    """The study's reading side on generated runs: the planted case's detection, the other
+    cases' false flags in the A/B and the A/A runs, the MDEs, study.md and study.json."""
+    import json
+
+    from synclab.compare import study
+
+    for kind, seed, slow in (("aa", 21, None), ("ab", 22, {PLANTED: 1.10}),
+                             ("aa", 23, None), ("ab", 24, {PLANTED: 1.10})):
+        index = 1 if seed < 23 else 2
+        run_dir = tmp_path / f"{kind}-{index}"
+        run_dir.mkdir()
+        write_pair(run_dir, runs(seed, reps=20, sigma=0.03, slow=slow))  # base.json, new.json
+    proc = run_main("power_study", study.main, "--summarise", tmp_path, "--rejudge",
+                    "--planted", "futex_mutex3")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "study.json").read_text())
+    assert (doc["detected"], doc["planted_total"]) == (2, 2)
+    assert doc["aa_total"] == 2 * len(NAMES) and doc["aa_flagged"] == 0
+    assert doc["ab_other"] == 2 * (len(NAMES) - 1) and doc["ab_flagged"] <= 1
+    assert set(doc["case_mde"]) == set(NAMES)
+    assert "| planted cases judged regressed (detection rate) | 2/2 (100%) |" in proc.stdout
+    assert (tmp_path / "study.md").read_text() == proc.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    ([], "--bench is needed"),
+    (["--bench", "/nonexistent", "--slow-bench", "/nonexistent", "--out", "x"], "no such file"),
+    (["--summarise", "/nonexistent"], "not a directory"),
+    (["--summarise", ".", "--threshold", "3"], "go with --rejudge"),
+])
+def test_power_study_bad_input(args: list[str], needle: str) -> None:
+    from synclab.compare import study
+
+    assert needle in assert_one_line_error(run_main("power_study", study.main, *args),
+                                           "power_study")

@@ -24,6 +24,7 @@ done, 1 a run failed (its directory says why), 2 bad input.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import re
@@ -157,9 +158,10 @@ def rejudge(directory: Path, options: list[str]) -> None:
     for run in sorted(p for p in directory.iterdir() if p.is_dir() and not p.is_symlink()):
         if not (run / "base.json").is_file():
             continue
-        status = compare_cli.main([str(run / "base.json"), str(run / "new.json"), "--force",
-                                   "--format", "json", "--output", str(run / "compare.json"),
-                                   *options])
+        with contextlib.redirect_stdout(sys.stderr):  # stdout is the study's
+            status = compare_cli.main([str(run / "base.json"), str(run / "new.json"), "--force",
+                                       "--format", "json", "--output",
+                                       str(run / "compare.json"), *options])
         if status not in (0, 1):
             raise UsageError(f"{run}: compare failed (exit {status})")
 
