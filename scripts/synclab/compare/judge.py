@@ -278,6 +278,26 @@ def _case_metrics(metrics: tuple[Metric, ...], b_case: CaseSamples, n_case: Case
     return chosen, primary
 
 
+def _case_drafts(base: Run, new: Run, name: str, metrics: tuple[Metric, ...], options: Options,
+                 references: dict[str, str]) -> tuple[list[dict[str, Any]], str | None]:
+    """(one draft row per metric the case carries on either side, the case's primary metric)."""
+    b_case, n_case = base.cases[name], new.cases[name]
+    chosen, primary = _case_metrics(metrics, b_case, n_case, options.gate_metrics)
+    drafts = []
+    for metric in chosen:
+        if options.normalize_to:
+            ref = references[name]
+            b_map = _normalised(b_case, base.cases[ref], metric.name)
+            n_map = _normalised(n_case, new.cases[ref], metric.name)
+        else:
+            b_map, n_map = b_case.by_repetition(metric.name), n_case.by_repetition(metric.name)
+        if b_map or n_map:
+            gated = options.gate_metrics == "all" or metric.name == primary
+            drafts.append(_measure(name, metric, list(b_map.values()), list(n_map.values()),
+                                   gated))
+    return drafts, primary
+
+
 def compare(base: Run, new: Run, options: Options) -> Comparison:
     """Judges every case present in both files; raises InputError on unusable input."""
     if base.mode != new.mode:
@@ -300,7 +320,6 @@ def compare(base: Run, new: Run, options: Options) -> Comparison:
     metrics = options.metrics or default_metrics(base.mode)
     references, not_normalized = _references(base, new, common, options.normalize_to)
 
-    present = {m.name: False for m in metrics}
     drafts: list[dict[str, Any]] = []
     not_gated: list[str] = []
     for name in common:
@@ -310,23 +329,12 @@ def compare(base: Run, new: Run, options: Options) -> Comparison:
         if n_case.status != "ok" or b_case.status != "ok":
             drafts.append(_failure_row(name, b_case, n_case))
             continue
-        chosen, primary = _case_metrics(metrics, b_case, n_case, options.gate_metrics)
+        case_drafts, primary = _case_drafts(base, new, name, metrics, options, references)
+        drafts += case_drafts
         if options.gate_metrics == "primary" and primary is None:
             not_gated.append(name)
-        for metric in chosen:
-            if options.normalize_to:
-                ref = references[name]
-                b_map = _normalised(b_case, base.cases[ref], metric.name)
-                n_map = _normalised(n_case, new.cases[ref], metric.name)
-            else:
-                b_map, n_map = b_case.by_repetition(metric.name), n_case.by_repetition(metric.name)
-            if not b_map and not n_map:
-                continue
-            present[metric.name] = True
-            gated = options.gate_metrics == "all" or metric.name == primary
-            drafts.append(_measure(name, metric, list(b_map.values()), list(n_map.values()),
-                                   gated))
-    missing = [name for name, seen in present.items() if not seen]
+    present = {d["metric"].name for d in drafts}
+    missing = [m.name for m in metrics if m.name not in present]
     # A metric asked for by name must exist; a default one may be absent (e.g. no latency
     # sampling), as long as something is compared.
     if missing and (options.metrics is not None or not drafts):
