@@ -52,6 +52,9 @@ def _main(argv: list[str], stop: StopFlag) -> int:
                                                     stop.is_set)
     if args.list:
         print("\n".join(selected))
+        if args.mode == "instructions":
+            print(instructions.plan_line(args, len(selected)))
+            return EXIT_OK
         estimate = len(selected) * cases.expected_case_seconds(plan.repetitions, plan.duration_ms)
         print(f"{len(selected)} cases (about {clock(estimate)} at {plan.repetitions} x "
               f"{cases.format_duration(plan.duration_ms)})")

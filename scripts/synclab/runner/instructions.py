@@ -199,6 +199,14 @@ def fast_path_selection(selected: list[str], binary: Path, flags: list[str],
     return kept
 
 
+def plan_line(args: argparse.Namespace, cases_selected: int) -> str:
+    """What --list says of an instructions run: the cases and the windows under callgrind."""
+    window = args.duration or DEFAULT_WINDOW_MS
+    repetitions = args.repetitions or 1
+    return (f"{cases_selected} cases under callgrind, {repetitions} x a {cases.format_duration(window)} "
+            f"window and a longer one each")
+
+
 def run_instructions(args: argparse.Namespace, argv: list[str], plan: cases.Plan, binary: Path,
                      selected: list[str], stop: StopFlag) -> int:
     """--mode instructions: instructions per operation of each selected case (instructions.json)."""
