@@ -41,8 +41,8 @@ PROFILES: dict[str, Profile] = {
                 "default: every contention level, 16 short windows per case"),
         Profile("full", CONTENTION_LEVELS, None, 20, 250,
                 "numbers to decide on: 20 windows per case"),
-        Profile("gate", ("uncontended",), (1,), 20, 60,
-                "the regression gate: every one-thread fast path, 20 windows (run_suite --ab)"),
+        Profile("gate", ("uncontended",), (1,), 40, 40,
+                "the regression gate: every one-thread fast path, 40 windows (run_suite --ab)"),
     )
 }
 DEFAULT_PROFILE = "quick"

@@ -57,7 +57,7 @@ def test_profiles_table() -> None:
         (CONTENTION_LEVELS, None, 20, 250)
     gate = cases.PROFILES["gate"]
     assert (gate.contention, gate.threads, gate.repetitions, gate.duration_ms) == \
-        (("uncontended",), (1,), 20, 60)
+        (("uncontended",), (1,), 40, 40)
     assert cases.DEFAULT_PROFILE == "quick"
     text = cases.profiles_help()
     assert all(name in text for name in cases.PROFILES)
