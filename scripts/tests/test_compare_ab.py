@@ -251,6 +251,24 @@ def test_instructions_mode_selects_only_cases_it_can_count(tmp_path: Path) -> No
     assert "countable operation" in assert_one_line_error(nothing, "run_suite")
 
 
+def test_an_empty_short_window_under_callgrind_is_tried_longer(tmp_path: Path) -> None:
+    """Valgrind runs one thread at a time, so a short window may end before the worker ran:
+    a longer window is tried; a case that never completes an operation still fails."""
+    env = valgrind_path(tmp_path)
+    env["FAKE_BENCH_EMPTY_BELOW_MS"] = "3"
+    out = tmp_path / "run"
+    proc = run_suite("--mode", "instructions", "--filter", "std_mutex", "--duration", "1ms",
+                     "--out", str(out), bench=NOISY_BENCH, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert load(out / "instructions.json")["benchmarks"][0]["instructions_per_op"] == \
+        pytest.approx(100.0)
+    env["FAKE_BENCH_EMPTY_BELOW_MS"] = "100000"
+    proc = run_suite("--mode", "instructions", "--filter", "std_mutex", "--duration", "1ms",
+                     "--out", str(tmp_path / "never"), bench=NOISY_BENCH, env=env)
+    assert proc.returncode == 1
+    assert "no result under callgrind: no operation completed in the window" in proc.stdout
+
+
 def test_instructions_ab_is_judged_without_a_test(tmp_path: Path) -> None:
     env = valgrind_path(tmp_path)
     base = side_bench(tmp_path, "base")
