@@ -52,9 +52,9 @@ def test_profiles_table() -> None:
         (("uncontended", "high"), (1, 2), 1, 100)
     # Many short windows: the samples the gate's tests need (docs/regressions.md, "Samples").
     assert (quick.contention, quick.threads, quick.repetitions, quick.duration_ms) == \
-        (CONTENTION_LEVELS, None, 16, 40)
+        (CONTENTION_LEVELS, None, 40, 40)
     assert (full.contention, full.threads, full.repetitions, full.duration_ms) == \
-        (CONTENTION_LEVELS, None, 20, 250)
+        (CONTENTION_LEVELS, None, 40, 100)
     gate = cases.PROFILES["gate"]
     assert (gate.contention, gate.threads, gate.repetitions, gate.duration_ms) == \
         (("uncontended",), (1,), 40, 40)
@@ -72,8 +72,8 @@ def test_smoke_threads_are_capped_to_the_placement(pus: int, placement: str,
 
 def test_plan_defaults_and_overrides() -> None:
     quick = cases.make_plan("quick", pus=2)
-    assert quick.threads is None and quick.repetitions == 16 and quick.duration_ms == 40
-    assert quick.case_timeout_s == pytest.approx(16 * (0.04 + 1) + cases.WATCHDOG_GRACE_S + 30)
+    assert quick.threads is None and quick.repetitions == 40 and quick.duration_ms == 40
+    assert quick.case_timeout_s == pytest.approx(40 * (0.04 + 1) + cases.WATCHDOG_GRACE_S + 30)
     custom = cases.make_plan("full", threads=(1, 3), repetitions=2, duration_ms=50,
                              case_timeout_s=7.0, contention=("high",))
     assert (custom.threads, custom.repetitions, custom.duration_ms, custom.case_timeout_s,

@@ -83,7 +83,7 @@ def test_list_with_filter_and_options() -> None:
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[:2] == ["locks/tas_spin/low/t:1/place:cpus:1", "locks/tas_spin/high/t:1/place:cpus:1"]
-    assert lines[2].startswith("2 cases (about ") and lines[2].endswith(" at 16 x 40ms)")
+    assert lines[2].startswith("2 cases (about ") and lines[2].endswith(" at 40 x 40ms)")
 
 
 def test_list_with_the_hang_case() -> None:

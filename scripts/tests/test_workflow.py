@@ -166,7 +166,10 @@ def estimated_minutes(job: str) -> float:
     if job == "ab":  # every repetition of an A/B is a process of its own, on both sides
         run_s = GATE_CASES * 2 * gate.repetitions * cases.expected_case_seconds(1, gate.duration_ms)
         return 2 * BENCH_BUILD_MIN + RUNNER_SLOWDOWN * run_s / 60 + 2
-    run_s = QUICK_CASES * cases.expected_case_seconds(quick.repetitions, quick.duration_ms)
+    suite = next(text for name, text in run_steps("main") if name == "suite (recorded)")
+    stated = re.search(r"--repetitions\s+(\d+)", suite)
+    repetitions = int(stated[1]) if stated else quick.repetitions
+    run_s = QUICK_CASES * cases.expected_case_seconds(repetitions, quick.duration_ms)
     return (FULL_BUILD_MIN + RUNNER_SLOWDOWN * run_s / 60 + INSTRUCTION_CASES * CALLGRIND_CASE_S
             / 60 + PAGES_MIN)
 
