@@ -90,6 +90,21 @@ def _quantiles(values: list[float]) -> str:
     return " / ".join(f"{v * 100:.1f} %" for v in pick)
 
 
+def _percent(value: float) -> str:
+    return "∞" if math.isinf(value) else f"{value * 100:.1f} %"
+
+
+def _by_scenario(case_mde: dict[str, float], blind: dict[str, int]) -> dict[str, list[float]]:
+    """Each case's median MDE (math.inf when it could not reach the level in some run), grouped
+    by family, scenario and thread count."""
+    groups: dict[str, list[float]] = {}
+    for name in set(case_mde) | set(blind):
+        parts = name.split("/")
+        key = "/".join(parts[:1] + parts[2:4]) if len(parts) >= 4 else name
+        groups.setdefault(key, []).append(math.inf if name in blind else case_mde[name])
+    return groups
+
+
 def report(runs: list[RunSummary], planted: str) -> tuple[str, dict[str, Any]]:
     """The study's markdown and JSON."""
     aa = [r for r in runs if r.kind == "aa"]
@@ -131,6 +146,11 @@ def report(runs: list[RunSummary], planted: str) -> tuple[str, dict[str, Any]]:
         planted_text = ", ".join(f"`{n}`: {v}" for n, v in r.planted.items()) or "—"
         lines.append(f"| {r.path} | {r.kind} | {r.gated} | {r.inconclusive} | "
                      f"{', '.join(f'`{n}`' for n in r.flagged) or '—'} | {planted_text} |")
+    lines += ["", "| cases (family/scenario/threads) | gated | median MDE | best | worst |",
+              "|---|---:|---:|---:|---:|"]
+    for group, values in sorted(_by_scenario(case_mde, blind).items()):
+        lines.append(f"| {group} | {len(values)} | {_percent(statistics.median(values))} | "
+                     f"{_percent(min(values))} | {_percent(max(values))} |")
     planted_mde = {n: v for n, v in case_mde.items() if re.search(planted, n)}
     if planted_mde:
         lines += ["", "MDE of the planted cases (median over runs): " +
