@@ -158,7 +158,7 @@ void register_channel(const ChannelFamily& f) {
   const FamilyContext& context = f.context;
   if (context.runs("high")) {
     register_shapes<C>(f, cap);
-    if (bounds == Bounds::bounded) {
+    if (bounds == Bounds::bounded && context.options.sweeps) {
       for (std::size_t n : kSweptCapacities) {
         const Capacity swept{n, std::to_string(n)};
         add_stream<C>(f, kSpsc, {1, 1}, swept);
@@ -215,8 +215,10 @@ void register_channels(const FamilyContext& context) {
   const std::size_t before = context.registry.names.size();
   for_each_type(AllChannels<ChannelPayload<8>>{}, [&]<class C>() { register_channel<C>(f); });
   if (context.runs("high")) {
-    for_each_type(AllChannels<ChannelPayload<64>>{}, [&]<class C>() { register_payload<C>(f); });
-    for_each_type(AllChannels<ChannelPayload<256>>{}, [&]<class C>() { register_payload<C>(f); });
+    if (context.options.sweeps) {
+      for_each_type(AllChannels<ChannelPayload<64>>{}, [&]<class C>() { register_payload<C>(f); });
+      for_each_type(AllChannels<ChannelPayload<256>>{}, [&]<class C>() { register_payload<C>(f); });
+    }
     for_each_type(AllOneShots<ChannelPayload<8>>{}, [&]<class O>() { register_oneshot<O>(f); });
   }
   if (context.registry.names.size() > before) record_context();

@@ -44,6 +44,14 @@ std::optional<double> handoff_reference_ns(const CaseSetup& setup) {
   return std::nullopt;
 }
 
+// A point of a parameter sweep (a spin count other than the default, say):
+// registered only with sweeps on.
+template <class L>
+constexpr bool is_sweep_point = [] {
+  if constexpr (requires { L::sweep_point; }) return static_cast<bool>(L::sweep_point);
+  return false;
+}();
+
 template <harness::DrivableLock L>
 void register_lock(const FamilyContext& f, std::string_view name, const CaseSetup& planned) {
   if (!supports_threads<L>(planned.plan.threads)) return;
@@ -52,7 +60,7 @@ void register_lock(const FamilyContext& f, std::string_view name, const CaseSetu
   register_window_case(f.registry, setup, [setup] {
     return std::make_unique<harness::LockWorkload<L>>(
         setup.plan.level, setup.calibration,
-        harness::LockWorkloadConfig{.threads = setup.plan.threads, .oneway_ns = handoff_reference_ns(setup)});
+        setup.plan.threads, handoff_reference_ns(setup));
   });
 }
 
@@ -63,11 +71,13 @@ void register_locks(const FamilyContext& f) {
   using AllNodeLocks = Concat<locks::OurNodeLocks, peers::PeerNodeLocks>;
   const std::size_t before = f.registry.names.size();
   for_each_type(AllLocks{}, [&]<class L>() {
+    if (is_sweep_point<L> && !f.options.sweeps) return;
     using Measured = test_cases::UnderTest<L>;
     test_cases::prepare<L>(f.calibration);
     for (const CaseSetup& setup : f.setups) register_lock<Measured>(f, L::name, setup);
   });
   for_each_type(AllNodeLocks{}, [&]<class L>() {
+    if (!f.options.sweeps) return;
     for (const CaseSetup& setup : f.setups) register_lock<L>(f, std::string(L::name) + "_node", setup);
   });
   if (f.registry.names.size() > before && *peers::kLockPeersMissing != '\0')

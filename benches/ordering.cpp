@@ -9,7 +9,7 @@
 namespace synclab::bench {
 namespace {
 
-void register_op(const FamilyContext& f, const harness::OrderingOp& op, std::vector<int> pus) {
+void register_op(const FamilyContext& f, const harness::OrderingOp& op, const std::vector<int>& pus) {
   const int threads = static_cast<int>(pus.size());
   const harness::PinPlan pins{pus, harness::classify(f.hw.topology(), pus), threads, false};
   register_case(f.registry, f.case_name("ordering", op.op, op.order, threads), pins.describe(),
@@ -21,11 +21,20 @@ void register_op(const FamilyContext& f, const harness::OrderingOp& op, std::vec
                 });
 }
 
+// Without sweeps: the two ends of every operation (relaxed, seq_cst) and the
+// pairs that cost nothing on a strong memory model (acquire load, release
+// store, acquire fence); the orderings between are the sweep.
+bool is_key_ordering(const harness::OrderingOp& op) {
+  if (op.order == "relaxed" || op.order == "seq_cst") return true;
+  return (op.op == "load" || op.op == "fence") ? op.order == "acquire" : op.op == "store" && op.order == "release";
+}
+
 }  // namespace
 
 void register_ordering(const FamilyContext& f) {
   const std::vector<int> order = f.pus();
   for (const harness::OrderingOp& op : harness::ordering_ops()) {
+    if (!f.options.sweeps && !is_key_ordering(op)) continue;
     if (f.runs("uncontended")) register_op(f, op, {order[0]});
     if (op.contended && order.size() >= 2 && f.runs("high")) register_op(f, op, {order[0], order[1]});
   }

@@ -71,12 +71,14 @@ harness::Metrics interference_metrics(const std::vector<harness::DistancePoint>&
 void register_distance(const FamilyContext& f, const harness::PinPlan& pins) {
   const harness::HwlocTopology* hw = &f.hw;
   const auto window = f.short_window();
-  for (std::size_t bytes : harness::distance_sweep())
+  for (std::size_t bytes : harness::distance_sweep()) {
+    if (!f.options.sweeps) break;  // the summary below measures the whole sweep in one case
     register_case(f.registry, f.case_name(kFamily, "distance", "write", 2) + "/bytes:" + std::to_string(bytes),
                   pins.describe(), [=](std::uint64_t) {
                     return distance_measurement(
                         harness::measure_distance(hw, pins.pu_of_thread[0], pins.pu_of_thread[1], bytes, window));
                   });
+  }
   // The whole sweep again inside one case, so the distance can be computed
   // here: run_suite runs every case in its own process.
   const auto point_window = std::max<std::chrono::nanoseconds>(std::chrono::milliseconds(2), window / 16);
@@ -208,11 +210,15 @@ void register_padded_ring_summary(const FamilyContext& f) {
   });
 }
 
+// Every width in one summary case always; each width as a case of its own
+// with sweeps.
 void register_padded_ring(const FamilyContext& f) {
-  register_padded_ring_width<0>(f);
-  register_padded_ring_width<64>(f);
-  register_padded_ring_width<128>(f);
-  register_padded_ring_width<256>(f);
+  if (f.options.sweeps) {
+    register_padded_ring_width<0>(f);
+    register_padded_ring_width<64>(f);
+    register_padded_ring_width<128>(f);
+    register_padded_ring_width<256>(f);
+  }
   register_padded_ring_summary(f);
 }
 
@@ -235,9 +241,10 @@ void register_padding(const FamilyContext& f) {
   register_ch7(f, order);
   for (int t : f.thread_counts()) {
     if (!f.runs(t == 1 ? "uncontended" : "high")) continue;
-    register_padded_width<0>(f, t);
-    register_padded_width<64>(f, t);
+    register_padded_width<0>(f, t);  // unpadded against the default: the key pair
     register_padded_width<128>(f, t);
+    if (!f.options.sweeps) continue;
+    register_padded_width<64>(f, t);
     register_padded_width<256>(f, t);
   }
   if (pair) register_padded_ring(f);

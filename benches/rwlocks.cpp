@@ -33,7 +33,8 @@ void register_rwlocks(const FamilyContext& f) {
   const std::size_t before = f.registry.names.size();
   for_each_type(AllRwLocks{}, [&]<class L>() {
     for (const CaseSetup& setup : f.setups)
-      for (int read_percent : harness::kRwReadPercents) register_case<L>(f, setup, read_percent);
+      for (int read_percent : harness::kRwReadPercents)
+        if (f.options.sweeps || harness::is_key_read_share(read_percent)) register_case<L>(f, setup, read_percent);
   });
   if (f.registry.names.size() > before && *peers::kRwLockPeersMissing != '\0')
     benchmark::AddCustomContext("rwlock_peers_missing", peers::kRwLockPeersMissing);

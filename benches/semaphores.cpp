@@ -34,7 +34,7 @@ void register_semaphores(const FamilyContext& f) {
   for_each_type(All{}, [&]<class S>() {
     for (const CaseSetup& setup : f.setups)
       for (int permits : kPermitCounts)
-        if (permits == 1 || permits <= setup.plan.threads) register_semaphore<S>(f, setup, permits);
+        if (permits == 1 || (f.options.sweeps && permits <= setup.plan.threads)) register_semaphore<S>(f, setup, permits);
   });
 }
 

@@ -14,7 +14,7 @@
 #include "describe.hpp"
 #include "families.hpp"
 #include "support/contract_reporters.hpp"
-#include "synclab/harness/cohort_domains.hpp"
+#include "synclab/harness/domain_map.hpp"
 #include "synclab/harness/context.hpp"
 #include "synclab/harness/delay.hpp"
 #include "synclab/harness/perf_counters.hpp"

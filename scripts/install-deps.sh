@@ -20,7 +20,7 @@ native_packages=(
   libhwloc-dev hwloc libpfm4-dev valgrind
   libboost-dev libtbb-dev libabsl-dev libck-dev libconcurrentqueue-dev
   python3 python3-matplotlib python3-numpy python3-scipy python3-pytest python3-yaml
-  pyflakes3 mypy
+  pyflakes3 mypy clang-tidy
 )
 # What scripts/report needs, and nothing more.
 report_packages=(python3 python3-matplotlib python3-numpy python3-scipy)

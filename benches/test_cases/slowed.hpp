@@ -13,6 +13,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -38,6 +39,7 @@ template <Lockable L>
 class Slowed {
  public:
   static constexpr std::string_view name = L::name;
+  static constexpr bool counts_futex_calls = requires { requires L::counts_futex_calls; };  // as L
 
   void lock() {
     inner_.lock();
@@ -49,7 +51,7 @@ class Slowed {
   static void calibrate(const harness::DelayCalibration& calibration) {
     if (extra_iterations_ != 0) return;
     constexpr std::uint64_t kOps = 1'000'000;
-    harness::LockWorkload<L> workload(*harness::find_contention_level("uncontended"), calibration, {.threads = 1});
+    harness::LockWorkload<L> workload(*harness::find_contention_level("uncontended"), calibration, 1);
     harness::WorkerContext ctx;
     const std::uint64_t t0 = harness::now_ns();
     for (std::uint64_t i = 0; i < kOps; ++i) {
@@ -57,7 +59,7 @@ class Slowed {
       workload.think(ctx);
     }
     const double ns_per_op = static_cast<double>(harness::now_ns() - t0) / kOps;
-    const auto extra_ns = static_cast<std::uint64_t>(ns_per_op * kSlowdownPercent / 100.0 + 0.5);
+    const auto extra_ns = static_cast<std::uint64_t>(std::llround(ns_per_op * kSlowdownPercent / 100.0));
     extra_iterations_ = std::max<std::uint64_t>(1, calibration.iterations_for_ns(extra_ns));
     benchmark::AddCustomContext("test_slowdown", std::string(L::name) + ":" +
                                                      std::to_string(static_cast<int>(kSlowdownPercent)) + "%");

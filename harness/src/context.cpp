@@ -6,6 +6,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include "synclab/harness/futex_source.hpp"
+#include "synclab/harness/json.hpp"
 
 #ifndef SYNCLAB_VERSION
 #define SYNCLAB_VERSION "unknown"
@@ -69,10 +74,23 @@ std::string env_or(const char* name, const char* fallback) {
 
 }  // namespace
 
+Context futex_context(const FutexTracepoint& tracepoint) {
+  if (tracepoint.available) return {{"futex_count_source", "tracepoint"}, {"futex_tracepoint", tracepoint.describe()}};
+  const std::string why =
+      "not counted for primitives that may sleep outside synclab's counted wait layer (peers, std::mutex, "
+      "std::atomic::wait): the futex syscall tracepoint is unavailable: " + tracepoint.reason;
+  std::string absent;  // {"metric": "why", ...}
+  for (const std::string_view metric : kFutexMetrics)
+    absent += (absent.empty() ? "{" : ", ") + json_string(metric) + ": " + json_string(why);
+  return {{"futex_count_source", "wait_layer"},
+          {"futex_tracepoint", tracepoint.describe()},
+          {"not_measured", absent + "}"}};
+}
+
 Context machine_context(const Topology& topo) {
   utsname u{};
   uname(&u);
-  return {
+  Context context = {
       {"synclab_version", SYNCLAB_VERSION},
       // run_suite passes the revision it measured; the compiled-in one is the
       // revision at configure time.
@@ -94,8 +112,10 @@ Context machine_context(const Topology& topo) {
       // The perf event entries (counters, counters_unavailable, ...) come
       // from counter_context() once the request is resolved.
       {"os_counters", "getrusage(RUSAGE_THREAD) per worker: cpu_ns_per_op, ctx_switches_per_op; "
-                      "futex_waits/wakes_per_op: calls counted by the wait layer"},
+                      "futex_waits/wakes_per_op: from futex_count_source"},
   };
+  for (auto& entry : futex_context(process_futex_tracepoint())) context.push_back(std::move(entry));
+  return context;
 }
 
 }  // namespace synclab::harness

@@ -28,16 +28,20 @@ void put_latency(Metrics& m, const std::string& stem, const LatencyHistogram& h)
 
 RunTotals run_totals(const RunResult& run, std::size_t first, std::size_t last) {
   RunTotals t;
-  t.futex_waits = 0;
-  t.futex_wakes = 0;
+  double waits = 0, wakes = 0;
   for (std::size_t i = first; i < std::min(last, run.workers.size()); ++i) {
     const WorkerResult& w = run.workers[i];
     t.ops += static_cast<double>(w.ops);
     t.handoffs += static_cast<double>(w.handoffs);
     t.cpu_ns += static_cast<double>(w.os.cpu_ns);
     t.ctx_switches += static_cast<double>(w.os.voluntary_switches + w.os.involuntary_switches);
-    *t.futex_waits += static_cast<double>(w.futex_waits);
-    *t.futex_wakes += static_cast<double>(w.futex_wakes);
+    waits += static_cast<double>(w.futex_waits);
+    wakes += static_cast<double>(w.futex_wakes);
+  }
+  // Futex calls only from a source that saw them all (futex_source.hpp).
+  if (run.futex_measured()) {
+    t.futex_waits = waits;
+    t.futex_wakes = wakes;
   }
   return t;
 }
@@ -107,6 +111,7 @@ Metrics summarize(const RunResult& run) {
   put(m, "ctx_switches_per_op", per(t.ctx_switches, t.ops));
   if (t.futex_waits) put(m, "futex_waits_per_op", per(*t.futex_waits, t.ops));
   if (t.futex_wakes) put(m, "futex_wakes_per_op", per(*t.futex_wakes, t.ops));
+  if (run.futex_trace_failed > 0) m.emplace_back("futex_trace_failed", run.futex_trace_failed);
   m.emplace_back("threads_run", static_cast<double>(run.workers.size()));
   m.emplace_back("pin_violations", pin_violations);
   put_counters(m, run, t.ops);

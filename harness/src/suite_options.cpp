@@ -62,6 +62,9 @@ void apply(SuiteOptions& o, std::string_view flag, std::string_view value, bool 
     if (flag == "cs_ns") custom.cs_ns = parse_number<std::uint64_t>(flag, value, 0, 10'000'000);
     else if (flag == "think_ns") custom.think_ns = parse_number<std::uint64_t>(flag, value, 0, 10'000'000);
     else custom.cs_lines = parse_number<std::uint32_t>(flag, value, 1, kMaxCustomCsLines);
+  } else if (flag == "sweeps") {
+    need_value();
+    o.sweeps = parse_on_off(flag, value);
   } else if (flag == "describe") {
     o.describe = !has_value || parse_on_off(flag, value);
   } else if (flag == "oversubscription") {

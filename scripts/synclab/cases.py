@@ -188,11 +188,47 @@ def expected_case_seconds(repetitions: int, duration_ms: int) -> float:
     return repetitions * (duration_ms / 1000.0 + REPETITION_COST_S) + PROCESS_START_S
 
 
+# A level of the user's own: the binary's bounds (harness/src/suite_options.cpp).
+MAX_CUSTOM_NS = 10_000_000
+MAX_CUSTOM_CS_LINES = 8
+
+
+@dataclass(frozen=True)
+class CustomLevel:
+    """--cs-ns, --think-ns, --cs-lines: a level named by its parameters (docs/contention.md)."""
+    cs_ns: int = 0
+    think_ns: int = 0
+    cs_lines: int = 1
+
+    @property
+    def name(self) -> str:
+        return f"custom-cs{self.cs_ns}ns-think{self.think_ns}ns-lines{self.cs_lines}"
+
+    def flags(self) -> list[str]:
+        return [f"--synclab_cs_ns={self.cs_ns}", f"--synclab_think_ns={self.think_ns}",
+                f"--synclab_cs_lines={self.cs_lines}"]
+
+
+def parse_custom_ns(text: str) -> int:
+    """A custom level's cs or think time: whole ns from 0 to MAX_CUSTOM_NS."""
+    if not text.strip().isdigit() or int(text) > MAX_CUSTOM_NS:
+        raise ValueError(f"invalid value {text!r} (expected whole ns from 0 to {MAX_CUSTOM_NS})")
+    return int(text)
+
+
+def parse_cs_lines(text: str) -> int:
+    """A custom level's cache lines written in the critical section: 1 to MAX_CUSTOM_CS_LINES."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= MAX_CUSTOM_CS_LINES:
+        raise ValueError(f"invalid value {text!r} (expected a whole number of cache lines "
+                         f"from 1 to {MAX_CUSTOM_CS_LINES})")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Plan:
     """Everything that decides which cases run and how."""
     profile: str
-    contention: tuple[str, ...]
+    contention: tuple[str, ...]  # () with a custom level: only that one
     threads: tuple[int, ...] | None
     placement: str
     repetitions: int
@@ -201,14 +237,20 @@ class Plan:
     test_cases: bool
     latency_sampling: bool = True
     counters: str = "auto"
+    families: tuple[str, ...] = ()  # () every family
+    families_flag: bool = True  # False: the families are selected by name only (see select())
+    custom: CustomLevel | None = None
 
 
 def make_plan(profile_name: str, *, contention: tuple[str, ...] | None = None,
               threads: tuple[int, ...] | None = None, placement: str = "compact",
               repetitions: int | None = None, duration_ms: int | None = None,
               case_timeout_s: float | None = None, test_cases: bool = False,
-              latency_sampling: bool = True, counters: str = "auto", pus: int = 1) -> Plan:
-    """Fills what the options left open from the profile. `pus` caps the profile's thread list."""
+              latency_sampling: bool = True, counters: str = "auto", pus: int = 1,
+              families: tuple[str, ...] = (), families_flag: bool = True,
+              custom: CustomLevel | None = None) -> Plan:
+    """Fills what the options left open from the profile. `pus` caps the profile's thread list;
+    with a custom level and no levels named, only the custom level runs."""
     profile = PROFILES[profile_name]
     if threads is None and profile.threads is not None:
         cap = placement_pus(placement, pus)
@@ -216,16 +258,21 @@ def make_plan(profile_name: str, *, contention: tuple[str, ...] | None = None,
     reps = repetitions if repetitions is not None else profile.repetitions
     duration = duration_ms if duration_ms is not None else profile.duration_ms
     timeout = case_timeout_s if case_timeout_s is not None else default_case_timeout(reps, duration)
-    return Plan(profile.name, contention or profile.contention, threads, placement, reps,
-                duration, timeout, test_cases, latency_sampling, counters)
+    levels = contention if contention is not None else () if custom else profile.contention
+    return Plan(profile.name, levels, threads, placement, reps, duration, timeout, test_cases,
+                latency_sampling, counters, families, families_flag, custom)
 
 
 def synclab_flags(plan: Plan) -> list[str]:
     """The synclab flags that select the cases (used for listing and for running alike)."""
-    flags = [f"--synclab_contention={','.join(plan.contention)}",
-             f"--synclab_placement={plan.placement}",
-             f"--synclab_duration_ms={plan.duration_ms}",
-             f"--synclab_watchdog_s={WATCHDOG_GRACE_S}"]
+    flags = [f"--synclab_contention={','.join(plan.contention)}"] if plan.contention else []
+    flags += [f"--synclab_placement={plan.placement}",
+              f"--synclab_duration_ms={plan.duration_ms}",
+              f"--synclab_watchdog_s={WATCHDOG_GRACE_S}"]
+    if plan.custom is not None:
+        flags += plan.custom.flags()
+    if plan.families and plan.families_flag:
+        flags.append(f"--synclab_families={','.join(plan.families)}")
     if plan.threads is not None:
         flags.insert(0, f"--synclab_threads={','.join(map(str, plan.threads))}")
     if plan.test_cases:
@@ -237,12 +284,13 @@ def synclab_flags(plan: Plan) -> list[str]:
     return flags
 
 
-def filter_cases(names: list[str], pattern: str | None) -> list[str]:
-    """The names `re.search` finds `pattern` in (all of them without a pattern)."""
-    if pattern is None:
-        return list(names)
-    regex = re.compile(pattern)
-    return [name for name in names if regex.search(name)]
+def filter_cases(names: list[str], pattern: str | None,
+                 families: tuple[str, ...] = ()) -> list[str]:
+    """The names `re.search` finds `pattern` in (all of them without a pattern), of `families`
+    (every family when empty)."""
+    regex = re.compile(pattern) if pattern is not None else None
+    return [name for name in names if (regex is None or regex.search(name))
+            and (not families or name.split("/", 1)[0] in families)]
 
 
 def parse_counters(text: str) -> str:

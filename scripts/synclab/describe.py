@@ -42,6 +42,7 @@ class Description:
     default_threads: tuple[int, ...]
     levels: tuple[Level, ...]
     families: dict[str, tuple[str, ...]]  # family -> the levels it runs
+    custom_families: frozenset[str] = frozenset()  # the families that run a custom level
 
     @property
     def level_names(self) -> tuple[str, ...]:
@@ -92,6 +93,11 @@ def _families(value: Any) -> dict[str, tuple[str, ...]]:
     return families
 
 
+def _custom_families(value: dict[str, Any]) -> frozenset[str]:
+    return frozenset(family for family, entry in value.items()
+                     if isinstance(entry, dict) and entry.get("custom_level") is True)
+
+
 def parse(text: str) -> Description:
     """The binary's JSON -> Description; ValueError saying in one line what is wrong."""
     try:
@@ -109,7 +115,7 @@ def parse(text: str) -> Description:
     levels = _field(doc, "levels", list)
     return Description(pus, tuple(_count(t, "default_threads[]") for t in threads),
                        tuple(_level(item, i) for i, item in enumerate(levels)),
-                       _families(doc.get("families")))
+                       _families(doc.get("families")), _custom_families(doc["families"]))
 
 
 def ask(binary: Path, flags: Sequence[str] = (),

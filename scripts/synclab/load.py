@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from synclab.names import CaseName, parse_case_name
-from synclab.results import SCHEMA_VERSION
+from synclab.results import FAMILIES_KEY, SCHEMA_VERSION
 
 SCHEMA_KEY = "schema_version"
 NOT_MEASURED_KEY = "not_measured"
@@ -59,6 +59,16 @@ class CaseSamples:
 
 
 @dataclass(frozen=True)
+class FamilyContext:
+    """What one family's cases carried in their contexts beyond what the whole run shares
+    (schema version 2 on; docs/results-format.md, "Context per family")."""
+    cases: int
+    own: Mapping[str, Any]  # keys with one value in this family that the run does not share
+    varies: Mapping[str, tuple[Any, ...]]  # keys this family's cases disagree on: every value
+    not_measured: Mapping[str, str] = field(default_factory=dict)  # metric -> why, its cases'
+
+
+@dataclass(frozen=True)
 class Run:
     """One results file."""
     source: str
@@ -68,6 +78,7 @@ class Run:
     schema_version: int = SCHEMA_VERSION
     not_measured: Mapping[str, str] = field(default_factory=dict)  # metric -> why it is absent
     notes: tuple[str, ...] = ()  # what a reader should know about the file itself
+    families: Mapping[str, FamilyContext] = field(default_factory=dict)
 
     @property
     def emulated(self) -> bool:
@@ -108,9 +119,30 @@ class Run:
             case.reps.sort(key=lambda item: item[0])
         return cases
 
-    def why_absent(self, metric: str) -> str | None:
-        """Why the run has no value of `metric` where it could have one, if the file says."""
-        return self.not_measured.get(metric)
+    @cached_property
+    def metric_names(self) -> frozenset[str]:
+        """Every metric some entry of the file carries."""
+        return frozenset(name for record in self.records for name in record.values)
+
+    def why_absent(self, metric: str, family: str | None = None) -> str | None:
+        """Why the run has no value of `metric` where it could have one, if the file says; with
+        a family, the reason its own cases gave (files before schema version 2: the run's)."""
+        own = self.families.get(family) if family else None
+        return own.not_measured.get(metric) if own is not None else self.not_measured.get(metric)
+
+    def context_of(self, family: str) -> dict[str, Any]:
+        """The context a case of `family` ran with: the run's keys, the family's own over them;
+        a key the family's cases disagree on has its first value (see `families` for all).
+        Files before schema version 2 kept only the first case's context: that is returned."""
+        not_shared = {key for entry in self.families.values()
+                      for key in (*entry.own, *entry.varies)}
+        merged = {key: value for key, value in self.context.items()
+                  if key != FAMILIES_KEY and key not in not_shared}
+        own = self.families.get(family)
+        if own is not None:
+            merged.update(own.own)
+            merged.update({key: values[0] for key, values in own.varies.items() if values})
+        return merged
 
 
 def require_repetitions(run: Run) -> dict[str, CaseSamples]:
@@ -195,6 +227,36 @@ def _not_measured(context: Mapping[str, Any]) -> dict[str, str]:
     return dict(doc)
 
 
+def _families(context: Mapping[str, Any]) -> dict[str, FamilyContext]:
+    """The context's per-family part (schema version 2); {} for files without one."""
+    raw = context.get(FAMILIES_KEY)
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"context.{FAMILIES_KEY} is not an object")
+    families = {}
+    for family, entry in raw.items():
+        own = entry.get("context", {}) if isinstance(entry, dict) else None
+        varies = entry.get("varies", {}) if isinstance(entry, dict) else None
+        cases = entry.get("cases", 0) if isinstance(entry, dict) else None
+        if not isinstance(own, dict) or not isinstance(varies, dict) \
+                or not all(isinstance(values, list) for values in varies.values()) \
+                or not isinstance(cases, int) or isinstance(cases, bool):
+            raise ValueError(f"context.{FAMILIES_KEY}.{family} is not an object of cases, "
+                             "context and varies")
+        families[family] = FamilyContext(cases, own, {key: tuple(values)
+                                                      for key, values in varies.items()})
+    shared = not any(NOT_MEASURED_KEY in f.own or NOT_MEASURED_KEY in f.varies
+                     for f in families.values())
+    for family, entry in families.items():
+        reasons = _not_measured(context) if shared else {}
+        for value in [entry.own.get(NOT_MEASURED_KEY), *entry.varies.get(NOT_MEASURED_KEY, ())]:
+            for metric, why in _not_measured({NOT_MEASURED_KEY: value}).items():
+                reasons.setdefault(metric, why)
+        families[family] = FamilyContext(entry.cases, entry.own, entry.varies, reasons)
+    return families
+
+
 def parse(doc: Any, source: str) -> Run:
     """A decoded results document -> Run; ResultsError naming `source` and what is wrong."""
     try:
@@ -210,10 +272,14 @@ def parse(doc: Any, source: str) -> Run:
             raise ValueError("'context.synclab_run' is not an object")
         version, notes = _schema_version(context)
         not_measured = _not_measured(context)
+        families = _families(context)
+        for family in families.values():
+            for metric, why in family.not_measured.items():
+                not_measured.setdefault(metric, why)
         records = tuple(_record(entry, i) for i, entry in enumerate(doc["benchmarks"]))
     except ValueError as exc:
         raise ResultsError(f"{source}: {exc}") from None
-    return Run(source, context, run_info, records, version, not_measured, notes)
+    return Run(source, context, run_info, records, version, not_measured, notes, families)
 
 
 def read_document(path: Path) -> tuple[Any, str]:

@@ -10,7 +10,11 @@ from typing import Any
 FILE_MODE = 0o644  # mkstemp creates 0600; results and reports are meant to be shared
 # The version of synclab's additions to Google Benchmark JSON that this writer writes, as the
 # context's schema_version (docs/results-format.md); synclab/load.py reads every version up to it.
-SCHEMA_VERSION = 1
+# 2: every case's context is kept, per family (FAMILIES_KEY).
+SCHEMA_VERSION = 2
+# The context key holding each family's own context (docs/results-format.md, "Context per family").
+FAMILIES_KEY = "synclab_families"
+RUN_KEY = "synclab_run"
 
 
 def read_gb_output(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -48,24 +52,110 @@ def failure_entry(name: str, status: str, message: str, repetitions: int) -> dic
     }
 
 
+def family_of(benchmarks: list[dict[str, Any]]) -> str:
+    """The family of a case's entries: the first component of its name ("" without a name)."""
+    for entry in benchmarks:
+        name = entry.get("run_name") or entry.get("name")
+        if isinstance(name, str) and name:
+            return name.split("/", 1)[0]
+    return ""
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+class _Values:
+    """The distinct values one key took, in the order first seen, and how many cases carried it."""
+
+    def __init__(self) -> None:
+        self.distinct: dict[str, Any] = {}
+        self.cases = 0
+
+    def add(self, value: Any) -> None:
+        self.distinct.setdefault(_canonical(value), value)
+        self.cases += 1
+
+    @property
+    def first(self) -> Any:
+        return next(iter(self.distinct.values()))
+
+    @property
+    def single(self) -> bool:
+        return len(self.distinct) == 1
+
+
+class ContextMerge:
+    """Every case's context, merged without loss (docs/results-format.md, "Context per family").
+
+    The flat context keeps each key's first value, as a reader of Google Benchmark JSON expects
+    one context. Each family's entry keeps what its cases carried that the whole run does not
+    share: under "context" the keys every case of the family carried with one value (keys of
+    that family alone, such as channel_semantics, the padding constants, *_peers_missing, or
+    keys whose value differs between families); under "varies" every distinct value of a key its
+    own cases disagree on (the date and load average of each case's process, say), with a null
+    when some of its cases did not carry the key at all.
+    """
+
+    def __init__(self) -> None:
+        self.cases = 0
+        self.run: dict[str, _Values] = {}
+        self.families: dict[str, dict[str, _Values]] = {}
+        self.family_cases: dict[str, int] = {}
+
+    def add(self, family: str, context: dict[str, Any]) -> None:
+        self.cases += 1
+        self.family_cases[family] = self.family_cases.get(family, 0) + 1
+        keys = self.families.setdefault(family, {})
+        for key, value in context.items():
+            if key in (RUN_KEY, FAMILIES_KEY, "schema_version"):
+                continue
+            self.run.setdefault(key, _Values()).add(value)
+            keys.setdefault(key, _Values()).add(value)
+
+    def _shared(self, key: str) -> bool:
+        """Every case of the run carried the key, with one value."""
+        values = self.run[key]
+        return values.single and values.cases == self.cases
+
+    def flat(self) -> dict[str, Any]:
+        return {key: values.first for key, values in self.run.items()}
+
+    def per_family(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for family, keys in self.families.items():
+            cases = self.family_cases[family]
+            own, varies = {}, {}
+            for key, values in keys.items():
+                if values.single and values.cases == cases:
+                    if not self._shared(key):
+                        own[key] = values.first
+                else:  # null: some of the family's cases did not carry the key
+                    varies[key] = list(values.distinct.values()) + \
+                        ([None] if values.cases < cases else [])
+            out[family] = {"cases": cases, "context": own, "varies": varies}
+        return out
+
+
 class ResultsFile:
     """The run's results.json, kept in memory and rewritten whole after every change."""
 
     def __init__(self, path: Path, run_info: dict[str, Any]) -> None:
         self.path = path
         self.run_info = run_info
-        self.context: dict[str, Any] = {}
+        self.context: dict[str, Any] = {}  # the runner's own keys (e.g. mode), over the cases'
+        self.contexts = ContextMerge()
         self.benchmarks: list[dict[str, Any]] = []
 
     def add_case(self, context: dict[str, Any], benchmarks: list[dict[str, Any]]) -> None:
-        """Appends a case's entries; the first case with a context gives the run its context."""
-        if not self.context and context:
-            self.context = {key: value for key, value in context.items() if key != "synclab_run"}
+        """Appends a case's entries and merges its context into its family's."""
+        if context:
+            self.contexts.add(family_of(benchmarks), context)
         self.benchmarks.extend(benchmarks)
 
     def document(self) -> dict[str, Any]:
-        return {"context": {**self.context, "schema_version": SCHEMA_VERSION,
-                            "synclab_run": self.run_info},
+        return {"context": {**self.contexts.flat(), **self.context, "schema_version": SCHEMA_VERSION,
+                            FAMILIES_KEY: self.contexts.per_family(), RUN_KEY: self.run_info},
                 "benchmarks": self.benchmarks}
 
     def write(self) -> None:

@@ -4,11 +4,16 @@
 Three lock primitives with plausible, deterministic numbers; list mode; calibration; bad
 input (exit 2, one `synclab_bench: error:` line); the test-only case whose lock is never
 released (sleeps until --synclab_watchdog_s, then exits 3, or forever without it).
+Optionally two more families (channels, padding), each adding its own context keys when one of
+its cases is registered, as the real binary does; --synclab_families with the family x level
+check; the custom level (--synclab_cs_ns, --synclab_think_ns, --synclab_cs_lines).
 
 Environment, for tests:
   FAKE_BENCH_PUS=N         PUs of the pretend machine (default 2)
   FAKE_BENCH_CRASH=REGEX   cases matching REGEX print to stderr and die by SIGKILL
   FAKE_BENCH_EMULATED=1    context says emulated "true"
+  FAKE_BENCH_FAMILIES=L    the families it has, out of locks,channels,padding (default locks)
+  FAKE_BENCH_DESCRIBE=1    it knows --synclab_describe (without: a binary from before the flag)
 """
 from __future__ import annotations
 
@@ -30,7 +35,31 @@ VALUE_FLAGS = {"benchmark_list_tests", "benchmark_filter", "benchmark_repetition
                "benchmark_out_format", "benchmark_format", "benchmark_min_time",
                "synclab_threads", "synclab_contention", "synclab_placement", "synclab_duration_ms",
                "synclab_sampling", "synclab_delay_calibration", "synclab_watchdog_s",
-               "synclab_counters"}
+               "synclab_counters", "synclab_families", "synclab_cs_ns", "synclab_think_ns",
+               "synclab_cs_lines"}
+# The levels each family takes (the real binary's table, benches/family_table.cpp), and which
+# families run a custom level.
+FAMILY_LEVELS = {"locks": LEVELS, "channels": ("uncontended", "low", "high", "oversubscribed"),
+                 "padding": ("uncontended", "high")}
+CUSTOM_FAMILIES = {"locks"}
+CHANNELS = {"mutex_queue": 1.0, "spsc_ring": 3.0}
+# level -> (scenario, threads; 0 = 4 x PUs)
+CHANNEL_SCENARIOS = {"uncontended": ("empty", 1), "low": ("burst", 2), "high": ("spsc", 2),
+                     "oversubscribed": ("mpsc_preempt", 0)}
+# level -> (primitive, scenario, threads)
+PADDING_CASES = {"uncontended": (("ch7", "alone", 1),),
+                 "high": (("padded", "distance_sweep", 2), ("unpadded", "distance_sweep", 2))}
+FAMILY_CONTEXT = {
+    "locks": {"lock_peers_missing": "tbb_spin_mutex: libtbb-dev not installed"},
+    "channels": {"channel_semantics": json.dumps({"mutex_queue": {"bounded": False},
+                                                  "spsc_ring": {"bounded": True}}),
+                 "channel_peers_missing": "crossbeam_like: not built"},
+    "padding": {"hardware_destructive_interference_size": "64",
+                "hardware_constructive_interference_size": "64",
+                "coherency_line_size": "64", "padding_default_bytes": "128"},
+}
+MAX_CUSTOM_NS = 10_000_000
+MAX_CUSTOM_LINES = 8
 
 
 def fail(message: str) -> None:
@@ -82,39 +111,121 @@ def default_threads(pus: int) -> list[int]:
     return threads + [pus]
 
 
-def case_names(flags: dict[str, str], machine_pus: int) -> list[str]:
-    placement = flags.get("synclab_placement", "compact")
-    pus = placement_pus(placement, machine_pus)
-    if "synclab_threads" in flags:
-        try:
-            threads = [int(t) for t in flags["synclab_threads"].split(",")]
-        except ValueError:
-            fail(f"--synclab_threads={flags['synclab_threads']}: not a list of integers")
-        if min(threads) < 1:
-            fail("--synclab_threads: thread counts start at 1")
-        if max(threads) > pus:
-            fail(f"--synclab_threads={flags['synclab_threads']}: {max(threads)} threads exceed the "
-                 f"{pus} PUs of placement {placement}")
-    else:
-        threads = default_threads(pus)
-    levels = flags.get("synclab_contention", ",".join(LEVELS)).split(",")
+def families_of(flags: dict[str, str]) -> list[str]:
+    """The families of this pretend binary, narrowed by --synclab_families."""
+    have = os.environ.get("FAKE_BENCH_FAMILIES", "locks").split(",")
+    if "synclab_families" not in flags:
+        return have
+    named = flags["synclab_families"].split(",")
+    for family in named:
+        if family not in have:
+            fail(f"unknown family '{family}' (known: {', '.join(have)})")
+    return [family for family in have if family in named]
+
+
+def custom_level(flags: dict[str, str]) -> str | None:
+    """The custom level's name when --synclab_cs_ns/think_ns/cs_lines set one."""
+    knobs = {"synclab_cs_ns": ("0", MAX_CUSTOM_NS, 0), "synclab_think_ns": ("0", MAX_CUSTOM_NS, 0),
+             "synclab_cs_lines": ("1", MAX_CUSTOM_LINES, 1)}
+    if not any(knob in flags for knob in knobs):
+        return None
+    values = {}
+    for knob, (default, most, least) in knobs.items():
+        text = flags.get(knob, default)
+        if not text.isdigit() or not least <= int(text) <= most:
+            fail(f"--{knob}={text}: expected a whole number from {least} to {most}")
+        values[knob] = int(text)
+    return (f"custom-cs{values['synclab_cs_ns']}ns-think{values['synclab_think_ns']}ns-"
+            f"lines{values['synclab_cs_lines']}")
+
+
+def levels_of(flags: dict[str, str], families: list[str]) -> tuple[list[str], str | None]:
+    """The named levels to run and the custom level; the real binary's family x level check."""
+    custom = custom_level(flags)
+    given = flags.get("synclab_contention")
+    levels = given.split(",") if given else ([] if custom else list(LEVELS))
     for level in levels:
         if level not in LEVELS:
             fail(f"--synclab_contention: unknown level {level!r}")
+    if "synclab_families" in flags:
+        for family in families:
+            for level in (levels if given else []):
+                if level not in FAMILY_LEVELS[family]:
+                    fail(f"family {family} cannot run level {level} (it runs: "
+                         f"{', '.join(FAMILY_LEVELS[family])}; docs/contention.md)")
+            if custom and family not in CUSTOM_FAMILIES:
+                fail(f"family {family} has no critical section or think time to set: it cannot "
+                     f"run {custom}")
+    return levels, custom
+
+
+def thread_list(flags: dict[str, str], pus: int, placement: str) -> list[int]:
+    if "synclab_threads" not in flags:
+        return default_threads(pus)
+    try:
+        threads = [int(t) for t in flags["synclab_threads"].split(",")]
+    except ValueError:
+        fail(f"--synclab_threads={flags['synclab_threads']}: not a list of integers")
+    if min(threads) < 1:
+        fail("--synclab_threads: thread counts start at 1")
+    if max(threads) > pus:
+        fail(f"--synclab_threads={flags['synclab_threads']}: {max(threads)} threads exceed the "
+             f"{pus} PUs of placement {placement}")
+    return threads
+
+
+def case_names(flags: dict[str, str], machine_pus: int) -> list[str]:
+    placement = flags.get("synclab_placement", "compact")
+    pus = placement_pus(placement, machine_pus)
+    threads = thread_list(flags, pus, placement)
+    families = families_of(flags)
+    levels, custom = levels_of(flags, families)
     names = []
-    for primitive in PRIMITIVES:
+    if "locks" in families:
+        for primitive in PRIMITIVES:
+            for level in levels:
+                counts = [1] if level == "uncontended" else [4 * pus] if level == "oversubscribed" \
+                    else sorted({max(1, round(f * pus)) for f in (0.5, 1, 2, 4)}) \
+                    if level == "oversub_sweep" else threads
+                names += [f"locks/{primitive}/{level}/t:{t}/place:{placement}" for t in counts]
+            if custom:
+                names += [f"locks/{primitive}/{custom}/t:{t}/place:{placement}" for t in threads]
+    if "channels" in families:
+        for primitive in CHANNELS:
+            for level in levels:
+                if level in CHANNEL_SCENARIOS:
+                    scenario, t = CHANNEL_SCENARIOS[level]
+                    t = t or 4 * pus
+                    if t <= pus or level == "oversubscribed":
+                        names.append(f"channels/{primitive}/{scenario}/t:{t}/place:{placement}")
+    if "padding" in families:
         for level in levels:
-            counts = [1] if level == "uncontended" else [4 * pus] if level == "oversubscribed" \
-                else sorted({max(1, round(f * pus)) for f in (0.5, 1, 2, 4)}) \
-                if level == "oversub_sweep" else threads
-            names += [f"locks/{primitive}/{level}/t:{t}/place:{placement}" for t in counts]
-    if "synclab_test_cases" in flags:
+            names += [f"padding/{primitive}/{scenario}/t:{t}/place:{placement}"
+                      for primitive, scenario, t in PADDING_CASES.get(level, ()) if t <= pus]
+    if "synclab_test_cases" in flags and "locks" in families:
         names.append(f"{HANG_CASE}/place:{placement}")
     return names
 
 
+def describe(flags: dict[str, str], machine_pus: int) -> str:
+    """What --synclab_describe prints, for this pretend binary's families."""
+    placement = flags.get("synclab_placement", "compact")
+    pus = placement_pus(placement, machine_pus)
+    level_rows = [{"name": level, "cs_ns": 50, "cs_lines": 2, "think_ns": 0,
+                   "threads": "single" if level == "uncontended" else "per_pu:4"
+                   if level == "oversubscribed" else "pu_sweep" if level == "oversub_sweep"
+                   else "list"} for level in LEVELS]
+    families = {family: {"levels": list(FAMILY_LEVELS[family]),
+                         "custom_level": family in CUSTOM_FAMILIES}
+                for family in os.environ.get("FAKE_BENCH_FAMILIES", "locks").split(",")}
+    return json.dumps({"describe_version": 1, "pus": pus, "placement": placement,
+                       "default_threads": default_threads(pus), "levels": level_rows,
+                       "families": families})
+
+
 def counters(primitive: str, level: str, threads: int, rep: int) -> dict[str, float]:
-    factor = PRIMITIVES[primitive]
+    factor = PRIMITIVES.get(primitive, CHANNELS.get(primitive, 1.0))
+    level = level if level in LEVEL_OPS else "high"  # a custom level or a family's scenario
     if level in ("high", "oversubscribed") and primitive in SPIN_PRIMITIVES:
         factor *= 0.3 if level == "oversubscribed" else 0.8
     scale = threads ** 0.7 if level in ("low", "medium") else 1.0 / (1 + 0.25 * (threads - 1))
@@ -137,12 +248,19 @@ def counters(primitive: str, level: str, threads: int, rep: int) -> dict[str, fl
     return values
 
 
-def context(flags: dict[str, str], pus: int) -> dict[str, Any]:
-    return {
-        "date": "2024-01-01T00:00:00+00:00", "host_name": "fakehost", "executable": sys.argv[0],
+def context(flags: dict[str, str], pus: int, names: list[str]) -> dict[str, Any]:
+    """The machine's context, then each family's own keys when one of its cases is registered."""
+    families = {name.split("/", 1)[0] for name in names}
+    own = {key: value for family in FAMILY_CONTEXT if family in families
+           for key, value in FAMILY_CONTEXT[family].items()}
+    custom = custom_level(flags)
+    if custom:
+        own["custom_level"] = custom
+    return own | {
+        "host_name": "fakehost", "executable": sys.argv[0],
         "num_cpus": pus, "mhz_per_cpu": 2400, "cpu_scaling_enabled": False,
         "caches": [{"type": "Data", "level": 1, "size": 32768, "num_sharing": 1}],
-        "load_avg": [0.1, 0.2, 0.3], "library_build_type": "release",
+        "library_build_type": "release",
         "synclab_version": "0.0.0-fake", "git_sha": "0000000", "arch": "x86_64",
         "emulated": "true" if os.environ.get("FAKE_BENCH_EMULATED") == "1" else "false",
         "cpu_model": "Fake CPU @ 2.40GHz",
@@ -154,6 +272,9 @@ def context(flags: dict[str, str], pus: int) -> dict[str, Any]:
         "delay_iters_per_us": flags.get("synclab_delay_calibration", "412.5"),
         "latency_sampling": flags.get("synclab_sampling", "on"),
         "harness_padding_bytes": "128",
+        # A process of its own per case: the date and load average differ between cases.
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        "load_avg": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -188,8 +309,13 @@ def entries(name: str, reps: int) -> list[dict[str, Any]]:
 
 
 def main() -> int:
+    if os.environ.get("FAKE_BENCH_DESCRIBE") == "1":
+        BOOL_FLAGS.add("synclab_describe")
     flags = parse_flags(sys.argv[1:])
     machine_pus = int(os.environ.get("FAKE_BENCH_PUS", "2"))
+    if "synclab_describe" in flags:
+        print(describe(flags, machine_pus))
+        return 0
     if "synclab_print_calibration" in flags:
         print(json.dumps({"delay_iters_per_us": 412.5}))
         return 0
@@ -234,7 +360,8 @@ def main() -> int:
                   f"ops_per_sec={entry['ops_per_sec']:.4g}")
     if "benchmark_out" in flags:
         with open(flags["benchmark_out"], "w", encoding="utf-8") as out:
-            json.dump({"context": context(flags, machine_pus), "benchmarks": results}, out, indent=1)
+            json.dump({"context": context(flags, machine_pus, names), "benchmarks": results},
+                      out, indent=1)
     return 0
 
 

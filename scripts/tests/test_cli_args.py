@@ -69,10 +69,13 @@ def test_list_prints_every_case_and_a_count(tmp_path: Path) -> None:
     proc = run_suite("--profile", "smoke", "--list", "--out", str(tmp_path / "run"))
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[:-1] == [f"locks/{p}/{level}/t:{t}/place:compact"
-                          for p in ("std_mutex", "futex_mutex3", "tas_spin")
-                          for level, threads in (("uncontended", (1,)), ("high", (1, 2)))
-                          for t in threads]
+    table = lines.index("families and levels (from the table in docs/contention.md):")
+    assert lines[:table] == [f"locks/{p}/{level}/t:{t}/place:compact"
+                             for p in ("std_mutex", "futex_mutex3", "tas_spin")
+                             for level, threads in (("uncontended", (1,)), ("high", (1, 2)))
+                             for t in threads]
+    assert lines[table + 2].split() == ["locks", "uncontended*", "low", "medium", "high*",
+                                        "oversubscribed", "oversub_sweep", "yes", "9"]
     assert lines[-1].startswith("9 cases")
     assert not (tmp_path / "run").exists()
 
@@ -83,7 +86,7 @@ def test_list_with_filter_and_options() -> None:
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[:2] == ["locks/tas_spin/low/t:1/place:cpus:1", "locks/tas_spin/high/t:1/place:cpus:1"]
-    assert lines[2].startswith("2 cases (about ") and lines[2].endswith(" at 40 x 40ms)")
+    assert lines[-1].startswith("2 cases (about ") and lines[-1].endswith(" at 40 x 40ms)")
 
 
 def test_list_with_the_hang_case() -> None:

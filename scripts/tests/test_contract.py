@@ -24,11 +24,12 @@ OPTIONS: dict[str, list[str]] = {
     "run_suite": ["--help", "--profile", "--filter", "--threads", "--contention", "--placement",
                   "--repetitions", "--duration", "--case-timeout", "--out", "--list", "--bench",
                   "--no-build", "--preset", "--jobs", "--test-hang-case", "--counters",
-                  "--list-counters", "--latency-sampling", "--no-report", "--mode", "--ab",
+                  "--list-counters", "--latency-sampling", "--no-report", "--fair-by",
+                  "--family", "--cs-ns", "--think-ns", "--cs-lines", "--mode", "--ab",
                   "--ab-bench", "--metrics", "--gate-metrics", "--threshold", "--alpha",
                   "--fail-on-inconclusive", "--normalize-to",
                   "--record", "--history-db", "--arch", "--arm64-variant", "--no-census"],
-    "report": ["--help", "results", "--out"],
+    "report": ["--help", "results", "--out", "--fair-by"],
     "compare": ["--help", "base", "new", "--metrics", "--gate-metrics", "--threshold", "--alpha",
                 "--fail-on-inconclusive", "--normalize-to", "--force", "--format", "--output"],
     "history add": ["--help", "--db", "--timeout", "results"],
@@ -69,13 +70,15 @@ def test_every_option_is_still_there() -> None:
     ["--mode", "instructions", "--ab", "origin/main", "--metrics", "ns_per_op,cycles_per_op",
      "--threshold", "5%", "--alpha", "0.01", "--normalize-to", "std_mutex"],
     ["--record", "--history-db", "h.sqlite", "--arch", "arm64", "--arm64-variant", "lse"],
+    ["--fair-by", "p99", "--family", "locks,rwlocks", "--cs-ns", "200", "--think-ns", "1000",
+     "--cs-lines", "4"],
 ])
 def test_run_suite_options_parse(argv: list[str]) -> None:
     run_suite_options.make_parser().parse_args(argv)
 
 
 def test_the_other_command_lines_parse() -> None:
-    report_cli.make_parser().parse_args(["a.json", "b.json", "--out", "d"])
+    report_cli.make_parser().parse_args(["a.json", "b.json", "--out", "d", "--fair-by", "jain"])
     compare_cli.make_parser().parse_args(["a.json", "b.json", "--metrics", "ns_per_op:lower",
                                           "--force", "--format", "junit", "--output", "x.xml"])
     history = history_cli.make_parser()

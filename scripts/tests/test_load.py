@@ -34,8 +34,9 @@ def test_the_writer_stamps_the_version_the_loader_reads(tmp_path: Path) -> None:
     results.add_case({"arch": "x86_64"}, doc({})["benchmarks"])
     results.write()
     run = load.load(results.path)
-    assert run.context["schema_version"] == SCHEMA_VERSION == run.schema_version == 1
+    assert run.context["schema_version"] == SCHEMA_VERSION == run.schema_version == 2
     assert run.notes == () and run.label == "r"
+    assert run.families["locks"].cases == 1 and run.context_of("locks")["arch"] == "x86_64"
 
 
 def test_a_file_without_a_version_is_read_as_version_0_with_a_note(tmp_path: Path) -> None:
@@ -45,14 +46,14 @@ def test_a_file_without_a_version_is_read_as_version_0_with_a_note(tmp_path: Pat
     assert list(run.cases) == [CASE] and len(run.cases[CASE].reps) == 3
 
 
-@pytest.mark.parametrize("version, accepted", [(1, 1), ("1", 1), (0, 0)])
+@pytest.mark.parametrize("version, accepted", [(2, 2), (1, 1), ("1", 1), (0, 0)])
 def test_versions_this_loader_reads(version: object, accepted: int, tmp_path: Path) -> None:
     run = load.load(write(tmp_path / "r.json", doc({"schema_version": version})))
     assert run.schema_version == accepted and run.notes == ()
 
 
 @pytest.mark.parametrize("version, needle", [
-    (2, "results schema version 2; this synclab reads versions up to 1 (a newer synclab "
+    (3, "results schema version 3; this synclab reads versions up to 2 (a newer synclab "
         "wrote it)"),
     ("one", "is 'one', not a whole number"),
     (True, "is True, not a whole number"),
@@ -74,6 +75,41 @@ def test_not_measured_says_why_a_metric_is_absent(tmp_path: Path) -> None:
     assert run.why_absent("futex_waits_per_op") == reasons["futex_waits_per_op"]
     assert run.why_absent("ns_per_op") is None
     assert load.load(write(tmp_path / "none.json", doc({"schema_version": 1}))).not_measured == {}
+
+
+def test_the_context_of_each_family_is_read_back(tmp_path: Path) -> None:
+    """Version 2: what one family's cases said is that family's; version 1 files still read."""
+    results = ResultsFile(tmp_path / "results.json", {"run_id": "r"})
+    lock = [{**entry, "name": "locks/a/high/t:2/place:compact", "run_name": ""}
+            for entry in doc({})["benchmarks"]]
+    channel = [{**entry, "name": "channels/q/spsc/t:2/place:compact", "run_name": ""}
+               for entry in doc({})["benchmarks"]]
+    locks_why = json.dumps({"futex_waits_per_op": "peers bypass the wait layer"})
+    results.add_case({"arch": "x86_64", "not_measured": locks_why, "date": "d1"}, lock)
+    results.add_case({"arch": "x86_64", "channel_semantics": "{}", "date": "d2"}, channel)
+    results.add_case({"arch": "x86_64", "channel_semantics": "{}", "date": "d3"}, channel)
+    results.write()
+    run = load.load(results.path)
+    assert run.context["channel_semantics"] == "{}" and run.context["date"] == "d1"
+    assert run.context_of("channels")["channel_semantics"] == "{}"
+    assert "channel_semantics" not in run.context_of("locks")
+    assert run.context_of("channels")["date"] == "d2"
+    assert run.families["channels"].varies == {"date": ("d2", "d3")}
+    assert run.families["channels"].cases == 2
+    assert run.why_absent("futex_waits_per_op", "locks") == "peers bypass the wait layer"
+    assert run.why_absent("futex_waits_per_op", "channels") is None
+    assert run.why_absent("futex_waits_per_op") == "peers bypass the wait layer"
+    old = load.load(write(tmp_path / "v1.json", doc({"schema_version": 1, "arch": "arm64"})))
+    assert old.families == {} and old.context_of("locks")["arch"] == "arm64"
+
+
+@pytest.mark.parametrize("value", [3, {"locks": []}, {"locks": {"varies": {"date": "x"}}},
+                                   {"locks": {"cases": True}}])
+def test_a_malformed_family_context_is_one_line(value: object, tmp_path: Path) -> None:
+    path = write(tmp_path / "r.json", doc({"schema_version": 2, "synclab_families": value}))
+    with pytest.raises(load.ResultsError, match="context.synclab_families") as error:
+        load.load(path)
+    assert "\n" not in str(error.value)
 
 
 @pytest.mark.parametrize("value", ["{not json", "[1, 2]", json.dumps({"x": 1}), "42"])

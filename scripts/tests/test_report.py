@@ -140,3 +140,59 @@ def test_report_wrapper_script(tmp_path: Path, inputs: Path) -> None:
                     "--out", str(tmp_path)], env=clean_env())
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "index.html").is_file()
+
+
+FUTEX_WHY = ("std_mutex sleeps in glibc's own futex calls, which the counted wait layer does "
+             "not see, and the syscall tracepoint was not available")
+
+
+def futex_results(tmp_path: Path, not_measured: dict[str, str] | None) -> Path:
+    """locks/high at t:2: futex_mutex3 with futex counters, std_mutex without them."""
+    entries = []
+    for primitive, futex in (("std_mutex", False), ("futex_mutex3", True)):
+        name = f"locks/{primitive}/high/t:2/place:compact"
+        for rep in range(2):
+            values = {"ops_per_sec": 4e6 + rep, "ns_per_op": 250.0, "fairness_jain": 0.99,
+                      "share_min": 0.98, "share_max": 1.02, "lat_p50_ns": 100.0,
+                      "lat_p99_ns": 900.0, "lat_p999_ns": 2000.0, "cpu_ns_per_op": 400.0,
+                      "ctx_switches_per_op": 0.001, "handoffs_per_sec": 1e5}
+            if futex:
+                values.update(futex_waits_per_op=0.02, futex_wakes_per_op=0.02)
+            entries.append({"name": name, "run_name": name, "run_type": "iteration",
+                            "repetitions": 2, "repetition_index": rep, "threads": 1,
+                            "iterations": 1, "label": "pus=0,1 class=same_core", **values})
+    context = {"schema_version": 2, "latency_sampling": "on, 1 in 64 operations"}
+    if not_measured is not None:
+        context["not_measured"] = json.dumps(not_measured)
+    path = tmp_path / "futex.json"
+    path.write_text(json.dumps({"context": context, "benchmarks": entries}))
+    return path
+
+
+def data_row(page: str, primitive: str) -> str:
+    table = page[page.index("<table class=data>"):]
+    row = next(r for r in table.split("<tr") if f">{primitive}</td>" in r)
+    return row[:row.index("</tr>")]
+
+
+def test_a_metric_absent_for_one_primitive_says_why_never_zero(tmp_path: Path) -> None:
+    why = {"futex_waits_per_op": FUTEX_WHY, "futex_wakes_per_op": FUTEX_WHY}
+    proc = report(str(futex_results(tmp_path, why)), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    escaped = FUTEX_WHY.replace("'", "&#x27;")
+    std, futex = data_row(page, "std_mutex"), data_row(page, "futex_mutex3")
+    assert std.count("<td class=absent>not measured") == 2 and ">0<" not in std
+    assert futex.count("<td class=absent>") == 0 and ">0.0200<" in futex
+    assert f"<code>futex_waits_per_op</code> not measured: {escaped}" in page
+    assert f"futex_waits_per_op for std_mutex: not measured: {escaped}" in page
+    assert f"not measured: {escaped}" in page[page.index("Missing counters"):]
+
+
+def test_without_a_reason_in_the_file_the_report_still_says_it_was_not_measured(
+        tmp_path: Path) -> None:
+    proc = report(str(futex_results(tmp_path, None)), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "<td class=absent>not measured" in data_row(page, "std_mutex")
+    assert "futex_waits_per_op for std_mutex: not measured: the case did not report it" in page

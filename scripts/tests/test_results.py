@@ -29,7 +29,7 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == ["results.json"]
 
 
-def test_results_file_takes_the_context_of_the_first_successful_case(tmp_path: Path) -> None:
+def test_results_file_keeps_every_case_and_the_first_context_flat(tmp_path: Path) -> None:
     info = {"run_id": "r", "cases_done": 0}
     doc = results.ResultsFile(tmp_path / "results.json", info)
     doc.add_case({}, [results.failure_entry("locks/x/high/t:1/place:compact", "timed_out", "slow", 3)])
@@ -39,12 +39,43 @@ def test_results_file_takes_the_context_of_the_first_successful_case(tmp_path: P
     doc.write()
     written = json.loads((tmp_path / "results.json").read_text())
     assert written["context"]["cpu_model"] == "A"
+    assert written["context"]["schema_version"] == results.SCHEMA_VERSION == 2
+    assert written["context"]["synclab_families"] == {
+        "locks": {"cases": 2, "context": {}, "varies": {"cpu_model": ["A", "B"]}}}
     assert written["context"]["synclab_run"] == {"run_id": "r", "cases_done": 3}
     assert [b["name"].split("/")[1] for b in written["benchmarks"]] == ["x", "y", "z"]
     failure = written["benchmarks"][0]
     assert failure["error_occurred"] is True and failure["synclab_status"] == "timed_out"
     assert failure["error_message"] == "timed out: slow" and failure["run_type"] == "iteration"
     assert failure["run_name"] == failure["name"]
+
+
+def test_the_context_is_merged_per_family_without_loss(tmp_path: Path) -> None:
+    """Shared keys stay flat only; a family's own keys and the values that differ are kept."""
+    doc = results.ResultsFile(tmp_path / "results.json", {})
+    machine = {"cpu_model": "A", "harness_padding_bytes": "128"}
+    doc.add_case({**machine, "lock_peers_missing": "tbb", "date": "1"},
+                 [{"name": "locks/a/high/t:2/place:compact"}])
+    doc.add_case({**machine, "channel_semantics": "{}", "date": "2"},
+                 [{"name": "channels/q/spsc/t:2/place:compact"}])
+    doc.add_case({**machine, "channel_semantics": "{}", "date": "3", "test_slowdown": "q:10"},
+                 [{"name": "channels/q/burst/t:2/place:compact"}])
+    doc.add_case({**machine, "padding_default_bytes": "128", "date": "4"},
+                 [{"name": "padding/p/sweep/t:2/place:compact"}])
+    doc.context["mode"] = "time"  # the runner's own key, over the cases'
+    context = doc.document()["context"]
+    assert {key: context[key] for key in ("cpu_model", "lock_peers_missing", "channel_semantics",
+                                          "padding_default_bytes", "date", "mode")} == {
+        "cpu_model": "A", "lock_peers_missing": "tbb", "channel_semantics": "{}",
+        "padding_default_bytes": "128", "date": "1", "mode": "time"}
+    assert context["synclab_families"] == {
+        "locks": {"cases": 1, "context": {"lock_peers_missing": "tbb", "date": "1"},
+                  "varies": {}},
+        "channels": {"cases": 2, "context": {"channel_semantics": "{}"},
+                     "varies": {"date": ["2", "3"], "test_slowdown": ["q:10", None]}},
+        "padding": {"cases": 1, "context": {"padding_default_bytes": "128", "date": "4"},
+                    "varies": {}},
+    }
 
 
 def test_read_gb_output_rejects_bad_files(tmp_path: Path) -> None:

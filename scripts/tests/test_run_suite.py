@@ -130,3 +130,37 @@ def test_sigint_keeps_finished_cases_and_marks_the_run_interrupted(tmp_path: Pat
     errors = [line for line in err.splitlines() if line.startswith("run_suite: error:")]
     assert len(errors) == 1 and "interrupted" in errors[0]
     assert "Traceback" not in err
+
+
+def test_every_family_s_context_reaches_results_json(tmp_path: Path) -> None:
+    """Each case runs in its own process, whose context carries its family's own keys: all of
+    them are kept, per family, and the report shows them."""
+    run_dir = tmp_path / "run"
+    proc = run_suite("--profile", "smoke", "--fair-by", "p99", "--out", str(run_dir),
+                     env=clean_env(FAKE_BENCH_FAMILIES="locks,channels,padding"))
+    assert proc.returncode == 0, proc.stderr
+    doc = load(run_dir / "results.json")
+    context = doc["context"]
+    assert context["schema_version"] == 2
+    assert {b["name"].split("/")[0] for b in doc["benchmarks"]} == {"locks", "channels", "padding"}
+    per_family = context["synclab_families"]
+    assert per_family["locks"]["context"]["lock_peers_missing"].startswith("tbb_spin_mutex")
+    channels = per_family["channels"]["context"]
+    assert json.loads(channels["channel_semantics"])["spsc_ring"] == {"bounded": True}
+    assert channels["channel_peers_missing"] == "crossbeam_like: not built"
+    padding = {"hardware_destructive_interference_size": "64",
+               "hardware_constructive_interference_size": "64", "coherency_line_size": "64",
+               "padding_default_bytes": "128"}
+    assert {key: per_family["padding"]["context"].get(key) for key in padding} == padding
+    assert sum(entry["cases"] for entry in per_family.values()) == len(doc["benchmarks"])
+    for key in ("channel_semantics", "padding_default_bytes", "lock_peers_missing",
+                "channel_peers_missing", "cpu_model"):
+        assert key in context, key  # flat too, where a reader of one context looks
+    for entry in per_family.values():  # shared keys are not repeated per family
+        assert "cpu_model" not in entry["context"] and "cpu_model" not in entry["varies"]
+    page = (run_dir / "index.html").read_text(encoding="utf-8")
+    for needle in ("Family channels (", "channel_semantics", "Family padding (",
+                   "padding_default_bytes", "<b>channel peers not built</b>: crossbeam_like",
+                   "<b>lock peers not built</b>: tbb_spin_mutex", "Fairness criterion: <b>p99</b>"):
+        assert needle in page, needle
+    assert "fairness by p99" in proc.stdout

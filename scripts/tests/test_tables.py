@@ -161,10 +161,19 @@ def test_limits_are_not_a_family_and_every_counter_is_kept(inputs: Path) -> None
 
 
 def test_summary_text_ends_with_the_winners(inputs: Path) -> None:
-    text = summary_text(scenario_tables(load(inputs / "showcase.json").records))
+    text = summary_text(scenario_tables(load(inputs / "showcase.json").records), "jain")
     assert ("  locks / high t:2: fastest tas_spin 4.00×, fairest ticket 0.50×, "
             "best at both futex_mutex3 2.00×") in text.splitlines()
     assert "fairest — (one thread: fairness is 1 by definition)" in text
+    assert "fairness by jain (Jain index; best at both: ≥ 0.9 × the fairest):" in text
+
+
+def test_summary_text_says_when_a_level_falls_back_to_jain(inputs: Path) -> None:
+    """showcase.json predates short-term fairness: the default criterion says it used Jain."""
+    lines = summary_text(scenario_tables(load(inputs / "showcase.json").records)).splitlines()
+    high = next(line for line in lines if line.startswith("  locks / high t:2:"))
+    assert high == ("  locks / high t:2: fastest tas_spin 4.00×, fairest ticket 0.50×, "
+                    "best at both futex_mutex3 2.00× [by jain: no fairness_jain_short]")
 
 
 def test_a_busy_machine_is_noted() -> None:

@@ -64,10 +64,12 @@ def miniature(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh copy of what the workflow's commands use: the scripts and the presets."""
+    """A fresh copy of what the workflow's commands use: the scripts, the presets and the docs
+    (run_suite reads the family table of docs/contention.md before anything is built)."""
     root = tmp_path_factory.mktemp("checkout")
     shutil.copytree(REPO / "scripts", root / "scripts",
                     ignore=shutil.ignore_patterns("__pycache__", ".mypy_cache", "tests"))
+    shutil.copytree(REPO / "docs", root / "docs")
     shutil.copy(REPO / "CMakePresets.json", root)
     bin_dir = root / "fake-bin"
     bin_dir.mkdir()

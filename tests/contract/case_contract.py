@@ -5,13 +5,15 @@
     case_contract.py write BENCH GOLDEN    (re)write GOLDEN from BENCH
 
 Every case runs once with a tiny window, at a placement and counter setting that do not depend
-on the machine (two PUs, no perf events), so the contract is the same wherever the test runs.
+on the machine (two PUs, no perf events, no futex tracepoint: a primitive's futex metrics are
+then the wait layer's or absent), so the contract is the same wherever the test runs.
 A change to a case name or to the metrics a case publishes must be deliberate: rewrite the
 golden file in the same commit, and the diff shows what changed.
 """
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -19,16 +21,20 @@ import tempfile
 from pathlib import Path
 
 FIXED_FLAGS = ["--synclab_placement=cpus:0,1", "--synclab_duration_ms=3", "--synclab_counters=off"]
+FIXED_ENV = {"SYNCLAB_FUTEX_TRACE": "off"}
 # Fields every Google Benchmark entry has; everything else is a metric of the case.
 ENTRY_FIELDS = frozenset({
     "name", "run_name", "run_type", "repetitions", "repetition_index", "threads", "iterations",
     "real_time", "cpu_time", "time_unit", "family_index", "per_family_instance_index", "label",
     "error_occurred", "error_message", "aggregate_name", "aggregate_unit"})
 # Metrics that are present only when the window collected enough data (a percentile needs a
-# sample, short-term fairness a complete block of acquisitions): the tiny windows here may miss
-# them, so their absence is not a difference. A metric the golden file does not list is.
-DATA_DEPENDENT = re.compile(r"(_p50_ns|_p99_ns|_p999_ns|_max_ns|_samples|^fairness_jain_short|^handoff_ratio"
-                            r"|^run_length_mean|^run_length_max)$")
+# sample, short-term fairness a complete block of acquisitions, a ratio a non-zero denominator:
+# wake-ups, reads, rounds, messages, a padding width that completed a window): the tiny windows
+# here may miss them, so their absence is not a difference. A metric the golden file does not
+# know at all is.
+DATA_DEPENDENT = re.compile(r"(_p50_ns|_p99_ns|_p999_ns|_max_ns|_samples|_ratio|_per_read|_per_round"
+                            r"|_per_round_trip|_per_msg)$"
+                            r"|^(fairness_jain_short|run_length_mean|run_length_max|slowdown_)")
 Contract = dict[str, tuple[str, ...]]
 
 
@@ -37,7 +43,7 @@ def measure(bench: str) -> Contract:
         out = Path(tmp) / "run.json"
         cmd = [bench, *FIXED_FLAGS, f"--benchmark_out={out}", "--benchmark_out_format=json"]
         done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              timeout=600, check=False)
+                              timeout=600, check=False, env={**os.environ, **FIXED_ENV})
         if done.returncode != 0:
             sys.exit(f"case_contract: {' '.join(cmd)} exited {done.returncode}: {done.stderr.strip()[-500:]}")
         entries = json.loads(out.read_text(encoding="utf-8"))["benchmarks"]

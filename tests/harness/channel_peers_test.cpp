@@ -16,21 +16,16 @@
 #include "synclab/harness/workloads/channel_payload.hpp"
 #include "synclab/harness/workloads/channel_workload.hpp"
 #include "synclab/peers/channel_peers.hpp"
+#include "synclab/testing/typed_tests.hpp"
 #include "synclab/type_list.hpp"
 
 namespace {
 
 using synclab::harness::ChannelPayload;
 using synclab::harness::ChannelShape;
+using synclab::testing::GTestTypes;
 using P8 = ChannelPayload<8>;
 using P256 = ChannelPayload<256>;
-
-template <class L>
-struct GTestTypes;
-template <class... Ts>
-struct GTestTypes<synclab::TypeList<Ts...>> {
-  using type = ::testing::Types<Ts...>;
-};
 
 struct NameOf {
   template <class T>

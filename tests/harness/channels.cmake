@@ -13,6 +13,6 @@ set_tests_properties(channel_workload_test PROPERTIES TIMEOUT 120 LABELS "stress
 # channel_peers_test: the contract for every peer channel and one-shot, each
 # in the shapes its declared semantics allow.
 add_executable(channel_peers_test channel_peers_test.cpp)
-target_link_libraries(channel_peers_test PRIVATE synclab::harness synclab::primitives synclab::peers GTest::gtest_main)
+target_link_libraries(channel_peers_test PRIVATE synclab::harness synclab::primitives synclab::peers synclab::test_support GTest::gtest_main)
 add_test(NAME channel_peers_test COMMAND channel_peers_test)
 set_tests_properties(channel_peers_test PROPERTIES TIMEOUT 240 LABELS "stress")

@@ -77,14 +77,24 @@ TYPED_TEST(CondvarWorkloads, NotifyAllCompletesRounds) {
   // spurious wake-ups, which are counted apart.
   EXPECT_LE(metric(m, "wakeups_per_round") - metric(m, "spurious_wakeups_per_round"), 2.0 + 1e-9);
   EXPECT_GE(metric(m, "round_lat_max_ns"), metric(m, "round_lat_p50_ns"));
-  metric(m, "futex_waits_per_round");
-  metric(m, "futex_wakes_per_round");
+  // Futex figures exactly when the run measured them: a peer's are absent
+  // without the tracepoint, never a 0 nobody counted.
+  const bool measured = run.futex_measured();
+  EXPECT_EQ(measured, run.futex_source == FutexSource::tracepoint || FutexCounted<TypeParam>);
+  for (const char* name : {"futex_waits_per_round", "futex_wakes_per_round", "futex_calls_per_round"})
+    EXPECT_EQ(std::count_if(m.begin(), m.end(), [&](const auto& kv) { return kv.first == name; }), measured ? 1 : 0)
+        << name;
 }
 
-// The wait layer counts our condvars' syscalls, not the peers'.
+// Our condvars' futex calls are counted with or without the tracepoint.
 TEST(CondvarWorkloads, NotifyAllCountsOurFutexCalls) {
   NotifyAllWorkload<condvars::CvCounter> w(3);
-  const RunResult run = run_fixed_duration(config(3), w);
+  DriverConfig cfg = config(3);
+  FutexTracepoint unavailable;
+  unavailable.reason = "switched off for this test";
+  cfg.futex_trace = &unavailable;
+  const RunResult run = run_fixed_duration(cfg, w);
+  EXPECT_EQ(run.futex_source, FutexSource::wait_layer);
   ASSERT_EQ(w.verify(run), "");
   EXPECT_GT(metric(w.extra_metrics(run), "futex_wakes_per_round"), 0.0) << "every round's notify_all is a wake";
 }
@@ -107,6 +117,12 @@ TYPED_TEST(SemaphoreWorkloads, HoldersNeverExceedPermits) {
 }
 
 TEST(SemaphoreWorkloads, VerifyCatchesAnOverAdmittingSemaphore) {
+#if defined(__SANITIZE_THREAD__)
+  // With one permit the workload follows ownership in plain data that the
+  // semaphore must order; two holders at once race on it, and
+  // ThreadSanitizer reports the broken twin before verify() can.
+  GTEST_SKIP() << "ThreadSanitizer reports the over-admitting semaphore as a race on the protected data";
+#endif
   const ContentionLevel level{.name = "test", .cs_ns = 0, .cs_lines = 1, .think_ns = 0};
   const DelayCalibration calibration{100.0};
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);

@@ -28,7 +28,7 @@ DriverConfig config(int threads, const HwlocTopology* pinner) {
 
 TEST(Driver, EveryThreadRunsForTheWholeWindow) {
   auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100},
-                                                    LockWorkloadConfig{.threads = 3});
+                                                    3);
   const RunResult r = run_fixed_duration(config(3, nullptr), *w);
   ASSERT_EQ(r.workers.size(), 3u);
   EXPECT_GE(r.elapsed_s, 0.045);
@@ -42,7 +42,7 @@ TEST(Driver, EveryThreadRunsForTheWholeWindow) {
 }
 
 TEST(Driver, SamplesOneOperationInN) {
-  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("uncontended"), DelayCalibration{100}, LockWorkloadConfig{});
+  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("uncontended"), DelayCalibration{100});
   DriverConfig cfg = config(1, nullptr);
   cfg.sample_every = 16;
   const RunResult r = run_fixed_duration(cfg, *w);
@@ -51,7 +51,7 @@ TEST(Driver, SamplesOneOperationInN) {
 }
 
 TEST(Driver, NoSamplesWhenSamplingIsOff) {
-  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("uncontended"), DelayCalibration{100}, LockWorkloadConfig{});
+  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("uncontended"), DelayCalibration{100});
   DriverConfig cfg = config(1, nullptr);
   cfg.sample_latency = false;
   EXPECT_EQ(run_fixed_duration(cfg, *w).workers.front().latency.count(), 0u);
@@ -60,7 +60,7 @@ TEST(Driver, NoSamplesWhenSamplingIsOff) {
 TEST(Driver, PinnedWorkersRunWhereTheyWerePlanned) {
   const auto hw = HwlocTopology::load_this_machine();
   const PinPlan plan = plan_pins(hw.topology(), parse_placement("compact"), 1, false);
-  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100}, LockWorkloadConfig{});
+  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100});
   DriverConfig cfg = config(1, &hw);
   cfg.plan = plan;
   const RunResult r = run_fixed_duration(cfg, *w);
@@ -70,7 +70,7 @@ TEST(Driver, PinnedWorkersRunWhereTheyWerePlanned) {
 
 TEST(Driver, PinningFailureIsReportedNotHidden) {
   const auto hw = HwlocTopology::load_this_machine();
-  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100}, LockWorkloadConfig{});
+  auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100});
   DriverConfig cfg = config(1, &hw);
   cfg.plan.pu_of_thread = {100000};
   const RunResult r = run_fixed_duration(cfg, *w);
@@ -80,7 +80,7 @@ TEST(Driver, PinningFailureIsReportedNotHidden) {
 // The check the lock family's cases rely on: a count that misses an
 // operation fails the case (a planted mismatch), an exact one does not.
 TEST(Driver, LockWorkloadVerifyCatchesAMissingIncrement) {
-  LockWorkload<StdMutex> w(*find_contention_level("uncontended"), DelayCalibration{100}, LockWorkloadConfig{});
+  LockWorkload<StdMutex> w(*find_contention_level("uncontended"), DelayCalibration{100});
   WorkerContext ctx;
   for (int i = 0; i < 10; ++i) w.operation(ctx);
   RunResult r;
@@ -101,7 +101,7 @@ struct NoOwnership {
 TEST(Driver, HandoffsOfAWorkloadThatDoesNotCountThemAreNotMeasured) {
   NoOwnership none;
   EXPECT_FALSE(run_fixed_duration(config(1, nullptr), none).handoffs_counted);
-  LockWorkload<StdMutex> lock(*find_contention_level("uncontended"), DelayCalibration{100}, LockWorkloadConfig{});
+  LockWorkload<StdMutex> lock(*find_contention_level("uncontended"), DelayCalibration{100});
   EXPECT_TRUE(run_fixed_duration(config(1, nullptr), lock).handoffs_counted);
 }
 

@@ -9,6 +9,15 @@ namespace {
 
 std::map<std::string, double> as_map(const Metrics& m) { return {m.begin(), m.end()}; }
 
+// One worker that did `ops` operations in one second.
+RunResult one_worker(std::uint64_t ops) {
+  RunResult r;
+  r.elapsed_s = 1;
+  r.workers.resize(1);
+  r.workers[0].ops = ops;
+  return r;
+}
+
 TEST(Metrics, KnownRunGivesKnownNumbers) {
   RunResult r;
   r.elapsed_s = 0.5;
@@ -20,6 +29,7 @@ TEST(Metrics, KnownRunGivesKnownNumbers) {
   r.workers[1].handoffs = 60;
   r.workers[0].os = {200'000, 3, 1};
   r.workers[1].os = {200'000, 0, 0};
+  r.futex_source = FutexSource::wait_layer;
   r.workers[0].futex_waits = 8;
   r.workers[1].futex_wakes = 4;
   for (int i = 0; i < 99; ++i) r.workers[0].latency.record(10);
@@ -40,12 +50,30 @@ TEST(Metrics, KnownRunGivesKnownNumbers) {
   EXPECT_DOUBLE_EQ(m.at("threads_run"), 2);
 }
 
+// No source, no futex fields: a 0 nobody counted would read as "never sleeps".
+TEST(Metrics, NoFutexFieldsWhenNothingCountedThem) {
+  RunResult r = one_worker(10);
+  r.workers[0].futex_waits = 3;
+  r.futex_source = FutexSource::none;
+  auto m = as_map(summarize(r));
+  EXPECT_EQ(m.count("futex_waits_per_op"), 0u);
+  EXPECT_EQ(m.count("futex_wakes_per_op"), 0u);
+  r.futex_source = FutexSource::tracepoint;
+  m = as_map(summarize(r));
+  EXPECT_DOUBLE_EQ(m.at("futex_waits_per_op"), 0.3);
+  EXPECT_DOUBLE_EQ(m.at("futex_wakes_per_op"), 0.0);
+  Metrics per_msg;
+  put_unit_costs(per_msg, "messages_per_sec", "msg", 6, r);
+  EXPECT_EQ(as_map(per_msg).at("futex_waits_per_msg"), 0.5);
+  r.futex_source = FutexSource::none;
+  per_msg.clear();
+  put_unit_costs(per_msg, "messages_per_sec", "msg", 6, r);
+  EXPECT_EQ(as_map(per_msg).count("futex_waits_per_msg"), 0u);
+  EXPECT_EQ(as_map(per_msg).count("futex_wakes_per_msg"), 0u);
+}
+
 TEST(Metrics, NoLatencyFieldsWithoutSamples) {
-  RunResult r;
-  r.elapsed_s = 1;
-  r.workers.resize(1);
-  r.workers[0].ops = 10;
-  const auto m = as_map(summarize(r));
+  const auto m = as_map(summarize(one_worker(10)));
   EXPECT_EQ(m.count("lat_p99_ns"), 0u);
   EXPECT_EQ(m.count("ops_per_sec"), 1u);
 }
@@ -104,6 +132,7 @@ TEST(Metrics, UnitCostsNameTheUnit) {
   r.workers[0].os.cpu_ns = 3000;
   r.workers[1].os.cpu_ns = 1000;
   r.workers[1].futex_waits = 10;
+  r.futex_source = FutexSource::wait_layer;
   Metrics m;
   put_unit_costs(m, "messages_per_sec", "msg", 100, r);
   const auto got = as_map(m);

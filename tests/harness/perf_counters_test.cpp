@@ -437,7 +437,7 @@ TEST(CountersOnThisMachine, TheDefaultSetRunsWithOrWithoutAPmu) {
   const PerfEnvironment env = probe_perf_environment();
   const CounterPlan plan = resolve_counters({"default"}, env);
   auto w = std::make_unique<LockWorkload<StdMutex>>(*find_contention_level("high"), DelayCalibration{100},
-                                                    LockWorkloadConfig{.threads = 2});
+                                                    2);
   const RunResult run = run_fixed_duration(unpinned(2, plan), *w);
   const auto m = as_map(summarize(run));
   EXPECT_GT(m.at("ops_per_sec"), 0.0);

@@ -18,6 +18,7 @@
 #include "synclab/locks/futex_mutex3.hpp"
 #include "synclab/locks/futex_mutex3_atomic_wait.hpp"
 #include "synclab/locks/futex_mutex3_spin.hpp"
+#include "synclab/testing/typed_tests.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace {
@@ -27,19 +28,13 @@ using synclab::locks::FutexMutex2;
 using synclab::locks::FutexMutex3;
 using synclab::locks::FutexMutex3AtomicWait;
 using synclab::locks::FutexMutex3Spin;
+using synclab::testing::PrimitiveName;
 
 std::chrono::nanoseconds thread_cpu_time() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
-
-struct PrimitiveName {
-  template <class T>
-  static std::string GetName(int) {
-    return std::string(T::name);
-  }
-};
 
 template <class L>
 class SleepingLock : public ::testing::Test {};

@@ -1,9 +1,13 @@
 // The sleeping channels: a sleeper is woken by the operation it waits for
-// and by close(), no wake-up is lost (hang detectors, not sleeps, decide),
+// and by close() (every closable channel, every role that can block: a
+// receiver on empty, a sender on full, a rendezvous sender waiting for its
+// offer to be taken or for its turn to offer), no wake-up is lost (hang
+// detectors, not sleeps, decide),
 // the futex wrappers make no syscall while nobody sleeps, and the rendezvous
 // channel hands each message over before send returns.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -15,12 +19,13 @@
 
 #include "synclab/channels/catalog.hpp"
 #include "synclab/testing/channel_testing.hpp"
+#include "synclab/testing/thread_state.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-using synclab::testing::ChannelName;
+using synclab::testing::PrimitiveName;
 using synclab::testing::Message;
 using synclab::wait::wait_counters;
 using synclab::wait::WaitCounters;
@@ -83,7 +88,7 @@ void until_receiver_sleeps(const C& c) {
 
 template <class C>
 class BlockingChannel : public ::testing::Test {};
-TYPED_TEST_SUITE(BlockingChannel, BlockingQueues, ChannelName);
+TYPED_TEST_SUITE(BlockingChannel, BlockingQueues, PrimitiveName);
 
 TYPED_TEST(BlockingChannel, ReceiverAsleepOnEmptyIsWokenBySend) {
   Watchdog dog("ReceiverAsleepOnEmptyIsWokenBySend");
@@ -128,7 +133,7 @@ TYPED_TEST(BlockingChannel, CloseWakesEverySleepingReceiver) {
 
 template <class C>
 class FutexWrapper : public ::testing::Test {};
-TYPED_TEST_SUITE(FutexWrapper, FutexWrappers, ChannelName);
+TYPED_TEST_SUITE(FutexWrapper, FutexWrappers, PrimitiveName);
 
 TYPED_TEST(FutexWrapper, NoFutexSyscallWhileNobodySleeps) {
   TypeParam c(16);
@@ -228,6 +233,91 @@ TYPED_TEST(FutexWrapper, PingPongLosesNoWakeUp) {
   }
   ping.close();
   echo.join();
+}
+
+// ---- close() releases every blocked role -----------------------------------
+
+// Starts each op on its own thread, one after the other, each seen asleep in
+// the futex call (/proc) before the next starts; then close(). Every op must
+// return false within kCloseBound. An op still blocked then can only be
+// ended by the watchdog: close() was the rescue.
+constexpr auto kCloseBound = 2s;
+
+template <class C>
+::testing::AssertionResult close_releases(C& c, const std::vector<std::function<bool()>>& blocked_ops) {
+  const std::size_t n = blocked_ops.size();
+  std::vector<std::atomic<long>> tids(n);
+  std::vector<std::atomic<int>> outcome(n);  // 0 still blocked, 1 returned false, 2 returned true
+  std::vector<std::thread> pool;
+  bool all_asleep = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    pool.emplace_back([&, i] {
+      tids[i].store(synclab::testing::this_thread_tid(), std::memory_order_release);
+      outcome[i].store(blocked_ops[i]() ? 2 : 1, std::memory_order_release);
+    });
+    all_asleep = synclab::testing::wait_until_asleep(tids[i], 10s) && all_asleep;
+  }
+  c.close();
+  const bool in_time = eventually(
+      [&] { return std::all_of(outcome.begin(), outcome.end(), [](const auto& o) { return o.load() != 0; }); },
+      kCloseBound);
+  for (auto& t : pool) t.join();
+  if (!all_asleep) return ::testing::AssertionFailure() << "an op did not block before close()";
+  if (!in_time) return ::testing::AssertionFailure() << "an op was still blocked " << kCloseBound.count() << " s after close()";
+  for (std::size_t i = 0; i < n; ++i)
+    if (outcome[i].load() != 1) return ::testing::AssertionFailure() << "op " << i << " returned true after close()";
+  return ::testing::AssertionSuccess();
+}
+
+// Bounded with room for no message: send waits for a receiver.
+template <class C>
+bool is_rendezvous() {
+  return C::semantics.bounded && C(2).capacity() == 0;
+}
+
+template <class C>
+class CloseReleases : public ::testing::Test {};
+using ClosableChannels =
+    ::testing::Types<synclab::channels::MutexQueue<Message>, synclab::channels::BlockingSpscRing<Message>,
+                     synclab::channels::BlockingMpmcBounded<Message>, synclab::channels::Rendezvous<Message>>;
+TYPED_TEST_SUITE(CloseReleases, ClosableChannels, PrimitiveName);
+
+TYPED_TEST(CloseReleases, AReceiverBlockedOnEmpty) {
+  Watchdog dog("AReceiverBlockedOnEmpty");
+  TypeParam c(2);
+  Message out;
+  EXPECT_TRUE(close_releases(c, {[&] { return c.recv(out); }}));
+}
+
+TYPED_TEST(CloseReleases, ASenderBlockedOnFull) {
+  if (!TypeParam::semantics.bounded || TypeParam(2).capacity() == 0) GTEST_SKIP() << "never full";
+  Watchdog dog("ASenderBlockedOnFull");
+  TypeParam c(2);
+  for (std::uint64_t i = 0;; ++i) {
+    Message m = Message::make(0, i);
+    if (!c.try_send(m)) break;
+  }
+  Message m = Message::make(1, 0);
+  EXPECT_TRUE(close_releases(c, {[&] { return c.send(m); }}));
+}
+
+// A rendezvous sender waits twice: for its offer to be taken, and, while
+// another sender's offer is pending, for its turn to offer.
+TYPED_TEST(CloseReleases, ASenderWaitingForItsOfferToBeTaken) {
+  if (!is_rendezvous<TypeParam>()) GTEST_SKIP() << "not a rendezvous channel";
+  Watchdog dog("ASenderWaitingForItsOfferToBeTaken");
+  TypeParam c(0);
+  Message m = Message::make(0, 0);
+  EXPECT_TRUE(close_releases(c, {[&] { return c.send(m); }}));
+}
+
+TYPED_TEST(CloseReleases, ASenderWaitingForItsTurnToOffer) {
+  if (!is_rendezvous<TypeParam>()) GTEST_SKIP() << "not a rendezvous channel";
+  Watchdog dog("ASenderWaitingForItsTurnToOffer");
+  TypeParam c(0);
+  Message first = Message::make(0, 0);
+  Message second = Message::make(1, 0);
+  EXPECT_TRUE(close_releases(c, {[&] { return c.send(first); }, [&] { return c.send(second); }}));
 }
 
 // ---- rendezvous ------------------------------------------------------------

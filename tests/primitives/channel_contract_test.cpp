@@ -17,7 +17,7 @@
 
 namespace {
 
-using synclab::testing::ChannelName;
+using synclab::testing::PrimitiveName;
 using synclab::testing::Counted;
 using synclab::testing::Message;
 using synclab::testing::stores_messages;
@@ -32,7 +32,7 @@ std::size_t room(const C& c) {
 
 template <class C>
 class ChannelContract : public ::testing::Test {};
-TYPED_TEST_SUITE(ChannelContract, synclab::testing::ChannelsOfMessage, ChannelName);
+TYPED_TEST_SUITE(ChannelContract, synclab::testing::ChannelsOfMessage, PrimitiveName);
 
 TYPED_TEST(ChannelContract, NamesAndSemanticsAreConsistent) {
   TypeParam c(kCapacity);
@@ -181,7 +181,7 @@ TYPED_TEST(ChannelContract, CloseRefusesNewMessagesAndDrainsTheOldOnes) {
 template <class C>
 class ChannelPayload : public ::testing::Test {};
 using CountedChannels = synclab::testing::GTestTypes<synclab::channels::OurChannels<Counted>>::type;
-TYPED_TEST_SUITE(ChannelPayload, CountedChannels, ChannelName);
+TYPED_TEST_SUITE(ChannelPayload, CountedChannels, PrimitiveName);
 
 TYPED_TEST(ChannelPayload, MoveOnlyMessagesArriveAndLeftoversAreDestroyed) {
   if constexpr (!stores_messages<TypeParam>()) {

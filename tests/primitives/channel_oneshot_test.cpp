@@ -13,12 +13,13 @@
 
 #include "synclab/channels/catalog.hpp"
 #include "synclab/testing/channel_testing.hpp"
+#include "synclab/testing/thread_state.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-using synclab::testing::ChannelName;
+using synclab::testing::PrimitiveName;
 using synclab::testing::Counted;
 using synclab::testing::Message;
 
@@ -26,7 +27,7 @@ using synclab::testing::Message;
 // run first (the *DeathTest suites), while the process is single-threaded.
 template <class O>
 class OneShotDeathTest : public ::testing::Test {};
-TYPED_TEST_SUITE(OneShotDeathTest, synclab::testing::OneShotsOfMessage, ChannelName);
+TYPED_TEST_SUITE(OneShotDeathTest, synclab::testing::OneShotsOfMessage, PrimitiveName);
 
 TYPED_TEST(OneShotDeathTest, SecondSendAborts) {
   EXPECT_DEATH(
@@ -60,7 +61,7 @@ TEST(OneshotDeathTest, ReceiveBeforeTheMessageIsReadyAborts) {
 
 template <class O>
 class OneShotChannel : public ::testing::Test {};
-TYPED_TEST_SUITE(OneShotChannel, synclab::testing::OneShotsOfMessage, ChannelName);
+TYPED_TEST_SUITE(OneShotChannel, synclab::testing::OneShotsOfMessage, PrimitiveName);
 
 TYPED_TEST(OneShotChannel, OneMessageInOneThread) {
   TypeParam o;
@@ -108,7 +109,7 @@ TYPED_TEST(OneShotChannel, EveryMessageCrossesThreadsIntact) {
 template <class O>
 class OneShotPayload : public ::testing::Test {};
 using CountedOneShots = synclab::testing::GTestTypes<synclab::channels::OurOneShots<Counted>>::type;
-TYPED_TEST_SUITE(OneShotPayload, CountedOneShots, ChannelName);
+TYPED_TEST_SUITE(OneShotPayload, CountedOneShots, PrimitiveName);
 
 TYPED_TEST(OneShotPayload, UnreceivedMessageIsDestroyedWithTheChannel) {
   const long before = Counted::live.load();
@@ -130,16 +131,21 @@ TYPED_TEST(OneShotPayload, UnreceivedMessageIsDestroyedWithTheChannel) {
   EXPECT_EQ(Counted::live.load(), before);
 }
 
+// The receiver is seen asleep in the futex call (/proc), not assumed asleep
+// after a fixed sleep.
 TEST(OneshotBlocking, TheReceiverSleepsAndTheSenderWakesIt) {
   synclab::channels::OneshotBlocking<Message> o;
   synclab::wait::WaitCounters receiver_delta;
   Message got;
+  std::atomic<long> receiver_tid{0};
   std::thread receiver([&] {
+    receiver_tid.store(synclab::testing::this_thread_tid(), std::memory_order_release);
     const auto before = synclab::wait::wait_counters();
     got = o.recv();
     receiver_delta.waits = synclab::wait::wait_counters().waits - before.waits;
   });
-  std::this_thread::sleep_for(50ms);  // the receiver is asleep by now (if not, waits stays 0 below)
+  ASSERT_TRUE(synclab::testing::wait_until_asleep(receiver_tid, 10s));
+  EXPECT_FALSE(o.ready());
   const auto before = synclab::wait::wait_counters();
   o.send(Message::make(1, 1));
   const auto wakes = synclab::wait::wait_counters().wakes - before.wakes;

@@ -20,7 +20,7 @@
 
 namespace {
 
-using synclab::testing::ChannelName;
+using synclab::testing::PrimitiveName;
 using synclab::testing::max_consumers;
 using synclab::testing::max_producers;
 using synclab::testing::run_stress;
@@ -58,7 +58,7 @@ void stress(int producers, int consumers, std::size_t capacity = kCapacity) {
 
 template <class C>
 class ChannelStress : public ::testing::Test {};
-TYPED_TEST_SUITE(ChannelStress, synclab::testing::ChannelsOfMessage, ChannelName);
+TYPED_TEST_SUITE(ChannelStress, synclab::testing::ChannelsOfMessage, PrimitiveName);
 
 TYPED_TEST(ChannelStress, OneProducerOneConsumer) { stress<TypeParam>(1, 1); }
 

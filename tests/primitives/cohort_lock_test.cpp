@@ -7,8 +7,6 @@
 // unbounded twin (broken_cohort.hpp) must fail that order check
 // (CohortBroken.*, run as the negative test cohort_lock_negative_test).
 #include <gtest/gtest.h>
-#include <pthread.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <array>
@@ -20,11 +18,12 @@
 #include <thread>
 #include <vector>
 
-#include "synclab/harness/cohort_domains.hpp"
+#include "synclab/harness/domain_map.hpp"
 #include "synclab/harness/topology.hpp"
 #include "synclab/locks/cohort.hpp"
 #include "synclab/locks/cohort_domains.hpp"
 #include "synclab/testing/broken_cohort.hpp"
+#include "synclab/testing/cpu_affinity.hpp"
 #include "synclab/testing/fifo_order.hpp"
 #include "synclab/testing/lock_stress.hpp"
 
@@ -38,42 +37,19 @@ namespace domains = synclab::locks::cohort_domains;
 
 // --- CPUs and pinning ---------------------------------------------------------
 
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) {
-    return cpus;
-  }
-  for (int c = 0; c < CPU_SETSIZE; ++c) {
-    if (CPU_ISSET(c, &set)) {
-      cpus.push_back(c);
-    }
-  }
-  return cpus;
-}
-
+// Pinning changes the CPU a thread runs on, so its cached domain is dropped
+// too (the next lookup asks the kernel).
 void pin_current_thread(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  ASSERT_EQ(pthread_setaffinity_np(pthread_self(), sizeof set, &set), 0) << "cannot pin to CPU " << cpu;
+  ASSERT_TRUE(synclab::testing::pin_current_thread(cpu)) << "cannot pin to CPU " << cpu;
   domains::refresh_current_domain();
 }
 
-// Restores the calling thread's affinity when it goes out of scope.
-class AffinityRestorer {
+// Restores the calling thread's affinity, and drops its cached domain, when
+// it goes out of scope (the drop only marks the cache stale, so it may come
+// before the restore).
+class AffinityRestorer : synclab::testing::AffinityRestorer {
  public:
-  AffinityRestorer() { pthread_getaffinity_np(pthread_self(), sizeof saved_, &saved_); }
-  ~AffinityRestorer() {
-    pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_);
-    domains::refresh_current_domain();
-  }
-  AffinityRestorer(const AffinityRestorer&) = delete;
-  AffinityRestorer& operator=(const AffinityRestorer&) = delete;
-
- private:
-  cpu_set_t saved_{};
+  ~AffinityRestorer() { domains::refresh_current_domain(); }
 };
 
 // Domain = CPU number mod 2, for every CPU up to the highest allowed one. The
@@ -81,7 +57,7 @@ class AffinityRestorer {
 class ParityDomains : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::vector<int> cpus = allowed_cpus();
+    const std::vector<int> cpus = synclab::testing::allowed_cpus();
     for (const int c : cpus) {
       if (c % 2 == 0 && !even_) even_ = c;
       if (c % 2 == 1 && !odd_) odd_ = c;

@@ -17,6 +17,7 @@
 #include "synclab/condvars/catalog.hpp"
 #include "synclab/condvars/futex_wait_for.hpp"
 #include "synclab/peers/condvar_peers.hpp"
+#include "synclab/testing/thread_state.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace {
@@ -31,20 +32,8 @@ using synclab::testing::wakeups_for_one_notification;
 using AllCondVars =
     synclab::testing::GTestTypes<synclab::Concat<synclab::condvars::OurCondVars, synclab::peers::PeerCondVars>>::type;
 
-// Our condvars' waits end after a 4 s guard at the latest, so a lost wake-up
-// would not hang there: it is caught as a wait that ran out its guard.
 template <class CV>
-class CondVarContract : public ::testing::Test {
- protected:
-  void SetUp() override { expired_before_ = synclab::condvars::timed_out_waits().load(); }
-  void TearDown() override {
-    EXPECT_EQ(synclab::condvars::timed_out_waits().load() - expired_before_, 0u)
-        << "a wait ran out its counter-wrap guard: a wake-up was lost";
-  }
-
- private:
-  std::uint64_t expired_before_ = 0;
-};
+class CondVarContract : public synclab::testing::NoTimedOutWaits {};
 TYPED_TEST_SUITE(CondVarContract, AllCondVars, PrimitiveName);
 
 TYPED_TEST(CondVarContract, OneNotificationWakesTheWaiterAFewTimesAtMost) {
@@ -227,9 +216,11 @@ TEST(CvCounterWaiters, WakesOnlyWhileSomebodyWaits) {
   EXPECT_EQ(counted_since(after_leaving).wakes, 0u);
 }
 
+class CvRequeue : public synclab::testing::NoTimedOutWaits {};
+
 // With every waiter asleep, one notify_all is one syscall (the requeue), and
 // every waiter still gets through, one per unlock of the mutex.
-TEST(CvRequeue, NotifyAllIsOneSyscallAndReleasesEveryWaiter) {
+TEST_F(CvRequeue, NotifyAllIsOneSyscallAndReleasesEveryWaiter) {
   constexpr int kWaiters = 4;
   synclab::condvars::CvRequeue cv;
   synclab::condvars::CvRequeue::mutex_type mutex;
@@ -261,6 +252,47 @@ TEST(CvRequeue, NotifyAllIsOneSyscallAndReleasesEveryWaiter) {
   EXPECT_EQ(counted_since(before).wakes, 1u);
   for (auto& t : waiters) t.join();
   EXPECT_EQ(through, kWaiters);
+}
+
+// The requeue itself, counted: with the mutex held across notify_all, one
+// waiter comes back from its condvar wait (to sleep on the mutex) and the
+// others stay in their condvar wait, moved to the mutex's queue. A condvar
+// that wakes everyone instead (one syscall too) brings all of them back:
+// condvar_broken_test checks that this count sees it.
+TEST_F(CvRequeue, NotifyAllWakesOneWaiterAndRequeuesTheOthers) {
+  constexpr int kWaiters = 4;
+  const auto census = synclab::testing::notify_all_census<synclab::condvars::CvRequeue>(kWaiters);
+  EXPECT_EQ(census.returned, 1);
+  EXPECT_EQ(census.requeued, kWaiters - 1);
+  EXPECT_EQ(census.through, kWaiters);
+}
+
+// One mutex per cv_requeue: its notify_all requeues onto the recorded one,
+// so a wait with another mutex aborts. (Without the check the second wait
+// would sleep; the child then ends itself with status 0 after 10 s, which
+// fails the death test instead of hanging it.)
+TEST(CvRequeueDeathTest, AWaitWithASecondMutexAborts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        std::thread([] {
+          std::this_thread::sleep_for(10s);
+          std::_Exit(0);
+        }).detach();
+        synclab::condvars::CvRequeue cv;
+        synclab::condvars::CvRequeue::mutex_type first;
+        synclab::condvars::CvRequeue::mutex_type second;
+        std::atomic<long> tid{0};
+        std::thread([&] {
+          tid.store(synclab::testing::this_thread_tid());
+          std::unique_lock held(first);
+          cv.wait(held);
+        }).detach();
+        synclab::testing::wait_until_asleep(tid, 5s);
+        std::unique_lock held(second);
+        cv.wait(held);
+      },
+      "cv_requeue: wait\\(\\) with a second mutex");
 }
 
 }  // namespace

@@ -1,10 +1,15 @@
 // condvar_testing.hpp — what the condition-variable and semaphore tests share:
-// a hang watchdog, the typed-test plumbing, and the seed's wake-up count check.
+// the typed-test plumbing and the seed's wake-up count check (the hang
+// watchdog is synclab/testing/hang_watchdog.hpp).
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <vector>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -14,61 +19,86 @@
 #include <thread>
 
 #include "synclab/condvars/concepts.hpp"
+#include "synclab/condvars/futex_wait_for.hpp"
+#include "synclab/testing/hang_watchdog.hpp"
+#include "synclab/testing/thread_state.hpp"
+#include "synclab/testing/typed_tests.hpp"
 #include "synclab/type_list.hpp"
 
 namespace synclab::testing {
 
-template <class List>
-struct GTestTypes;
-template <class... Ts>
-struct GTestTypes<synclab::TypeList<Ts...>> {
-  using type = ::testing::Types<Ts...>;
-};
-
-// Test names carry the primitive's name ("CondVarContract/cv_counter.…").
-struct PrimitiveName {
-  template <class T>
-  static std::string GetName(int) {
-    return std::string(T::name);
+// A fixture for condition-variable tests: our condvars' waits end after a
+// 4 s guard at the latest, so a lost wake-up would not hang there: it is
+// caught as a wait that ran out its guard.
+class NoTimedOutWaits : public ::testing::Test {
+ protected:
+  void SetUp() override { expired_before_ = condvars::timed_out_waits().load(); }
+  void TearDown() override {
+    EXPECT_EQ(condvars::timed_out_waits().load() - expired_before_, 0u)
+        << "a wait ran out its counter-wrap guard: a wake-up was lost";
   }
-};
-
-// A hang detector: if the scope it guards has not ended within `limit`, it
-// prints what hung and aborts the process, so a lost wake-up fails the test
-// with a message instead of stalling until ctest's timeout. The limit is a
-// hang threshold, far above the time the work takes under a sanitizer on a
-// loaded machine: it never judges speed.
-class HangWatchdog {
- public:
-  HangWatchdog(std::chrono::seconds limit, std::string_view primitive, std::string_view what)
-      : watcher_([this, limit, primitive = std::string(primitive), what = std::string(what)] {
-          std::unique_lock held(mutex_);
-          if (done_cv_.wait_for(held, limit, [this] { return done_; })) return;
-          std::fprintf(stderr,
-                       "HangWatchdog: %s: \"%s\" did not finish within %lld s; a waiter is stuck (lost wake-up?)\n",
-                       primitive.c_str(), what.c_str(), static_cast<long long>(limit.count()));
-          std::fflush(stderr);
-          std::abort();
-        }) {}
-  ~HangWatchdog() {
-    {
-      const std::lock_guard held(mutex_);
-      done_ = true;
-    }
-    done_cv_.notify_one();
-    watcher_.join();
-  }
-  HangWatchdog(const HangWatchdog&) = delete;
-  HangWatchdog& operator=(const HangWatchdog&) = delete;
 
  private:
-  std::mutex mutex_;
-  std::condition_variable done_cv_;
-  bool done_ = false;
-  std::thread watcher_;  // last: starts after the members it uses
+  std::uint64_t expired_before_ = 0;
 };
 
-inline constexpr std::chrono::seconds kHangLimit{60};
+// Where notify_all sends the sleepers of a requeueing condvar. `waiters`
+// threads wait (each seen asleep); the caller takes the mutex, notifies all
+// and keeps holding it until every waiter is asleep again, then reads from
+// /proc where each sleeps: a thread that returned from its condvar wait
+// sleeps in a new futex call on the mutex word; a requeued one is still in
+// its first call (on the condvar's word) while the kernel has moved it to the
+// mutex's queue. A requeue wakes one and moves the rest; a wake-all sends
+// every one of them back into a new call on the mutex.
+struct NotifyAllCensus {
+  int returned = 0;  // waiters that had come back from wait() while the mutex was held
+  int requeued = 0;  // waiters still inside their first futex call
+  int through = 0;   // waiters that got past wait() once the mutex was released
+};
+
+template <condvars::ConditionVariable CV>
+NotifyAllCensus notify_all_census(int waiters) {
+  CV cv;
+  typename CV::mutex_type mutex;
+  int inside = 0;   // under mutex
+  bool go = false;  // under mutex
+  int through = 0;  // under mutex
+  HangWatchdog dog(kHangLimit, CV::name, "notify_all census");
+  std::vector<std::atomic<long>> tids(static_cast<std::size_t>(waiters));
+  std::vector<std::thread> pool;
+  for (int i = 0; i < waiters; ++i) {
+    pool.emplace_back([&, i] {
+      tids[static_cast<std::size_t>(i)].store(this_thread_tid(), std::memory_order_release);
+      std::unique_lock held(mutex);
+      ++inside;
+      while (!go) cv.wait(held);
+      ++through;
+    });
+  }
+  for (;;) {  // a waiter releases the mutex only inside wait()
+    std::unique_lock held(mutex);
+    if (inside == waiters) break;
+    held.unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  for (auto& tid : tids) wait_until_asleep(tid, std::chrono::seconds(10));
+  NotifyAllCensus census;
+  {
+    std::unique_lock held(mutex);
+    go = true;
+    cv.notify_all();
+    for (auto& tid : tids) wait_until_asleep(tid, std::chrono::seconds(10));
+    const auto mutex_word = reinterpret_cast<std::uintptr_t>(&mutex.futex_word());
+    for (auto& tid : tids) {
+      const auto address = blocked_futex_address(tid.load());
+      if (address == mutex_word) ++census.returned;
+      else if (address.has_value()) ++census.requeued;
+    }
+  }
+  for (auto& t : pool) t.join();
+  census.through = through;
+  return census;
+}
 
 // The seed's test (Rust Atomics and Locks, ch. 9, test_condvar): a helper
 // sleeps for `delay`, sets the value under the mutex and notifies once; the

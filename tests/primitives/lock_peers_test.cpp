@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "synclab/peers/lock_peers.hpp"
+#include "synclab/testing/typed_tests.hpp"
 #include "synclab/type_list.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -28,6 +29,8 @@
 namespace {
 
 using namespace std::chrono_literals;
+using synclab::testing::GTestTypes;
+using synclab::testing::PrimitiveName;
 
 template <class... Ts>
 std::vector<std::string_view> names_of(synclab::TypeList<Ts...>) {
@@ -62,20 +65,6 @@ using NodeAdaptedPeers = decltype(synclab::concat(
     synclab::TypeList<>{}
 #endif
     ));
-
-template <class List>
-struct GTestTypes;
-template <class... Ts>
-struct GTestTypes<synclab::TypeList<Ts...>> {
-  using type = ::testing::Types<Ts...>;
-};
-
-struct PrimitiveName {
-  template <class T>
-  static std::string GetName(int) {
-    return std::string(T::name);
-  }
-};
 
 // Only where a node-adapted peer is built (not on a target without CK and TBB,
 // where an empty type list would not compile).

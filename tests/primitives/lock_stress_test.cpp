@@ -15,6 +15,7 @@
 #include "synclab/locks/catalog.hpp"
 #include "synclab/peers/lock_peers.hpp"
 #include "synclab/testing/lock_stress.hpp"
+#include "synclab/testing/typed_tests.hpp"
 #include "synclab/type_list.hpp"
 #include "synclab/wait/futex.hpp"
 
@@ -24,24 +25,11 @@ using namespace std::chrono_literals;
 using synclab::locks::FutexMutex2;
 using synclab::locks::FutexMutex3;
 using synclab::locks::FutexMutex3Spin;
+using synclab::testing::GTestTypes;
+using synclab::testing::PrimitiveName;
 using synclab::testing::stress_mutual_exclusion;
-using synclab::wait::wait_counters;
 using synclab::wait::WaitCounters;
-
-template <class List>
-struct GTestTypes;
-template <class... Ts>
-struct GTestTypes<synclab::TypeList<Ts...>> {
-  using type = ::testing::Types<Ts...>;
-};
-
-// Test names carry the primitive's name ("LockContract/tas_spin.…").
-struct PrimitiveName {
-  template <class T>
-  static std::string GetName(int) {
-    return std::string(T::name);
-  }
-};
+using synclab::wait::wait_counters;
 
 using AllLocks = GTestTypes<synclab::Concat<synclab::locks::OurLocks, synclab::peers::PeerLocks>>::type;
 

@@ -29,6 +29,7 @@
 #include "synclab/testing/fifo_order.hpp"
 #include "synclab/testing/lock_stress.hpp"
 #include "synclab/testing/progress_check.hpp"
+#include "synclab/testing/typed_tests.hpp"
 #include "synclab/type_list.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -45,9 +46,10 @@ using synclab::locks::Mcs;
 using synclab::locks::McsNode;
 using synclab::locks::TicketBackoff;
 using synclab::locks::WithThreadLocalNode;
+using synclab::testing::FifoResult;
+using synclab::testing::PrimitiveName;
 using synclab::testing::acquisition_order;
 using synclab::testing::check_progress;
-using synclab::testing::FifoResult;
 using synclab::testing::stress_mutual_exclusion;
 
 // In the asan preset: no heap block may be unreachable at this point. Elsewhere
@@ -105,13 +107,7 @@ TEST(Anderson, StaysFifoWithMoreWaitersThanSlots) { expect_anderson_fifo<Anderso
 template <class L>
 class NodeLock : public ::testing::Test {};
 using NodeLocks = ::testing::Types<Mcs, Clh>;
-struct NodeLockName {
-  template <class T>
-  static std::string GetName(int) {
-    return std::string(T::name);
-  }
-};
-TYPED_TEST_SUITE(NodeLock, NodeLocks, NodeLockName);
+TYPED_TEST_SUITE(NodeLock, NodeLocks, PrimitiveName);
 
 TYPED_TEST(NodeLock, HandsTheLockOverInArrivalOrder) {
   using Node = typename TypeParam::node_type;
@@ -393,7 +389,7 @@ TEST(Anderson, TryLockFailsWhileAnyoneWaits) {
 template <class L>
 class ThreadLocalNodeAdapter : public ::testing::Test {};
 using AdaptedLocks = ::testing::Types<WithThreadLocalNode<Mcs>, WithThreadLocalNode<Clh>>;
-TYPED_TEST_SUITE(ThreadLocalNodeAdapter, AdaptedLocks, NodeLockName);
+TYPED_TEST_SUITE(ThreadLocalNodeAdapter, AdaptedLocks, PrimitiveName);
 
 // One thread holds three instances at once and releases them in an order that
 // is not the reverse of locking; another thread sees all three held, then

@@ -72,6 +72,36 @@ TEST(BiasedRc, AnObjectOfAnExitedOwnerIsMergedByTheDroppingThread) {
   EXPECT_EQ(Tracked::live.load(), before);
 }
 
+// A thread-local object of the owner thread, constructed before the thread's
+// first make(), is destroyed after the owner's exit handling has retired
+// its record (thread-locals die in reverse order of construction). An object
+// made in that destructor and handed to another thread must still be
+// destroyed when the other thread drops it: there is no safe point of its
+// owner left to merge it at.
+Biased handed_out;  // written by the exiting thread's destructor, read after join
+
+struct MakesInItsDestructor {
+  ~MakesInItsDestructor() {
+    Biased made = Biased::make(9u);
+    handed_out = made.clone();
+  }
+};
+
+TEST(BiasedRc, AnObjectMadeAfterTheOwnerRetiredIsDestroyedByItsLastDrop) {
+  const long before = Tracked::live.load();
+  std::thread([] {
+    static thread_local MakesInItsDestructor maker;  // before the first make(): destroyed after the exit handling
+    static_cast<void>(&maker);
+    Biased first = Biased::make(1u);
+  }).join();
+  ASSERT_TRUE(handed_out);
+  EXPECT_EQ(Tracked::live.load(), before + 1);
+  handed_out.get()->check();
+  handed_out.reset();
+  Biased::merge_pending();
+  EXPECT_EQ(Tracked::live.load(), before) << "the object made after retirement was never destroyed";
+}
+
 TEST(BiasedRc, OwnerCloneAndDropNeverTouchTheSharedCount) {
   const long before = Tracked::live.load();
   Biased h = Biased::make(1u);

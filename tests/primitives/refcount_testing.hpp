@@ -13,6 +13,7 @@
 
 #include "synclab/peers/refcount_peers.hpp"
 #include "synclab/refcount/catalog.hpp"
+#include "synclab/testing/typed_tests.hpp"
 #include "synclab/type_list.hpp"
 
 namespace synclab::testing {
@@ -54,21 +55,6 @@ template <class H>
 void reach_safe_point() {
   if constexpr (requires { H::merge_pending(); }) H::merge_pending();
 }
-
-template <class List>
-struct GTestTypes;
-template <class... Ts>
-struct GTestTypes<synclab::TypeList<Ts...>> {
-  using type = ::testing::Types<Ts...>;
-};
-
-// Test names carry the primitive's name ("RefCountContract/arc.…").
-struct PrimitiveName {
-  template <class T>
-  static std::string GetName(int) {
-    return std::string(T::name);
-  }
-};
 
 // Every thread-safe count, ours and the peers'.
 using SharedRefCounts = GTestTypes<synclab::Concat<refcount::OurRefCounts<Tracked>, peers::PeerRefCounts<Tracked>>>::type;

@@ -32,24 +32,10 @@
 
 #include "synclab/arch/cpu_relax.hpp"
 #include "synclab/rwlocks/concepts.hpp"
+#include "synclab/testing/typed_tests.hpp"
 #include "synclab/type_list.hpp"
 
 namespace synclab::testing {
-
-template <class List>
-struct GTestTypes;
-template <class... Ts>
-struct GTestTypes<synclab::TypeList<Ts...>> {
-  using type = ::testing::Types<Ts...>;
-};
-
-// Test names carry the primitive's name ("RwLockContract/rw_minimal.…").
-struct PrimitiveName {
-  template <class T>
-  static std::string GetName(int) {
-    return std::string(T::name);
-  }
-};
 
 // The exclusive mode alone, as a Lockable for stress_mutual_exclusion.
 template <rwlocks::RwLockable L>

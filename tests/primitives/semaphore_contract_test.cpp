@@ -3,12 +3,16 @@
 // oversubscribed contention, a binary semaphore ordering its holders' data like
 // a mutex (ThreadSanitizer sees a missing release/acquire), try_acquire
 // semantics, blocked acquirers woken by releases (a lost wake-up trips the
-// watchdog); and futex_semaphore's own costs and limits.
+// watchdog); a release of several permits at once letting exactly that many
+// sleepers through; and futex_semaphore's own costs and limits (the count and
+// the waiter count both abort rather than wrap).
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -18,6 +22,7 @@
 #include "synclab/peers/semaphore_peers.hpp"
 #include "synclab/semaphores/catalog.hpp"
 #include "synclab/testing/lock_stress.hpp"
+#include "synclab/testing/thread_state.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace {
@@ -110,6 +115,51 @@ TYPED_TEST(SemaphoreContract, ReleasesWakeBlockedAcquirers) {
   EXPECT_FALSE(semaphore.try_acquire()) << "more permits left than were released";
 }
 
+template <class S>
+class OurSemaphore : public ::testing::Test {};
+TYPED_TEST_SUITE(OurSemaphore, synclab::testing::GTestTypes<synclab::semaphores::OurSemaphores>::type,
+                 PrimitiveName);
+
+int count_done(const std::vector<std::atomic<bool>>& done) {
+  return static_cast<int>(std::count_if(done.begin(), done.end(), [](const auto& d) { return d.load(); }));
+}
+
+// Three acquirers asleep on an empty semaphore; release(2) must let exactly
+// two through (the path that wakes every sleeper, who then compete for the
+// two permits) and leave the third asleep; release(1) the third. Sleepers are
+// seen asleep in /proc, not guessed with a sleep.
+TYPED_TEST(OurSemaphore, ReleaseOfSeveralPermitsLetsExactlyThatManySleepersThrough) {
+  constexpr int kAcquirers = 3;
+  TypeParam semaphore(0);
+  HangWatchdog dog(kHangLimit, TypeParam::name, "release of several permits");
+  std::vector<std::atomic<long>> tids(kAcquirers);
+  std::vector<std::atomic<bool>> done(kAcquirers);
+  std::vector<std::thread> acquirers;
+  for (int i = 0; i < kAcquirers; ++i) {
+    acquirers.emplace_back([&, i] {
+      const auto idx = static_cast<std::size_t>(i);
+      tids[idx].store(synclab::testing::this_thread_tid(), std::memory_order_release);
+      semaphore.acquire();
+      done[idx].store(true, std::memory_order_release);
+    });
+  }
+  for (auto& tid : tids) ASSERT_TRUE(synclab::testing::wait_until_asleep(tid, 10s));
+  semaphore.release(2);
+  while (count_done(done) < 2) std::this_thread::sleep_for(1ms);
+  for (int i = 0; i < kAcquirers; ++i) {
+    const auto idx = static_cast<std::size_t>(i);
+    if (!done[idx].load()) {
+      EXPECT_TRUE(synclab::testing::wait_until_asleep(tids[idx], 10s)) << "back to sleep";
+    }
+  }
+  EXPECT_EQ(count_done(done), 2);
+  EXPECT_EQ(semaphore.available(), 0);
+  semaphore.release(1);
+  for (auto& t : acquirers) t.join();
+  EXPECT_EQ(count_done(done), kAcquirers);
+  EXPECT_EQ(semaphore.available(), 0);
+}
+
 // Counts of futex calls made by the calling thread since `before`.
 synclab::wait::WaitCounters counted_since(const synclab::wait::WaitCounters& before) {
   const synclab::wait::WaitCounters& now = synclab::wait::wait_counters();
@@ -146,6 +196,35 @@ TEST(FutexSemaphoreDeathTest, ReleaseAboveTheMaximumAborts) {
         semaphore.release();
       },
       "above its maximum");
+}
+
+// The waiter count wraps to 0 one waiter past its maximum, and the next
+// release would skip the wake the sleepers need: futex_semaphore aborts
+// instead. With a 2-bit waiter half the limit is 3 waiters: three asleep, the
+// fourth aborts. (If it did not, it would sleep; the child then ends itself
+// after 10 s with status 0, which fails the death test instead of hanging it.)
+TEST(FutexSemaphoreDeathTest, OneWaiterPastTheMaximumAborts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  using Small = synclab::semaphores::BasicFutexSemaphore<2>;
+  static_assert(Small::max_waiters() == 3);
+  EXPECT_DEATH(
+      {
+        std::thread([] {
+          std::this_thread::sleep_for(10s);
+          std::_Exit(0);
+        }).detach();
+        Small semaphore(0);
+        std::vector<std::atomic<long>> tids(Small::max_waiters());
+        for (auto& tid : tids) {
+          std::thread([&semaphore, &tid] {
+            tid.store(synclab::testing::this_thread_tid(), std::memory_order_release);
+            semaphore.acquire();
+          }).detach();
+        }
+        for (auto& tid : tids) synclab::testing::wait_until_asleep(tid, 5s);
+        semaphore.acquire();
+      },
+      "more than its maximum of 3 waiters");
 }
 
 }  // namespace

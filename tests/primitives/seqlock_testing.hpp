@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "synclab/arch/cpu_relax.hpp"
+#include "synclab/seqlock/seqlock.hpp"
 
 namespace synclab::testing {
 
@@ -112,85 +113,64 @@ TornReadResult check_torn_reads(S& lock, int writers, int readers, std::chrono::
 #pragma GCC diagnostic ignored "-Wtsan"
 #endif
 
-// BROKEN: a seqlock reader that forgets the second check.
+// BROKEN: a seqlock reader that forgets the second check: seqlock.hpp's
+// SeqLock with load() replaced.
 //
-// It waits for an even sequence number, copies the words (atomically, with
-// the right fences) and returns the copy without re-reading the sequence
-// number. A store that starts during the copy goes unnoticed: the copy mixes
-// two values. Must be caught by: check_torn_reads (torn > 0) in every build;
-// everything is atomic, so ThreadSanitizer has nothing to say.
+// It waits for an even sequence number, copies the words (atomically) and
+// returns the copy without re-reading the sequence number. A store that
+// starts during the copy goes unnoticed: the copy mixes two values. Must be
+// caught by: check_torn_reads (torn > 0) in every build; everything is
+// atomic, so ThreadSanitizer has nothing to say.
 template <class T>
-class SeqLockNoRecheck {
+class SeqLockNoRecheck : public seqlock::SeqLock<T> {
+  using Base = seqlock::SeqLock<T>;
+
  public:
   static constexpr std::string_view name = "broken_seqlock_no_recheck";
-  static constexpr std::size_t kWords = sizeof(T) / 8;
-
-  void store(const T& value) {
-    const auto words = std::bit_cast<std::array<std::uint64_t, kWords>>(value);
-    const std::uint64_t s = seq_.load(std::memory_order_relaxed);  // single writer
-    seq_.store(s + 1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
-    for (std::size_t i = 0; i < kWords; ++i) words_[i].store(words[i], std::memory_order_relaxed);
-    seq_.store(s + 2, std::memory_order_release);
-  }
 
   T load(std::uint64_t& retries) const {
-    while (seq_.load(std::memory_order_acquire) % 2 != 0) {
+    while (this->seq_.load(std::memory_order_acquire) % 2 != 0) {
       ++retries;
       cpu_relax();
     }
-    std::array<std::uint64_t, kWords> words;
-    for (std::size_t i = 0; i < kWords; ++i) words[i] = words_[i].load(std::memory_order_relaxed);
+    typename Base::Words words;
+    for (std::size_t i = 0; i < Base::kWords; ++i) words[i] = this->words_[i].load(std::memory_order_relaxed);
     // BROKEN: no acquire fence and no second look at seq_; a write that began after the first look is missed.
-    return std::bit_cast<T>(words);
+    return Base::from_words(words);
   }
-
- private:
-  std::atomic<std::uint64_t> seq_{0};
-  std::array<std::atomic<std::uint64_t>, kWords> words_{};
 };
 
-// BROKEN: a seqlock reader that copies the payload with plain loads.
+// BROKEN: a seqlock reader that copies the payload with plain loads:
+// seqlock.hpp's SeqLock with load() replaced.
 //
 // The protocol is right (first look, copy, fence, second look, retry), and
 // the writer stores atomically, but the reader's copy is made of ordinary
-// loads racing with the writer's stores: a data race, undefined behaviour
-// even though a torn copy is always discarded. On x86-64 nothing visible
-// goes wrong, so it is caught only by ThreadSanitizer: "WARNING:
+// loads of the words the writer stores to atomically: a data race, undefined
+// behaviour even though a torn copy is always discarded. On x86-64 nothing
+// visible goes wrong, so it is caught only by ThreadSanitizer: "WARNING:
 // ThreadSanitizer: data race" (tests/primitives/seqlock_broken_tsan_test.cpp,
 // run in tsan builds only).
 template <class T>
-class SeqLockPlainRead {
+class SeqLockPlainRead : public seqlock::SeqLock<T> {
+  using Base = seqlock::SeqLock<T>;
+
  public:
   static constexpr std::string_view name = "broken_seqlock_plain_read";
-  static constexpr std::size_t kWords = sizeof(T) / 8;
-
-  void store(const T& value) {
-    const auto words = std::bit_cast<std::array<std::uint64_t, kWords>>(value);
-    const std::uint64_t s = seq_.load(std::memory_order_relaxed);  // single writer
-    seq_.store(s + 1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
-    for (std::size_t i = 0; i < kWords; ++i) std::atomic_ref(words_[i]).store(words[i], std::memory_order_relaxed);
-    seq_.store(s + 2, std::memory_order_release);
-  }
 
   T load(std::uint64_t& retries) const {
     for (;;) {
-      const std::uint64_t s0 = seq_.load(std::memory_order_acquire);
+      const std::uint64_t s0 = this->seq_.load(std::memory_order_acquire);
       if (s0 % 2 == 0) {
-        std::array<std::uint64_t, kWords> words;
-        for (std::size_t i = 0; i < kWords; ++i) words[i] = words_[i];  // BROKEN: plain loads racing with the writer
+        typename Base::Words words;
+        for (std::size_t i = 0; i < Base::kWords; ++i)  // BROKEN: plain loads racing with the writer
+          words[i] = *reinterpret_cast<const volatile std::uint64_t*>(&this->words_[i]);
         std::atomic_thread_fence(std::memory_order_acquire);
-        if (seq_.load(std::memory_order_relaxed) == s0) return std::bit_cast<T>(words);
+        if (this->seq_.load(std::memory_order_relaxed) == s0) return Base::from_words(words);
       }
       ++retries;
       cpu_relax();
     }
   }
-
- private:
-  std::atomic<std::uint64_t> seq_{0};
-  alignas(8) std::uint64_t words_[kWords] = {};
 };
 
 #if defined(__SANITIZE_THREAD__) && defined(__GNUC__) && !defined(__clang__)

@@ -2,7 +2,8 @@
 
 cli           the report command line (scripts/report); files are read by synclab/load.py
 tables        pure computations: per-scenario tables, series for figures, normalised bars
-summary       per family and contention level: fastest, fairest, best at both
+summary       per family and contention level: fastest, fairest, best at both (--fair-by)
+absent        why a metric is absent: what the report writes instead of a number
 views         per level, the data of each family plot (fairness, latency, CPU, collapse)
 counters      event counters per operation; what could not be counted and why
 machine       the machine: description, placements, core-to-core matrix, operation costs

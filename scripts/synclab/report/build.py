@@ -10,7 +10,7 @@ import datetime
 import math
 import re
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 from synclab.report import census_panel
 from synclab.report import counters
@@ -21,13 +21,15 @@ from synclab.report.figures.runs import plot_side_by_side
 from synclab.report.figures.style import (LABEL_SIZE, Style, mark_emulated, panel_title,
                                           primitive_legend, primitive_styles)
 from synclab.report.html import (Comparison, CounterBlock, FamilySection, FigureRef, LevelSection,
-                                 MachineSection, RunSection, render_page)
+                                 MachineSection, NotMeasured, RunSection, render_page,
+                                 table_columns)
 from synclab.load import Run
 from synclab.report.machine import (c2c_by_class, c2c_matrix, machine_rows, operation_costs,
                                     placements_used)
+from synclab.report.absent import run_peers_missing, sampling_off, why_absent
 from synclab.report.problems import find_problems
 from synclab.report.side_by_side import context_comparison, run_labels, side_by_side
-from synclab.report.summary import level_summaries
+from synclab.report.summary import DEFAULT_FAIR_BY, WhyAbsent, level_summaries
 from synclab.report.tables import ScenarioTable, all_primitives, families, scenario_tables
 from synclab.report.views import LevelView, level_views
 from synclab.results import write_text_atomic
@@ -88,13 +90,17 @@ def _prepared(plots: Sequence[Plot], view: LevelView) -> tuple[list[tuple[Plot, 
     return drawn, left_out
 
 
+def _why(run: Run) -> WhyAbsent:
+    return lambda family, metric: why_absent(run, family, metric)
+
+
 def _level_section(run: Run, run_label: str, table: ScenarioTable,
                    family_tables: Sequence[ScenarioTable], prefix: str, out_dir: Path,
-                   styles: Mapping[str, Style]) -> LevelSection:
+                   styles: Mapping[str, Style], fair_by: str) -> LevelSection:
     panel = panel_for(table.family)
     figures: list[FigureRef] = []
     left_out_all: list[str] = []
-    views = level_views(table, family_tables)
+    views = level_views(table, family_tables, fair_by, _why(run))
     for view in views:
         base = slug("-".join(p for p in (table.family, table.scenario, table.params) if p))
         if len(views) > 1:
@@ -118,8 +124,25 @@ def _level_section(run: Run, run_label: str, table: ScenarioTable,
     block = None
     if events:
         top = [row for view in views for row in view.rows]
-        block = CounterBlock(tuple(events), tuple(counters.counter_rows(top, events)), threads)
-    return LevelSection(table, threads, tuple(figures), tuple(left_out_all), block)
+        shown = counters.counter_rows(top, events)
+        block = CounterBlock(tuple(events), tuple(shown), threads, not_measured(
+            run, table.family, events,
+            [(r.primitive, {e for e, v in zip(events, r.values) if v is not None})
+             for r in shown]))
+    absent = not_measured(run, table.family, [m for _, m in table_columns(table)],
+                          [(row.primitive, row.metrics.keys()) for row in table.rows])
+    return LevelSection(table, threads, tuple(figures), tuple(left_out_all), block, absent)
+
+
+def not_measured(run: Run, family: str, metrics: Sequence[str],
+                 rows: Sequence[tuple[str, Collection[str]]]) -> tuple[NotMeasured, ...]:
+    """For each metric some rows (primitive, the metrics it has) lack: which, and why."""
+    out = []
+    for metric in metrics:
+        lacking = tuple(dict.fromkeys(primitive for primitive, has in rows if metric not in has))
+        if lacking:
+            out.append(NotMeasured(metric, why_absent(run, family, metric), lacking))
+    return tuple(out)
 
 
 def _machine_section(run: Run, tables: Sequence[ScenarioTable], prefix: str,
@@ -159,26 +182,29 @@ def _not_measured(run: Run, status: counters.CounterStatus, events: Sequence[str
         lines.append(("core-to-core latency", "not measured in this run"))
     if not machine.costs:
         lines.append(("uncontended atomic and syscall costs", "not measured in this run"))
-    if str(run.context.get("latency_sampling", "")).lower().startswith(("off", "false")):
+    if sampling_off(run.context):
         lines.append(("latency percentiles", "latency sampling was off"))
+    for family, missing in run_peers_missing(run):
+        lines.append((f"{family} peers not built", missing))
     return lines
 
 
 def _run_section(run: Run, index: int, label: str, tables: Sequence[ScenarioTable], prefix: str,
-                 out_dir: Path, styles: Mapping[str, Style]) -> RunSection:
+                 out_dir: Path, styles: Mapping[str, Style], fair_by: str) -> RunSection:
     grouped = families(tables)
     family_sections = []
     for family, family_tables in grouped.items():
-        levels = tuple(_level_section(run, label, table, family_tables, prefix, out_dir, styles)
-                       for table in family_tables)
+        levels = tuple(_level_section(run, label, table, family_tables, prefix, out_dir, styles,
+                                      fair_by) for table in family_tables)
         family_sections.append(FamilySection(family, panel_for(family).about, family in PANELS,
                                              levels))
     machine = _machine_section(run, tables, prefix, out_dir)
     status = counters.counter_status(run.context)
     events = counters.extra_events(row for table in tables for row in table.rows)
-    return RunSection(run, f"run-{index + 1}", label, tuple(level_summaries(tables)), status,
+    return RunSection(run, f"run-{index + 1}", label,
+                      tuple(level_summaries(tables, fair_by, _why(run))), status,
                       tuple(_not_measured(run, status, events, machine)), machine,
-                      tuple(family_sections), find_problems(run, tables))
+                      tuple(family_sections), find_problems(run, tables), fair_by)
 
 
 def _comparison(runs: Sequence[Run], tables_per_run: Sequence[Sequence[ScenarioTable]],
@@ -202,7 +228,8 @@ def _comparison(runs: Sequence[Run], tables_per_run: Sequence[Sequence[ScenarioT
     return Comparison(tuple(labels), emulated, tuple(figures), tuple(context_comparison(runs)))
 
 
-def build_report(runs: Sequence[Run], out_dir: Path, *, generated: str | None = None) -> Path:
+def build_report(runs: Sequence[Run], out_dir: Path, *, generated: str | None = None,
+                 fair_by: str = DEFAULT_FAIR_BY) -> Path:
     """Draws every figure, writes index.html into out_dir and returns its path."""
     import matplotlib
     matplotlib.use("Agg")
@@ -214,7 +241,8 @@ def build_report(runs: Sequence[Run], out_dir: Path, *, generated: str | None = 
     sections = []
     for index, (run, tables, label) in enumerate(zip(runs, tables_per_run, labels)):
         prefix = f"run{index + 1}-" if len(runs) > 1 else ""
-        sections.append(_run_section(run, index, label, tables, prefix, out_dir, styles))
+        sections.append(_run_section(run, index, label, tables, prefix, out_dir, styles,
+                                     fair_by))
     comparison = _comparison(runs, tables_per_run, labels, out_dir, styles) \
         if len(runs) > 1 else None
     stamp = generated or datetime.datetime.now().astimezone().isoformat(timespec="seconds")
@@ -223,5 +251,6 @@ def build_report(runs: Sequence[Run], out_dir: Path, *, generated: str | None = 
     census_docs, census_problems = census_panel.load_census(census_paths)
     census_html = census_panel.census_section_html(census_docs, problems=census_problems) \
         if census_docs or census_problems else ""
-    write_text_atomic(index_path, render_page(sections, comparison, styles, stamp, census_html=census_html))
+    write_text_atomic(index_path, render_page(sections, comparison, styles, stamp,
+                                              census_html=census_html, fair_by=fair_by))
     return index_path

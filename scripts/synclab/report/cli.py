@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """report: results files -> index.html with PNG figures beside it.
 
-    scripts/report RESULTS.json [MORE.json ...] [--out DIR]
+    scripts/report RESULTS.json [MORE.json ...] [--out DIR] [--fair-by handoff|p99|jain]
 
 Reads only results files; never runs anything.
 """
@@ -17,6 +17,7 @@ if __package__ in (None, ""):  # run as a file: make the synclab package importa
 from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from synclab.errors import ArgumentParser, UsageError, report_error
 from synclab.load import ResultsError, load, require_case_names
+from synclab.report.summary import CRITERIA, DEFAULT_FAIR_BY, FAIR_BY
 
 PROG = "report"
 
@@ -30,15 +31,20 @@ def make_parser() -> ArgumentParser:
     parser.add_argument("--out", metavar="DIR",
                         help="directory for index.html and the figures "
                              "(default: the first results file's directory)")
+    parser.add_argument("--fair-by", choices=FAIR_BY, default=DEFAULT_FAIR_BY,
+                        help="how the summary decides 'fairest' and 'best at both' (default "
+                             f"{DEFAULT_FAIR_BY}; docs/report.md): " + "; ".join(
+                                 f"{name}: {CRITERIA[name].label}" for name in FAIR_BY))
     return parser
 
 
-def write_report(result_paths: Sequence[Path], out_dir: Path) -> Path:
+def write_report(result_paths: Sequence[Path], out_dir: Path,
+                 fair_by: str = DEFAULT_FAIR_BY) -> Path:
     """Loads the results files and writes the report; raises ResultsError on a bad file."""
     from synclab.report.build import build_report
 
     runs = [require_case_names(load(path)) for path in result_paths]
-    return build_report(runs, out_dir)
+    return build_report(runs, out_dir, fair_by=fair_by)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out_dir = Path(args.out) if args.out else paths[0].parent
         if out_dir.exists() and not out_dir.is_dir():
             raise UsageError(f"--out {out_dir}: exists and is not a directory")
-        index = write_report(paths, out_dir)
+        index = write_report(paths, out_dir, args.fair_by)
     except (UsageError, ResultsError) as exc:
         report_error(PROG, str(exc))
         return EXIT_USAGE

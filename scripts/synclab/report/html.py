@@ -21,7 +21,9 @@ from synclab.load import Run
 from synclab.report.machine import C2CMatrix, ClassLatency, OperationCost, PlacementUse
 from synclab.report.problems import Problems
 from synclab.report.side_by_side import EMULATED_SUFFIX, ComparedField
-from synclab.report.summary import BEST_AT_BOTH_JAIN_FRACTION, LevelSummary, Pick
+from synclab.report.summary import (CRITERIA, DEFAULT_FAIR_BY, FAIR_BY, PICK_METRICS,
+                                    LevelSummary, Pick)
+from synclab.results import FAMILIES_KEY
 from synclab.report.tables import Row, ScenarioTable, class_text, parse_label
 
 # (heading, context key) of the full context, in order; the keys not named follow by name.
@@ -50,6 +52,11 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("CPU ns/op", "cpu_ns_per_op"), ("ctx switches/op", "ctx_switches_per_op"),
     ("futex waits/op", "futex_waits_per_op"), ("futex wakes/op", "futex_wakes_per_op"),
 )
+# Short-term fairness (docs/metrics.md): columns of the tables where any case reports them.
+SHORT_TERM_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("short-term Jain", "fairness_jain_short"), ("handoff ratio", "handoff_ratio"),
+    ("run length mean", "run_length_mean"), ("run length max", "run_length_max"),
+)
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.2em auto;
@@ -62,6 +69,7 @@ th{background:#f2f2f2;text-align:left}
 table.data td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 table.data tr.baseline td{background:#f7fbff}
 table.context th{width:16em}
+td.absent{color:#8a5a00;font-size:.85em;white-space:nowrap}
 table.summary td{vertical-align:middle}table.summary td.pick{min-width:13em}
 table.compare tr.differs td,table.compare tr.differs th{background:#fff8e0}
 .sub{display:block;color:#666;font-size:.85em}
@@ -93,10 +101,23 @@ class FigureRef:
 
 
 @dataclass(frozen=True)
+class NotMeasured:
+    """A metric some cases of a level lack: which primitives, and why."""
+    metric: str
+    why: str
+    primitives: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return f"{self.metric} for {', '.join(self.primitives)}: not measured: {self.why}"
+
+
+@dataclass(frozen=True)
 class CounterBlock:
     events: tuple[str, ...]  # counter keys, e.g. cycles_per_op
     rows: tuple[CounterRow, ...]
     threads: int
+    absent: tuple[NotMeasured, ...] = ()  # events some of the rows lack
 
 
 @dataclass(frozen=True)
@@ -106,6 +127,7 @@ class LevelSection:
     figures: tuple[FigureRef, ...]
     left_out: tuple[str, ...]  # plots not drawn here, and why
     counters: CounterBlock | None
+    absent: tuple[NotMeasured, ...] = ()  # the table's metrics some of its cases lack
 
 
 @dataclass(frozen=True)
@@ -138,6 +160,7 @@ class RunSection:
     machine: MachineSection
     families: tuple[FamilySection, ...]
     problems: Problems
+    fair_by: str = DEFAULT_FAIR_BY
 
 
 @dataclass(frozen=True)
@@ -161,7 +184,7 @@ def _value_text(value: Any) -> str:
 
 
 # Context keys the full context leaves out: shown elsewhere, or too long to help.
-_CONTEXT_SKIPPED = frozenset({"synclab_run", "caches"})
+_CONTEXT_SKIPPED = frozenset({"synclab_run", "caches", FAMILIES_KEY})
 
 
 def context_rows(context: Mapping[str, Any], fields: Sequence[tuple[str, str]], *,
@@ -212,9 +235,21 @@ def _pick_cell(pick: Pick | None, note: str, styles: Mapping[str, Style]) -> str
     if pick is None:
         return f"<td class=pick><span class=muted>— {_e(note)}</span></td>"
     ratio = fmt.ratio(pick.ratio) if pick.ratio is not None else "no ratio"
-    jain = f" · Jain {pick.fairness:.3f}" if pick.fairness is not None else ""
+    shown = "".join(f" · {label} {format_value(metric, pick.shown[metric])}"
+                    for metric, label in PICK_METRICS if metric in pick.shown)
     return (f"<td class=pick>{_swatch(pick.primitive, styles)}<b>{_e(pick.primitive)}</b> "
-            f"{_e(ratio)}<span class=sub>{_e(format_value('ops_per_sec', pick.ops_per_sec))} ops/s{_e(jain)}</span></td>")
+            f"{_e(ratio)}<span class=sub>{_e(format_value('ops_per_sec', pick.ops_per_sec))} "
+            f"ops/s{_e(shown)}</span></td>")
+
+
+def _decided_by(s: LevelSummary) -> str:
+    if s.verdict is None:
+        return f"<td><span class=muted>{_e(s.note)}</span></td>"
+    out = _e(s.verdict.statement)
+    if s.verdict.unrated:
+        names = "; ".join(f"{name}: not measured: {why}" for name, why in s.verdict.unrated)
+        out += f"<span class=sub>not rated — {_e(names)}</span>"
+    return f"<td>{out}</td>"
 
 
 def render_summary(section: RunSection, styles: Mapping[str, Style]) -> str:
@@ -222,7 +257,8 @@ def render_summary(section: RunSection, styles: Mapping[str, Style]) -> str:
         return "<p class=problem>No primitive produced a throughput in this run.</p>"
     several_places = len({s.placement for s in section.summaries}) > 1
     heads = ["family", "contention", "threads"] + (["placement"] if several_places else []) + [
-        "baseline", "fastest (× baseline)", "fairest (× baseline)", "best at both (× baseline)"]
+        "baseline", "fastest (× baseline)", "fairest (× baseline)", "best at both (× baseline)",
+        "fairness decided"]
     out = ["<table class=summary><thead><tr>", "".join(f"<th>{_e(h)}</th>" for h in heads),
            "</tr></thead><tbody>"]
     for s in section.summaries:
@@ -236,9 +272,16 @@ def render_summary(section: RunSection, styles: Mapping[str, Style]) -> str:
         if several_places:
             cells.append(f"<td>{_e(s.placement)}</td>")
         cells += [f"<td>{base}</td>", _pick_cell(s.fastest, "", styles),
-                  _pick_cell(s.fairest, s.note, styles), _pick_cell(s.best, s.note, styles)]
+                  _pick_cell(s.fairest, s.note, styles), _pick_cell(s.best, s.note, styles),
+                  _decided_by(s)]
         out.append(f"<tr>{''.join(cells)}</tr>")
     out.append("</tbody></table>")
+    criterion = CRITERIA[section.fair_by]
+    out.append(f"<p class=read>Fairness criterion: <b>{_e(section.fair_by)}</b> "
+               f"(<code>--fair-by</code>; {_e(', '.join(FAIR_BY))}): fairest = the best "
+               f"{_e(criterion.label)}; best at both = {_e(criterion.rule)}. Where a level has "
+               "no such measurement, its row says so and falls back to the Jain index over the "
+               "whole window.</p>")
     return "".join(out)
 
 
@@ -300,19 +343,32 @@ def render_glance(section: RunSection, styles: Mapping[str, Style], several: boo
 
 # ---- tables --------------------------------------------------------------------------------
 
-def _cell(row: Row, metric: str) -> str:
+def table_columns(table: ScenarioTable) -> list[tuple[str, str]]:
+    """(heading, metric) of the table's metric columns: the core ones, then the short-term
+    fairness ones when any case of the table reports them."""
+    short = [column for column in SHORT_TERM_COLUMNS
+             if any(column[1] in row.metrics for row in table.rows)]
+    return list(TABLE_COLUMNS[:3]) + short + list(TABLE_COLUMNS[3:])
+
+
+def _cell(row: Row, metric: str, marks: Mapping[str, str]) -> str:
     summary = row.metrics.get(metric)
+    if summary is None:
+        return f"<td class=absent>not measured<sup>{_e(marks.get(metric, ''))}</sup></td>"
     spread = fmt.spread(metric, summary)
     extra = f"<span class=spread>{_e(spread)}</span>" if spread else ""
     return f"<td class=num>{_e(fmt.metric(metric, summary))}{extra}</td>"
 
 
-def render_table(table: ScenarioTable) -> str:
-    """The scenario's rows: medians over repetitions, the spread below when there are several."""
+def render_table(table: ScenarioTable, absent: Sequence[NotMeasured] = ()) -> str:
+    """The scenario's rows: medians over repetitions, the spread below when there are several;
+    a metric a case lacks reads "not measured", with the reason under the table."""
     several_places = len(table.placements) > 1
+    columns = table_columns(table)
+    marks = {item.metric: str(index) for index, item in enumerate(absent, 1)}
     heads = ["primitive", "threads"] + (["placement"] if several_places else []) + ["PUs · class"]
-    heads += [heading for heading, _ in TABLE_COLUMNS[:3]] + ["share min / max"]
-    heads += [heading for heading, _ in TABLE_COLUMNS[3:]]
+    heads += [heading for heading, _ in columns[:3]] + ["share min / max"]
+    heads += [heading for heading, _ in columns[3:]]
     heads.append(f"ratio to {table.baseline}" if table.baseline else "ratio")
     out = ["<table class=data><thead><tr>", "".join(f"<th>{_e(h)}</th>" for h in heads),
            "</tr></thead><tbody>"]
@@ -323,14 +379,18 @@ def render_table(table: ScenarioTable) -> str:
             cells.append(f"<td>{_e(row.placement)}</td>")
         placement = parse_label(row.label)
         cells.append(f"<td>{_e(placement.text if placement else row.label or '—')}</td>")
-        cells += [_cell(row, metric) for _, metric in TABLE_COLUMNS[:3]]
+        cells += [_cell(row, metric, marks) for _, metric in columns[:3]]
         share = " / ".join(fmt.metric(m, row.metrics.get(m)) for m in ("share_min", "share_max"))
         cells.append(f"<td class=num>{_e(share)}</td>")
-        cells += [_cell(row, metric) for _, metric in TABLE_COLUMNS[3:]]
+        cells += [_cell(row, metric, marks) for _, metric in columns[3:]]
         cells.append(f"<td class=num>{_e(fmt.ratio(row.ratio))}</td>")
         css = " class=baseline" if row.is_baseline else ""
         out.append(f"<tr{css}>{''.join(cells)}</tr>")
     out.append("</tbody></table>")
+    if absent:
+        out.append("<ul class=read>" + "".join(
+            f"<li><sup>{_e(marks[item.metric])}</sup> <code>{_e(item.metric)}</code> not "
+            f"measured: {_e(item.why)}</li>" for item in absent) + "</ul>")
     return "".join(out)
 
 
@@ -345,8 +405,12 @@ def render_level(section: LevelSection, run_anchor: str) -> str:
     if section.left_out:
         out.append("<p class=muted>Not drawn: " + _e("; ".join(section.left_out)) + ".</p>")
     rows = len(table.rows)
+    if section.absent:
+        out.append("<p class=muted>Not measured in some cases of this level (the figures "
+                   "leave them out): " + _e("; ".join(item.text for item in section.absent))
+                   + ".</p>")
     out.append(f"<details><summary>Table: {rows} row(s), every thread count, with placement "
-               f"and spread</summary>{render_table(table)}</details>")
+               f"and spread</summary>{render_table(table, section.absent)}</details>")
     return "".join(out)
 
 
@@ -359,10 +423,10 @@ def render_family(section: FamilySection, run_anchor: str) -> str:
 
 # ---- counters ------------------------------------------------------------------------------
 
-def _counter_value(metric: str, value: float | None) -> str:
+def _counter_cell(metric: str, value: float | None, marks: Mapping[str, str]) -> str:
     if value is None:
-        return "—"
-    return format_value(metric, value)
+        return f"<td class=absent>not measured<sup>{_e(marks.get(metric, ''))}</sup></td>"
+    return f"<td class=num>{_e(format_value(metric, value))}</td>"
 
 
 def render_counters(section: RunSection) -> str:
@@ -397,14 +461,19 @@ def render_counters(section: RunSection) -> str:
                    f"{len(block.rows)} primitive(s) × {_e(events)}</summary>")
         out.append("<table class=data><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in heads)
                    + "</tr></thead><tbody>")
+        marks = {item.metric: str(index) for index, item in enumerate(block.absent, 1)}
         for row in block.rows:
             cells = [f"<td>{_e(row.primitive)}</td>", f"<td class=num>{row.threads}</td>"]
-            cells += [f"<td class=num>{_e(_counter_value(e, v))}</td>"
-                      for e, v in zip(block.events, row.values)]
+            cells += [_counter_cell(e, v, marks) for e, v in zip(block.events, row.values)]
             if scaled:
                 cells.append(f"<td class=num>{'—' if row.scaling is None else f'{row.scaling:.0%}'}</td>")
             out.append(f"<tr>{''.join(cells)}</tr>")
-        out.append("</tbody></table></details>")
+        out.append("</tbody></table>")
+        if block.absent:
+            out.append("<ul class=read>" + "".join(
+                f"<li><sup>{_e(marks[item.metric])}</sup> {_e(item.text)}</li>"
+                for item in block.absent) + "</ul>")
+        out.append("</details>")
     if status.requested or status.settings:
         rows = ([("request", status.requested)] if status.requested else []) + list(status.settings)
         out.append("<details><summary>How the counters were set up</summary>"
@@ -507,10 +576,39 @@ def render_run(section: RunSection) -> str:
     out.append(f"<h3 id=\"{_e(section.anchor)}-missing\">What is missing "
                f"({section.problems.count})</h3>" + render_problems(section.problems))
     out.append("<details><summary>Full results context</summary><h4>Machine and build</h4>"
-               + _kv_table(context_rows(run.context, CONTEXT_FIELDS, others=True))
+               + _kv_table(context_rows(shared_context(run), CONTEXT_FIELDS, others=True))
+               + render_family_contexts(run)
                + "<h4>Run</h4>" + _kv_table(context_rows(run.run_info, RUN_FIELDS))
                + "</details>")
     out.append("</section>")
+    return "".join(out)
+
+
+# A key whose values differ between cases shows this many of them, then how many more.
+VARIES_SHOWN = 6
+
+
+def shared_context(run: Run) -> dict[str, Any]:
+    """The context keys every case shared (all of it for files before schema version 2)."""
+    own = {key for family in run.families.values() for key in (*family.own, *family.varies)}
+    return {key: value for key, value in run.context.items() if key not in own}
+
+
+def _varies_text(values: Sequence[Any]) -> str:
+    texts = [_value_text(v) if v is not None else "(absent in some cases)" for v in values]
+    more = len(texts) - VARIES_SHOWN
+    return " | ".join(texts[:VARIES_SHOWN]) + (f" | … {more} more in results.json" if more > 0
+                                                else "")
+
+
+def render_family_contexts(run: Run) -> str:
+    """Per family, what its cases' contexts said beyond the shared part (schema version 2)."""
+    out = []
+    for family, entry in sorted(run.families.items()):
+        rows = context_rows(entry.own, (), others=True)
+        rows += [(f"{key} (differs between its cases)", _varies_text(values))
+                 for key, values in sorted(entry.varies.items())]
+        out.append(f"<h4>Family {_e(family)} ({entry.cases} case(s))</h4>" + _kv_table(rows))
     return "".join(out)
 
 
@@ -541,16 +639,19 @@ def render_comparison(comparison: Comparison) -> str:
     return "".join(out)
 
 
-def _how_to_read() -> str:
-    fraction = f"{BEST_AT_BOTH_JAIN_FRACTION:g}"
+def _how_to_read(fair_by: str) -> str:
+    criterion = CRITERIA[fair_by]
     return (
         "<p class=lead>The summary answers, for each family of primitives and each contention "
         "level, at the level's highest thread count: which primitive is the <b>fastest</b> "
-        "(highest median throughput), the <b>fairest</b> (highest Jain index: 1 = every thread "
-        "got the same share of operations), and the <b>best at both</b>: the fastest among those "
-        f"whose Jain index is at least {fraction} × the fairest one's. Each is shown as its "
-        "throughput ÷ the family's baseline at the same thread count in the same run (1.00× = "
-        "as fast as the baseline). The figures and tables below say how each got there.</p>")
+        "(highest median throughput), the <b>fairest</b> and the <b>best at both</b>, by the "
+        f"fairness criterion <b>{_e(fair_by)}</b>: fairest = the best {_e(criterion.label)}; "
+        f"best at both = {_e(criterion.rule)}. Each row says what decided it. Jain's index over "
+        "the whole window alone would reward a lock whose holder re-takes it in long batches; "
+        "the short-term Jain index, the handoff ratio and the p99 latency do not "
+        "(docs/metrics.md). Each pick is shown as its throughput ÷ the family's baseline at "
+        "the same thread count in the same run (1.00× = as fast as the baseline), with its "
+        "fairness figures underneath. The figures and tables below say how each got there.</p>")
 
 
 def _toc(sections: Sequence[RunSection], comparison: Comparison | None) -> str:
@@ -571,7 +672,8 @@ def _toc(sections: Sequence[RunSection], comparison: Comparison | None) -> str:
 
 
 def render_page(sections: Sequence[RunSection], comparison: Comparison | None,
-                styles: Mapping[str, Style], generated: str, *, census_html: str = "") -> str:
+                styles: Mapping[str, Style], generated: str, *, census_html: str = "",
+                fair_by: str = DEFAULT_FAIR_BY) -> str:
     """The whole page. Medians are over repetitions; spreads are IQR or min–max as labelled."""
     several = len(sections) > 1
     title = "synclab report" + (f": {sections[0].label}" if len(sections) == 1 else
@@ -590,7 +692,7 @@ def render_page(sections: Sequence[RunSection], comparison: Comparison | None,
         "figure.</p>"
         + (f"<ul>{runs}</ul>" if runs else "")
         + _toc(sections, comparison)
-        + _how_to_read()
+        + _how_to_read(fair_by)
         + "".join(render_glance(s, styles, several) for s in sections)
         + (render_comparison(comparison) if comparison is not None else "")
         + "".join(render_run(s) for s in sections)

@@ -6,6 +6,7 @@ from typing import Any, Mapping, Sequence
 
 from synclab.load import Run
 from synclab.metrics import CORE, LATENCY
+from synclab.report.absent import why_absent
 from synclab.report.tables import ScenarioTable
 
 
@@ -21,7 +22,7 @@ class MissingCounter:
     metric: str
     cases: tuple[str, ...]  # names of the cases without it
     total: int  # cases with results
-    reason: str = ""  # why it was not measured, when the results file says (context not_measured)
+    reason: str = ""  # why it was not measured (report/absent.py), for the first case lacking it
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,9 @@ def find_problems(run: Run, tables: Sequence[ScenarioTable]) -> Problems:
             continue
         lacking = tuple(row.name for row in rows if metric not in row.metrics)
         if lacking:
+            family = lacking[0].split("/", 1)[0]
             missing_counters.append(MissingCounter(metric, lacking, len(rows),
-                                                   run.why_absent(metric) or ""))
+                                                   why_absent(run, family, metric)))
 
     notes = list(run.notes)
     info = run.run_info

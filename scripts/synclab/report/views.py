@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from synclab.report.summary import pick_winners
+from synclab.report.summary import (DEFAULT_FAIR_BY, Criterion, WhyAbsent, pick_winners,
+                                    registry_reason)
 from synclab.report.tables import (Row, ScenarioTable, Series, parse_label, rows_at_top_threads,
                                    throughput_series)
 
@@ -24,18 +25,22 @@ class LevelView:
     threads: int  # the highest thread count measured at this level and placement
     rows: tuple[Row, ...]  # the rows at that thread count
     family_tables: tuple[ScenarioTable, ...]  # every level of the family, from the same run
+    fair_by: str = DEFAULT_FAIR_BY  # the summary's fairness criterion (summary.py)
+    why: WhyAbsent = registry_reason  # why a metric is absent, for what is left out
 
     @property
     def thread_counts(self) -> list[int]:
         return sorted({row.threads for row in self.table.rows if row.placement == self.placement})
 
 
-def level_views(table: ScenarioTable, family_tables: Sequence[ScenarioTable]) -> list[LevelView]:
+def level_views(table: ScenarioTable, family_tables: Sequence[ScenarioTable],
+                fair_by: str = DEFAULT_FAIR_BY, why: WhyAbsent = registry_reason) -> list[LevelView]:
     """One view per placement of the table."""
     views = []
     for placement in table.placements:
         threads, rows = rows_at_top_threads(table, placement)
-        views.append(LevelView(table, placement, threads, rows, tuple(family_tables)))
+        views.append(LevelView(table, placement, threads, rows, tuple(family_tables), fair_by,
+                               why))
     return views
 
 
@@ -46,29 +51,34 @@ def series_at(view: LevelView) -> list[Series]:
 @dataclass(frozen=True)
 class FairnessPoint:
     primitive: str
-    fairness: float
+    fairness: float  # the criterion's metric
     ops_per_sec: float
 
 
 @dataclass(frozen=True)
 class Fairness:
     points: tuple[FairnessPoint, ...]
-    floor: float  # the Jain index needed to compete for "best at both" (see summary.py)
+    criterion: Criterion  # what the x axis shows (summary.py)
+    floor: float  # the value needed to compete for "best at both"
     best: str  # the "best at both" primitive
+    left_out: tuple[str, ...] = ()  # primitives without the criterion's metric
 
 
 def fairness_points(view: LevelView) -> Fairness | None:
-    """Jain index against throughput per primitive; None when there is nothing to compare."""
-    points = [FairnessPoint(row.primitive, jain, ops) for row in view.rows
-              if (jain := row.median("fairness_jain")) is not None
+    """The summary's fairness criterion against throughput per primitive; None when there is
+    nothing to compare."""
+    winners = pick_winners(view.rows, view.threads, view.fair_by, family=view.table.family,
+                           why=view.why)
+    if view.threads <= 1 or winners is None or winners.verdict is None or winners.best is None:
+        return None
+    criterion = winners.verdict.criterion
+    points = [FairnessPoint(row.primitive, value, ops) for row in view.rows
+              if (value := row.median(criterion.metric)) is not None
               and (ops := row.median("ops_per_sec")) is not None]
-    winners = pick_winners(view.rows, view.threads)
-    if view.threads <= 1 or not points or winners is None:
+    if not points or winners.verdict.floor is None:
         return None
-    _, _, best, floor, _ = winners
-    if best is None or floor is None:
-        return None
-    return Fairness(tuple(points), floor, best.primitive)
+    return Fairness(tuple(points), criterion, winners.verdict.floor, winners.best.primitive,
+                    tuple(name for name, _ in winners.verdict.unrated))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 Modules, one per job:
   cli           the command line: parse, check, then hand over to one mode
   options       run_suite's options, their values and the combinations they allow
+  families      which families take which levels (the binary's table, else the docs'); --family
   stop          SIGINT / SIGTERM -> a flag the running child is stopped by
   build         the CMake build of a preset, or the binary given with --bench / --no-build
   target        --arch / --arm64-variant: preset, emulator wrapper, census of the build

@@ -8,6 +8,7 @@ atomically after every case, so an interrupted or crashed run keeps what finishe
 """
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -19,18 +20,25 @@ from synclab import bench, cases
 from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from synclab.errors import RunError, UsageError, report_error
 from synclab.numfmt import clock
-from synclab.runner import PROG
+from synclab.runner import PROG, REPO, families
 from synclab.runner.build import resolve_binary
 from synclab.runner.options import check_mode_options, make_parser, make_plan
 from synclab.runner.stop import StopFlag
 from synclab.runner.target import emulate_binary, resolve_target
 
 
+def existing_binary(args: argparse.Namespace) -> Path | None:
+    """The binary that will run when no build comes first: --bench's, or --no-build's."""
+    if args.bench:
+        return Path(args.bench)
+    return REPO / "build" / args.preset / bench.BENCH_IN_BUILD if args.no_build else None
+
+
 def _main(argv: list[str], stop: StopFlag) -> int:
     args = make_parser().parse_args(argv)
     check_mode_options(args)
     target = resolve_target(args)
-    plan = make_plan(args)
+    plan = make_plan(args, families.table_before_build(existing_binary(args)))
     if (args.ab or args.ab_bench) and not args.list_counters:
         from synclab.runner.ab import run_ab
         # The new side is resolved after the base is built: --bench may name the base's binary.
@@ -40,7 +48,9 @@ def _main(argv: list[str], stop: StopFlag) -> int:
     if args.list_counters:
         print(bench.list_counters(binary, should_stop=stop.is_set), end="")
         return EXIT_OK
-    listed = bench.list_cases(binary, cases.synclab_flags(plan), should_stop=stop.is_set)
+    listed = cases.filter_cases(
+        bench.list_cases(binary, cases.synclab_flags(plan), should_stop=stop.is_set), None,
+        plan.families)
     if not listed:
         raise RunError(f"{binary} lists no cases for these options")
     selected = cases.filter_cases(listed, args.filter)
@@ -55,6 +65,10 @@ def _main(argv: list[str], stop: StopFlag) -> int:
         if args.mode == "instructions":
             print(instructions.plan_line(args, len(selected)))
             return EXIT_OK
+        print(families.listing(families.from_binary(binary, stop.is_set),
+                               families.Selection(plan.families, plan.contention,
+                                                  plan.families_flag),
+                               plan.custom.name if plan.custom else None, selected))
         estimate = len(selected) * cases.expected_case_seconds(plan.repetitions, plan.duration_ms)
         print(f"{len(selected)} cases (about {clock(estimate)} at {plan.repetitions} x "
               f"{cases.format_duration(plan.duration_ms)})")

@@ -10,7 +10,8 @@ from synclab import arch as arches
 from synclab import cases
 from synclab.compare.cli import add_judging_options
 from synclab.errors import ArgumentParser, UsageError, number, regex, typed
-from synclab.runner import PROG
+from synclab.report.summary import CRITERIA, DEFAULT_FAIR_BY, FAIR_BY
+from synclab.runner import PROG, families
 
 
 def _positive_int(text: str) -> int:
@@ -69,9 +70,39 @@ def make_parser() -> ArgumentParser:
         help="time 1 in 64 operations for latency percentiles (default on); off measures "
              "the harness without its clock reads")
     add("--no-report", action="store_true", help="write results.json only")
+    add("--fair-by", choices=FAIR_BY, default=DEFAULT_FAIR_BY,
+        help="how the report's summary decides 'fairest' and 'best at both' (default "
+             f"{DEFAULT_FAIR_BY}; docs/report.md): " + "; ".join(
+                 f"{name}: {CRITERIA[name].label}" for name in FAIR_BY))
+    add_family_options(parser)
     add_mode_options(parser)
     add_arch_options(parser)
     return parser
+
+
+def add_family_options(parser: ArgumentParser) -> None:
+    """Which families run, and a contention level of the user's own (docs/contention.md)."""
+    add = parser.add_argument
+    add("--family", type=typed(families.parse_families), metavar="LIST",
+        help="run only these families, e.g. locks,channels (--list shows which levels each "
+             "takes); without --contention, the profile's levels they take")
+    add("--cs-ns", type=typed(cases.parse_custom_ns), metavar="N",
+        help="custom level: ns of work inside the critical section (default 0 when another "
+             "knob is set); without --contention only the custom level runs")
+    add("--think-ns", type=typed(cases.parse_custom_ns), metavar="N",
+        help="custom level: ns of work between operations (default 0)")
+    add("--cs-lines", type=typed(cases.parse_cs_lines), metavar="N",
+        help=f"custom level: cache lines written in the critical section, 1 to "
+             f"{cases.MAX_CUSTOM_CS_LINES} (default 1)")
+
+
+def custom_level(args: argparse.Namespace) -> cases.CustomLevel | None:
+    """The custom level --cs-ns, --think-ns and --cs-lines define; None when none is given."""
+    knobs = (args.cs_ns, args.think_ns, args.cs_lines)
+    if all(knob is None for knob in knobs):
+        return None
+    return cases.CustomLevel(args.cs_ns or 0, args.think_ns or 0,
+                             args.cs_lines if args.cs_lines is not None else 1)
 
 
 def add_mode_options(parser: ArgumentParser) -> None:
@@ -118,6 +149,9 @@ def check_mode_options(args: argparse.Namespace) -> None:
     if args.record and (args.ab or args.ab_bench):
         raise UsageError("--record keeps history of one build; it cannot be combined with --ab "
                          "(record the main branch's runs instead)")
+    if args.mode == "instructions" and custom_level(args) is not None:
+        raise UsageError("--cs-ns, --think-ns and --cs-lines define a contended level; --mode "
+                         "instructions counts only the uncontended one-thread cases")
     if args.mode == "instructions":
         instructions.check_plan(args.contention, args.threads)
         instructions.find_valgrind()
@@ -126,11 +160,21 @@ def check_mode_options(args: argparse.Namespace) -> None:
         record.check_history(args)
 
 
-def make_plan(args: argparse.Namespace) -> cases.Plan:
-    """What the options select, the profile filling what they leave open."""
-    return cases.make_plan(args.profile, contention=args.contention, threads=args.threads,
+def make_plan(args: argparse.Namespace, table: families.FamilyTable) -> cases.Plan:
+    """What the options select, the profile filling what they leave open; a family named with
+    a level it cannot run is a UsageError (checked against `table`)."""
+    custom = custom_level(args)
+    selection = families.select(table, args.family or (), args.contention, args.profile,
+                                cases.PROFILES[args.profile].contention,
+                                custom.name if custom else None)
+    if not selection.tell_binary and (args.ab or args.ab_bench):
+        raise UsageError(f"--family {','.join(selection.families)} take different levels of "
+                         f"profile {args.profile}: name the levels with --contention for --ab")
+    return cases.make_plan(args.profile, contention=selection.contention, threads=args.threads,
                            placement=args.placement, repetitions=args.repetitions,
                            duration_ms=args.duration, case_timeout_s=args.case_timeout,
                            test_cases=args.test_hang_case,
                            latency_sampling=args.latency_sampling == "on",
-                           counters=args.counters, pus=cases.available_pus())
+                           counters=args.counters, pus=cases.available_pus(),
+                           families=selection.families, families_flag=selection.tell_binary,
+                           custom=custom)

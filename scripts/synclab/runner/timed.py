@@ -14,6 +14,7 @@ from synclab import bench, cases
 from synclab.errors import one_line, report_error
 from synclab.metrics import format_value
 from synclab.numfmt import clock
+from synclab.report.summary import DEFAULT_FAIR_BY
 from synclab.results import ResultsFile, failure_entry
 from synclab.runner import PROG, rundir
 from synclab.runner.record import record_run
@@ -67,9 +68,11 @@ def run_cases(binary: Path, names: list[str], plan: cases.Plan, calibration: flo
               file=sys.stderr, flush=True)
 
 
-def summarise(results: ResultsFile, out_dir: Path, write_html: bool) -> bool:
+def summarise(results: ResultsFile, out_dir: Path, write_html: bool,
+              fair_by: str = DEFAULT_FAIR_BY) -> bool:
     """Prints the summary table and writes the report; False if either could not be done."""
     from synclab.load import ResultsError, parse, require_case_names
+    from synclab.report.absent import why_absent
     from synclab.report.problems import find_problems
     from synclab.report.tables import scenario_tables
     from synclab.report.text import summary_text
@@ -81,7 +84,7 @@ def summarise(results: ResultsFile, out_dir: Path, write_html: bool) -> bool:
         report_error(PROG, f"cannot summarise: {exc}")
         return False
     tables = scenario_tables(run.records)
-    print(summary_text(tables))
+    print(summary_text(tables, fair_by, lambda family, metric: why_absent(run, family, metric)))
     for failed in find_problems(run, tables).failed:
         status = failed.status.replace("_", " ")
         message = one_line(failed.message)
@@ -91,7 +94,7 @@ def summarise(results: ResultsFile, out_dir: Path, write_html: bool) -> bool:
         return True
     from synclab.report.build import build_report
     try:
-        index = build_report([run], out_dir)
+        index = build_report([run], out_dir, fair_by=fair_by)
     except Exception as exc:  # the results are safe; say why the report is not
         report_error(PROG, f"could not write the report: {type(exc).__name__}: {exc}")
         return False
@@ -121,7 +124,7 @@ def run_timed(args: argparse.Namespace, argv: list[str], plan: cases.Plan, binar
     results.write()
     write_census(args, out_dir, stop)
 
-    complete = summarise(results, out_dir, write_html=not args.no_report)
+    complete = summarise(results, out_dir, write_html=not args.no_report, fair_by=args.fair_by)
     if args.record and not info["interrupted"] and not record_run(args, results.path):
         complete = False
     return rundir.finish(out_dir, info, len(selected), results.path, complete)

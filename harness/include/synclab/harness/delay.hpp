@@ -7,6 +7,7 @@
 // Calibration is recorded in the results so runs can be compared honestly.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 namespace synclab::harness {
@@ -18,7 +19,7 @@ inline void spin_iterations(std::uint64_t n) {
 struct DelayCalibration {
   double iters_per_us = 0;
   [[nodiscard]] std::uint64_t iterations_for_ns(std::uint64_t ns) const {
-    return static_cast<std::uint64_t>(static_cast<double>(ns) * iters_per_us / 1000.0 + 0.5);
+    return static_cast<std::uint64_t>(std::llround(static_cast<double>(ns) * iters_per_us / 1000.0));
   }
 };
 

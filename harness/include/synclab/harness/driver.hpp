@@ -5,10 +5,16 @@
 // every thread contends for the whole window (a fixed per-thread count would
 // let fast threads finish early and leave an uncontended tail), and the
 // numbers are per window: operations, per-thread counts, sampled latency,
-// OS and wait-layer counters, and perf event counts when a counter plan is
-// given. Each worker opens its own event groups after it is pinned and before
-// the barrier, enables them right after it and disables them as soon as it
-// sees the stop flag; nothing is read inside the loop.
+// OS and wait-layer counters, futex syscall counts when the tracepoint is
+// available, and perf event counts when a counter plan is given. Each worker
+// opens its own events after it is pinned and before the barrier, enables
+// them right after it and disables them as soon as it sees the stop flag;
+// nothing is read inside the loop. So the futex calls of the barrier and of
+// the stop flag's wake-ups are never counted, only the workload's.
+//
+// The run's futex figures come from the tracepoint when every worker traced
+// them, else from the wait layer when the workload declares that the wait
+// layer sees all its futex calls, else there are none (futex_source.hpp).
 //
 // The stop flag is written once and read with relaxed loads: it is the only
 // shared line every worker reads in its loop, it stays Shared in all caches
@@ -32,6 +38,8 @@
 #include <vector>
 
 #include "synclab/harness/clock.hpp"
+#include "synclab/harness/futex_source.hpp"
+#include "synclab/harness/futex_trace.hpp"
 #include "synclab/harness/histogram.hpp"
 #include "synclab/harness/os_counters.hpp"
 #include "synclab/harness/perf_counters.hpp"
@@ -53,6 +61,8 @@ struct DriverConfig {
   std::chrono::milliseconds watchdog_grace = std::chrono::seconds(10);
   const CounterPlan* counters = nullptr;      // nullptr or empty: no perf events
   std::uint64_t repetition = 0;               // picks the hardware group when the plan rotates
+  // Counts each worker's futex syscalls when available; nullptr: not traced.
+  const FutexTracepoint* futex_trace = &process_futex_tracepoint();
 };
 
 // Handed to the workload's operation; the workload records owner changes here.
@@ -71,8 +81,12 @@ struct WorkerResult {
   int planned_pu = -1;
   LatencyHistogram latency;
   OsCounters os;
+  // Futex calls from the run's futex_source; 0 and meaningless when it is none.
   std::uint64_t futex_waits = 0;
   std::uint64_t futex_wakes = 0;
+  FutexCalls wait_layer_futex;            // calls through synclab's wait layer
+  std::optional<FutexCalls> traced_futex;  // the tracepoint's count, when this worker traced
+  std::string futex_trace_error;          // why it did not, when the tracepoint was available
   std::vector<CounterReading> counters;  // one per event of the plan, in its order
   int counter_groups_failed = 0;         // groups the probe opened but this worker could not
   std::string error;  // non-empty: the worker could not run (pinning failed)
@@ -83,14 +97,20 @@ struct RunResult {
   double elapsed_s = 0;
   bool handoffs_counted = false;  // the workload follows lock ownership (HandoffCounting)
   std::vector<std::string> counter_names;  // metric stems of WorkerResult::counters
+  FutexSource futex_source = FutexSource::none;
+  std::string futex_source_reason;  // why not the tracepoint (wait_layer), or why none
+  int futex_trace_failed = 0;       // workers that could not trace although the tracepoint is available
   [[nodiscard]] std::uint64_t total_ops() const;
   [[nodiscard]] std::string first_error() const;
+  [[nodiscard]] bool futex_measured() const { return futex_source != FutexSource::none; }
 };
 
 namespace detail {
 // Waits until `finished` reaches `workers` or the grace period passes; in the
 // latter case prints the watchdog line and ends the process.
 void await_workers_or_fire(const DriverConfig& cfg, const std::atomic<int>& finished, int workers);
+// Picks the run's futex source and fills every worker's futex_waits/wakes.
+void settle_futex_figures(RunResult& run, const FutexTracepoint* tracepoint, bool wait_layer_sees_all);
 inline constexpr std::uint32_t kCpuCheckMask = 4095;
 }  // namespace detail
 
@@ -142,11 +162,14 @@ RunResult run_fixed_duration(const DriverConfig& cfg, W& workload) {
     WorkerContext ctx{index, 0};
     std::optional<ThreadCounters> counters;
     if (cfg.counters != nullptr && !cfg.counters->empty()) counters.emplace(*cfg.counters, cfg.repetition);
+    std::optional<ThreadFutexTrace> futex_trace;
+    if (cfg.futex_trace != nullptr && cfg.futex_trace->available) futex_trace.emplace(*cfg.futex_trace);
     const OsCounters os_before = read_thread_os_counters();
     const wait::WaitCounters wait_before = wait::wait_counters();
     const bool check_cpu = cfg.pinner != nullptr;
     start.arrive_and_wait();
     if (counters) counters->enable();
+    if (futex_trace) futex_trace->enable();
     std::uint64_t ops = 0;
     while (!stop.load(std::memory_order_relaxed)) {
       if (cfg.sample_latency && (ops & sample_mask) == 0) {
@@ -160,6 +183,7 @@ RunResult run_fixed_duration(const DriverConfig& cfg, W& workload) {
       if (check_cpu && (ops & detail::kCpuCheckMask) == 0 && current_cpu() != r.planned_pu) ++r.pin_violations;
       ++ops;
     }
+    if (futex_trace) futex_trace->disable();
     if (counters) {
       counters->disable();
       r.counters = counters->read();
@@ -168,8 +192,12 @@ RunResult run_fixed_duration(const DriverConfig& cfg, W& workload) {
     r.ops = ops;
     r.handoffs = ctx.handoffs;
     r.os = read_thread_os_counters() - os_before;
-    r.futex_waits = wait::wait_counters().waits - wait_before.waits;
-    r.futex_wakes = wait::wait_counters().wakes - wait_before.wakes;
+    r.wait_layer_futex = {wait::wait_counters().waits - wait_before.waits,
+                          wait::wait_counters().wakes - wait_before.wakes};
+    if (futex_trace) {
+      r.traced_futex = futex_trace->read();
+      if (!r.traced_futex) r.futex_trace_error = futex_trace->opened() ? "unreadable" : futex_trace->error();
+    }
     finished.fetch_add(1, std::memory_order_release);
   };
 
@@ -185,6 +213,7 @@ RunResult run_fixed_duration(const DriverConfig& cfg, W& workload) {
   detail::await_workers_or_fire(cfg, finished, n);
   for (std::thread& t : threads) t.join();
   run.elapsed_s = static_cast<double>(t1 - t0) * 1e-9;
+  detail::settle_futex_figures(run, cfg.futex_trace, FutexCounted<W>);
   return run;
 }
 

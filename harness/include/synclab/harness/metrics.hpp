@@ -42,7 +42,9 @@ struct RunTotals {
   double handoffs = 0;
   double cpu_ns = 0;
   double ctx_switches = 0;
-  std::optional<double> futex_waits;  // absent when any worker's calls were not counted
+  // Absent when the run's futex calls were not counted: no tracepoint, and a
+  // primitive that may sleep outside the counted wait layer (futex_source.hpp).
+  std::optional<double> futex_waits;
   std::optional<double> futex_wakes;
 };
 [[nodiscard]] RunTotals run_totals(const RunResult& run);
@@ -58,8 +60,11 @@ void put_unit_costs(Metrics& m, std::string_view rate_name, std::string_view uni
 
 // The driver's numbers of every case: rates, Jain and shares over the
 // window, CPU and context switches per operation, futex calls per operation
-// where they were counted, latency percentiles where latency was sampled,
-// `<event>_per_op` for each perf event whose value is known for every worker,
+// where they were counted (run.futex_source: the tracepoint, or the wait layer
+// for a primitive whose every call it sees; a primitive of ours that never
+// sleeps measures 0 there), `futex_trace_failed` when a worker could not trace
+// although the tracepoint is available, latency percentiles where latency was
+// sampled, `<event>_per_op` for each perf event whose value is known for every worker,
 // `counter_scaling_min` whenever any event was counted, and
 // `counter_groups_failed` when a worker could not open a group the probe opened.
 Metrics summarize(const RunResult& run);

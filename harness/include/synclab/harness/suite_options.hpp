@@ -50,6 +50,10 @@ struct SuiteOptions {
   bool counter_rotation = false;  // one hardware group per repetition
   bool list_counters = false;     // print every event of every set here, then exit
   bool describe = false;          // print the run parameters as JSON (describe.hpp), then exit
+  // Sweeps along one axis (read shares, capacities, payloads, padding widths
+  // and distances, spin counts, permits, node-passing twins): on by default;
+  // off keeps each family's key cases (docs/contention.md).
+  bool sweeps = true;
 };
 
 // The levels this run asks for, in the order asked (every named level when

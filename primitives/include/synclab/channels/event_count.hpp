@@ -28,6 +28,16 @@
 //   (fetch_add(1) / fetch_add(0)): RMWs on one variable are totally
 //   ordered and the later one reads the earlier one's value, which
 //   synchronises and gives the same guarantee.
+//   The barrier is the template parameter (DekkerFences, the default); the
+//   code a release build runs is therefore not the code TSan checks, so
+//   tests/primitives/release_fences_test.cpp checks it in release and
+//   ASan builds: a round-by-round Dekker race between a publication and a
+//   sleeper must never lose a wake-up, and the twin with the fence pair
+//   weakened to acquire fences (no store-load order: no instruction on
+//   x86-64, `dmb ishld` on arm64) must lose one.
+// Two event counts after one publication (BlockingChannel wakes a sleeper on
+//   each side after a send or a receive): notify_one_each() pays the
+//   notifier's barrier once and looks at both counts.
 // Memory ordering:
 //   sleepers += 1 / -= 1: relaxed; the fence after the increment orders it,
 //     and the decrement only makes future notifiers skip a useless syscall.
@@ -58,26 +68,45 @@
 
 namespace synclab::channels {
 
-class EventCount {
+// The store-load barrier of each side (see the top): seq_cst fences, or the
+// RMWs that replace them under ThreadSanitizer.
+struct DekkerFences {
+  // Waiter: counts itself as a sleeper; barrier() follows its epoch load.
+  static void announce(std::atomic<std::uint32_t>& sleepers) noexcept {
+    sleepers.fetch_add(1, SYNCLAB_CHANNELS_TSAN ? std::memory_order_seq_cst : std::memory_order_relaxed);
+  }
+  // Between a side's store (the count, the publication) and its load of the other side's.
+  static void barrier() noexcept {
+#if !SYNCLAB_CHANNELS_TSAN
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+  }
+  // Notifier, after barrier(): how many may sleep.
+  static std::uint32_t look(std::atomic<std::uint32_t>& sleepers) noexcept {
+#if SYNCLAB_CHANNELS_TSAN
+    return sleepers.fetch_add(0, std::memory_order_seq_cst);
+#else
+    return sleepers.load(std::memory_order_relaxed);
+#endif
+  }
+};
+
+template <class Barrier = DekkerFences>
+class BasicEventCount {
  public:
   using Token = std::uint32_t;
 
-  EventCount() = default;
-  EventCount(const EventCount&) = delete;
-  EventCount& operator=(const EventCount&) = delete;
+  BasicEventCount() = default;
+  BasicEventCount(const BasicEventCount&) = delete;
+  BasicEventCount& operator=(const BasicEventCount&) = delete;
 
   // Counts the caller as a sleeper; it must re-check its condition, then
   // call exactly one of cancel_wait() and wait(token).
   [[nodiscard]] Token prepare_wait() noexcept {
-#if SYNCLAB_CHANNELS_TSAN
-    sleepers_.fetch_add(1, std::memory_order_seq_cst);
-    return epoch_.load(std::memory_order_acquire);
-#else
-    sleepers_.fetch_add(1, std::memory_order_relaxed);
+    Barrier::announce(sleepers_);
     const Token token = epoch_.load(std::memory_order_acquire);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    Barrier::barrier();
     return token;
-#endif
   }
 
   void cancel_wait() noexcept { sleepers_.fetch_sub(1, std::memory_order_relaxed); }
@@ -90,34 +119,41 @@ class EventCount {
 
   // Called after the caller's publication (a release store or RMW).
   void notify_one() noexcept {
-    if (anyone_sleeping()) {
-      epoch_.fetch_add(1, std::memory_order_release);
-      wait::futex_wake_one(epoch_);
-    }
+    Barrier::barrier();
+    wake_one_if_sleeping();
   }
 
   void notify_all() noexcept {
-    if (anyone_sleeping()) {
+    Barrier::barrier();
+    if (Barrier::look(sleepers_) != 0) {
       epoch_.fetch_add(1, std::memory_order_release);
       wait::futex_wake_all(epoch_);
     }
   }
 
-  // A snapshot, for tests and diagnostics.
+  // notify_one() on both, after one barrier.
+  static void notify_one_each(BasicEventCount& a, BasicEventCount& b) noexcept {
+    Barrier::barrier();
+    a.wake_one_if_sleeping();
+    b.wake_one_if_sleeping();
+  }
+
+  // Snapshots, for tests and diagnostics.
   [[nodiscard]] std::uint32_t sleepers() const noexcept { return sleepers_.load(std::memory_order_relaxed); }
+  [[nodiscard]] Token epoch() const noexcept { return epoch_.load(std::memory_order_relaxed); }
 
  private:
-  bool anyone_sleeping() noexcept {
-#if SYNCLAB_CHANNELS_TSAN
-    return sleepers_.fetch_add(0, std::memory_order_seq_cst) != 0;
-#else
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    return sleepers_.load(std::memory_order_relaxed) != 0;
-#endif
+  void wake_one_if_sleeping() noexcept {
+    if (Barrier::look(sleepers_) != 0) {
+      epoch_.fetch_add(1, std::memory_order_release);
+      wait::futex_wake_one(epoch_);
+    }
   }
 
   std::atomic<std::uint32_t> epoch_{0};
   std::atomic<std::uint32_t> sleepers_{0};
 };
+
+using EventCount = BasicEventCount<>;
 
 }  // namespace synclab::channels

@@ -62,6 +62,7 @@
 #include "synclab/channels/concepts.hpp"
 #include "synclab/channels/detail.hpp"
 #include "synclab/padding/padded.hpp"
+#include "synclab/stall_point.hpp"
 
 namespace synclab::channels {
 
@@ -70,6 +71,7 @@ class MpmcBounded {
  public:
   using value_type = T;
   static constexpr std::string_view name = "mpmc_bounded";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr std::size_t index_padding = IndexPadding;
   static constexpr Semantics semantics{.bounded = true,
                                        .blocking = false,
@@ -100,6 +102,7 @@ class MpmcBounded {
       if (seq == empty_turn) {
         if (enqueue_pos_->compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed,
                                                 std::memory_order_relaxed)) {
+          stall_point(StallPoint::after_claim, this);
           cell.message.construct(std::move(v));
           cell.sequence.store(empty_turn + 1, std::memory_order_release);
           return true;
@@ -123,6 +126,7 @@ class MpmcBounded {
       if (seq == full_turn) {
         if (dequeue_pos_->compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed,
                                                 std::memory_order_relaxed)) {
+          stall_point(StallPoint::after_claim, this);
           cell.message.move_to(out);
           cell.sequence.store(full_turn + 1, std::memory_order_release);
           return true;

@@ -54,6 +54,7 @@ class MpscUnbounded {
  public:
   using value_type = T;
   static constexpr std::string_view name = "mpsc_unbounded";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr Semantics semantics{.bounded = false,
                                        .blocking = false,
                                        .order = Order::global_fifo,

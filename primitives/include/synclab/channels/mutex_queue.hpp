@@ -40,6 +40,7 @@ class MutexQueue {
  public:
   using value_type = T;
   static constexpr std::string_view name = "mutex_queue";
+  static constexpr bool counts_futex_calls = false;  // sleeps in std::mutex and std::condition_variable
   static constexpr Semantics semantics{.bounded = false,
                                        .blocking = true,
                                        .order = Order::global_fifo,

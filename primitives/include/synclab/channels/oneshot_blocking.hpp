@@ -26,6 +26,17 @@
 //   point, not a thread handle), and the wake is skipped when the receiver
 //   never slept: a sender that comes first costs no syscall (tests check it
 //   with wait::wait_counters()).
+// Wake after the store: send() wakes the receiver with a futex call on the
+//   state word's address after the fetch_or that published the message. The
+//   receiver may return from recv() and destroy the channel in between (as a
+//   one-shot's owner does); the wake then names freed memory. That is
+//   harmless for a futex: the kernel uses the address of a private futex only
+//   as a key and reads nothing there, so the call wakes nobody, or a futex
+//   waiter that happens to sleep on reused memory at that address, spuriously
+//   (every futex waiter re-checks its condition). No access from user space
+//   follows the fetch_or (tests/primitives/lifetime_test.cpp destroys the
+//   channel while the sender is held between the two). A primitive that needs
+//   a wake after its release does the same throughout this library.
 // Guarantees: one sender, one receiver, one message. The receiver sleeps
 //   without spinning first, so the sender's delay costs it no CPU but a
 //   wake-up latency; a sender preempted before kReady keeps it asleep.
@@ -48,6 +59,7 @@
 
 #include "synclab/channels/concepts.hpp"
 #include "synclab/channels/detail.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::channels {
@@ -57,6 +69,7 @@ class OneshotBlocking {
  public:
   using value_type = T;
   static constexpr std::string_view name = "oneshot_blocking";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
   static constexpr Semantics semantics{.bounded = true,
                                        .blocking = true,
                                        .order = Order::global_fifo,
@@ -78,7 +91,9 @@ class OneshotBlocking {
       detail::misuse(name, "send called twice");
     }
     message_.construct(std::move(v));
-    if ((state_.fetch_or(kReady, std::memory_order_release) & kSleeping) != 0) {
+    const bool receiver_sleeps = (state_.fetch_or(kReady, std::memory_order_release) & kSleeping) != 0;
+    stall_point(StallPoint::after_release, this);
+    if (receiver_sleeps) {
       wait::futex_wake_one(state_);
     }
   }

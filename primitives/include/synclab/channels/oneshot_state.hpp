@@ -45,6 +45,7 @@ class OneshotState {
  public:
   using value_type = T;
   static constexpr std::string_view name = "oneshot_state";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr Semantics semantics{.bounded = true,
                                        .blocking = false,
                                        .order = Order::global_fifo,

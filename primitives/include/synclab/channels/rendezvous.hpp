@@ -55,6 +55,7 @@ class Rendezvous {
  public:
   using value_type = T;
   static constexpr std::string_view name = "rendezvous";
+  static constexpr bool counts_futex_calls = false;  // sleeps in std::mutex and std::condition_variable
   static constexpr Semantics semantics{.bounded = true,
                                        .blocking = true,
                                        .order = Order::per_producer_fifo,

@@ -67,6 +67,7 @@ class SpscRing {
  public:
   using value_type = T;
   static constexpr std::string_view name = "spsc_ring";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr std::size_t index_padding = IndexPadding;
   static constexpr Semantics semantics{.bounded = true,
                                        .blocking = false,

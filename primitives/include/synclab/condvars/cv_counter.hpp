@@ -40,6 +40,7 @@
 #include "synclab/condvars/concepts.hpp"
 #include "synclab/condvars/futex_wait_for.hpp"
 #include "synclab/locks/futex_mutex3.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::condvars {
@@ -47,6 +48,7 @@ namespace synclab::condvars {
 class CvCounter {
  public:
   static constexpr std::string_view name = "cv_counter";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
   using mutex_type = locks::FutexMutex3;
 
   CvCounter() = default;
@@ -59,6 +61,7 @@ class CvCounter {
     const std::uint32_t seen = counter_.load(std::memory_order_relaxed);
     held.unlock();
     futex_wait_for(counter_, seen, kCounterWrapGuard);
+    stall_point(StallPoint::after_wake, this);
     held.lock();
   }
 

@@ -101,8 +101,20 @@
 
 namespace synclab::locks {
 
-template <std::uint32_t Capacity = 256>
-class Anderson {
+// How the lock waits, and whether it keeps the admission guard. AndersonWaiting
+// is the algorithm; the parameter exists for the tests' broken twin
+// (synclab/testing/broken_queue_locks.hpp), which drops the guard and can
+// abandon its waiters. A stateless policy costs no byte (an empty base).
+struct AndersonWaiting {
+  static constexpr bool guards_admission = true;
+  template <class Done>
+  void spin_until(Done&& done) noexcept {
+    while (!done()) cpu_relax();
+  }
+};
+
+template <std::uint32_t Capacity = 256, class Waiting = AndersonWaiting>
+class Anderson : Waiting {
   static_assert(Capacity >= 2, "a slot per waiter needs at least the holder's and one waiter's slot");
   static_assert((Capacity & (Capacity - 1)) == 0,
                 "a power of two: t % Capacity must stay consistent when 32-bit tickets wrap");
@@ -110,6 +122,7 @@ class Anderson {
 
  public:
   static constexpr std::string_view name = "anderson";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr std::uint32_t capacity = Capacity;
   static constexpr std::size_t kBlock = 128;  // see Layout
 
@@ -126,13 +139,10 @@ class Anderson {
     Shared& s = *shared_;
     const std::uint32_t ticket = s.next.fetch_add(1, std::memory_order_relaxed);
     // Admission guard: wait until the previous user of our slot has cleared it.
-    while (ticket - s.holder.load(std::memory_order_acquire) > Capacity) {
-      cpu_relax();
-    }
+    if (Waiting::guards_admission)
+      waiting().spin_until([&] { return ticket - s.holder.load(std::memory_order_acquire) <= Capacity; });
     Slot& mine = s.slots[ticket & kMask];
-    while (!mine.granted.load(std::memory_order_acquire)) {
-      cpu_relax();
-    }
+    waiting().spin_until([&] { return mine.granted.load(std::memory_order_acquire); });
     take(s, mine, ticket);
   }
 
@@ -165,6 +175,9 @@ class Anderson {
   [[nodiscard]] std::uint32_t tickets_issued() const noexcept {
     return shared_->next.load(std::memory_order_relaxed);
   }
+
+ protected:
+  Waiting& waiting() noexcept { return *this; }
 
  private:
   static constexpr std::uint32_t kMask = Capacity - 1;

@@ -10,10 +10,19 @@
 //   unlock() if another thread of this domain waits on the local lock and the
 //            domain has passed the global lock fewer than MaxPasses times in a
 //            row, keep the global lock and hand the local lock on, marking the
-//            global lock as passed; otherwise release the global lock, then the
-//            local one. While the global lock stays in a domain the protected
+//            global lock as passed; otherwise release the local lock, then the
+//            global one. While the global lock stays in a domain the protected
 //            data stays in that domain's caches: handoffs cost a local line
 //            transfer, not a cross-domain one.
+//   Release order and lifetime: the global release is the last access of an
+//   unlock, so the lock may be destroyed by whoever takes it next, right
+//   after that thread's own unlock (as a std::mutex may). Releasing the
+//   global lock first, as the paper's pseudo-code reads, would let a thread of
+//   another domain take both levels, finish and destroy the lock before the
+//   local store lands (tests/primitives/lifetime_test.cpp holds the unlocking
+//   thread in between). A local successor that takes the local lock before
+//   the global release finds owns_global false and queues for the global
+//   lock like anyone else.
 //   The two requirements of the paper: the global lock is thread-oblivious (a
 //   ticket lock can be released by a thread other than the one that took it,
 //   as long as that thread is ordered after it; here through the local lock),
@@ -35,7 +44,7 @@
 //   locality); the bound is a template parameter for sweeps.
 // Domains: from synclab/locks/cohort_domains.hpp, one domain unless a map is
 //   installed (the benchmark binary installs one from hwloc; see
-//   harness/include/synclab/harness/cohort_domains.hpp for the level chosen).
+//   harness/include/synclab/harness/domain_map.hpp for the level chosen).
 //   Domain ids at or above MaxDomains share local locks (id mod MaxDomains):
 //   still correct, less locality. With a single domain the lock is a ticket
 //   lock whose global level is taken once per 65 acquisitions under contention.
@@ -59,8 +68,10 @@
 //     "waiter" is never wrong (tickets only grow and are never abandoned).
 //   serving.load(relaxed) in unlock(): only the holder moves serving, so it
 //     reads its own last value.
-//   serving.store(release): publishes the critical section (global level), and
-//     the section plus the pass state (local level).
+//   serving.store(release): publishes the critical section (both levels) and
+//     the pass state (local level). The global store reads `serving` before
+//     the local release (only the holder moves it), so nothing is read after
+//     it either.
 //   try_lock(): serving.load(acquire) then next.CAS(s -> s+1, relaxed) at each
 //     level, as ticket.hpp; a failed global try gives the local lock back.
 // Layout: the global lock, the holder's domain, and each domain's local lock
@@ -75,41 +86,12 @@
 #include <string_view>
 
 #include "synclab/arch/cpu_relax.hpp"
+#include "synclab/compile_time_name.hpp"
 #include "synclab/concepts.hpp"
 #include "synclab/locks/cohort_domains.hpp"
+#include "synclab/stall_point.hpp"
 
 namespace synclab::locks {
-
-namespace detail {
-
-// "cohort" for the default bound, "cohort_pass<N>" otherwise.
-template <std::uint32_t MaxPasses, bool IsDefault>
-struct CohortName {
-  static constexpr std::string_view base = IsDefault ? "cohort" : "cohort_pass";
-  static constexpr std::size_t digits = [] {
-    std::size_t n = 1;
-    for (std::uint32_t v = MaxPasses; v >= 10; v /= 10) {
-      ++n;
-    }
-    return n;
-  }();
-  static constexpr std::size_t size = base.size() + (IsDefault ? 0 : digits);
-  static constexpr std::array<char, size + 1> chars = [] {
-    std::array<char, size + 1> out{};
-    for (std::size_t i = 0; i < base.size(); ++i) {
-      out[i] = base[i];
-    }
-    std::uint32_t v = MaxPasses;
-    for (std::size_t i = size; i > base.size(); --i) {
-      out[i - 1] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    }
-    return out;
-  }();
-  static constexpr std::string_view value{chars.data(), size};
-};
-
-}  // namespace detail
 
 inline constexpr std::uint32_t kCohortMaxPasses = 64;
 inline constexpr std::uint32_t kCohortMaxDomains = 16;
@@ -117,8 +99,11 @@ inline constexpr std::uint32_t kCohortMaxDomains = 16;
 template <std::uint32_t MaxPasses = kCohortMaxPasses, std::uint32_t MaxDomains = kCohortMaxDomains>
 class Cohort {
  public:
-  static constexpr std::string_view name =
-      detail::CohortName<MaxPasses, MaxPasses == kCohortMaxPasses && MaxDomains == kCohortMaxDomains>::value;
+  // "cohort" for the default bounds, "cohort_pass<N>" otherwise.
+  static constexpr std::string_view name = MaxPasses == kCohortMaxPasses && MaxDomains == kCohortMaxDomains
+                                               ? static_name<compose_name("cohort")>
+                                               : static_name<compose_name("cohort_pass", MaxPasses)>;
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr std::uint32_t max_passes = MaxPasses;
   static constexpr std::uint32_t max_domains = MaxDomains;
 
@@ -163,12 +148,15 @@ class Cohort {
     if (cohort_waits && local.passes < MaxPasses) {
       ++local.passes;
       local.owns_global = true;
-    } else {
-      local.passes = 0;
-      local.owns_global = false;
-      advance(global_.serving);
+      local.serving.store(mine + 1, std::memory_order_release);  // hands both levels on
+      return;
     }
+    local.passes = 0;
+    local.owns_global = false;
+    const std::uint32_t next_global = global_.serving.load(std::memory_order_relaxed) + 1;
     local.serving.store(mine + 1, std::memory_order_release);
+    stall_point(StallPoint::after_release, this);
+    global_.serving.store(next_global, std::memory_order_release);  // the last access
   }
 
   // For tests and diagnostics (relaxed snapshots): tickets drawn and not yet

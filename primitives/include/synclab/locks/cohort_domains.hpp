@@ -6,7 +6,7 @@
 //   does not know the machine (it does not depend on hwloc): by default there
 //   is one domain and every thread is in it. Whoever knows the topology
 //   installs a map at startup: the benchmark binary does it from hwloc
-//   (harness/include/synclab/harness/cohort_domains.hpp, which also chooses the
+//   (harness/include/synclab/harness/domain_map.hpp, which also chooses the
 //   level), tests install synthetic maps (domains by CPU parity, say).
 // Lookup: current_domain() returns the cached domain of the calling thread.
 //   The cache is revalidated when a new map has been installed (a generation

@@ -28,6 +28,7 @@
 #include <string_view>
 
 #include "synclab/concepts.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::locks {
@@ -35,6 +36,7 @@ namespace synclab::locks {
 class FutexMutex2 {
  public:
   static constexpr std::string_view name = "futex_mutex2";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
 
   FutexMutex2() = default;
   FutexMutex2(const FutexMutex2&) = delete;
@@ -56,6 +58,7 @@ class FutexMutex2 {
 
   void unlock() noexcept {
     state_.store(kUnlocked, std::memory_order_release);
+    stall_point(StallPoint::after_release, this);
     wait::futex_wake_one(state_);
   }
 

@@ -32,6 +32,7 @@
 #include <string_view>
 
 #include "synclab/concepts.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::locks {
@@ -39,6 +40,7 @@ namespace synclab::locks {
 class FutexMutex3 {
  public:
   static constexpr std::string_view name = "futex_mutex3";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
 
   FutexMutex3() = default;
   FutexMutex3(const FutexMutex3&) = delete;
@@ -63,7 +65,9 @@ class FutexMutex3 {
   }
 
   void unlock() noexcept {
-    if (state_.exchange(kUnlocked, std::memory_order_release) == kContended) {
+    const bool contended = state_.exchange(kUnlocked, std::memory_order_release) == kContended;
+    stall_point(StallPoint::after_release, this);
+    if (contended) {
       wait::futex_wake_one(state_);
     }
   }

@@ -50,12 +50,14 @@
 #include <string_view>
 
 #include "synclab/concepts.hpp"
+#include "synclab/stall_point.hpp"
 
 namespace synclab::locks {
 
 class FutexMutex3AtomicWait {
  public:
   static constexpr std::string_view name = "futex_mutex3_atomic_wait";
+  static constexpr bool counts_futex_calls = false;  // sleeps in std::atomic::wait, which the wait layer never sees
 
   FutexMutex3AtomicWait() = default;
   FutexMutex3AtomicWait(const FutexMutex3AtomicWait&) = delete;
@@ -80,7 +82,9 @@ class FutexMutex3AtomicWait {
   }
 
   void unlock() noexcept {
-    if (state_.exchange(kUnlocked, std::memory_order_release) == kContended) {
+    const bool contended = state_.exchange(kUnlocked, std::memory_order_release) == kContended;
+    stall_point(StallPoint::after_release, this);
+    if (contended) {
       state_.notify_one();
     }
   }

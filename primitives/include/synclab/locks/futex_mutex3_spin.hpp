@@ -36,62 +36,28 @@
 // Layout: one 32-bit word (the futex word), no padding.
 #pragma once
 
-#include <array>
 #include <atomic>
-#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "synclab/arch/cpu_relax.hpp"
+#include "synclab/compile_time_name.hpp"
 #include "synclab/concepts.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::locks {
 
-namespace detail {
-
-// "futex_mutex3_spin" for the default count (the name benchmark history is
-// keyed on), "futex_mutex3_spin<N>" (e.g. "futex_mutex3_spin10") otherwise.
-template <std::uint32_t SpinCount>
-struct FutexMutex3SpinName {
-  static constexpr std::string_view base = "futex_mutex3_spin";
-  static constexpr bool suffixed = SpinCount != 100;
-
-  static constexpr std::size_t digits = [] {
-    std::size_t n = 1;
-    for (std::uint32_t v = SpinCount; v >= 10; v /= 10) {
-      ++n;
-    }
-    return n;
-  }();
-
-  static constexpr std::size_t size = base.size() + (suffixed ? digits : 0);
-
-  static constexpr std::array<char, size + 1> chars = [] {
-    std::array<char, size + 1> out{};
-    for (std::size_t i = 0; i < base.size(); ++i) {
-      out[i] = base[i];
-    }
-    if constexpr (suffixed) {
-      std::uint32_t v = SpinCount;
-      for (std::size_t i = size; i > base.size(); --i) {
-        out[i - 1] = static_cast<char>('0' + v % 10);
-        v /= 10;
-      }
-    }
-    out[size] = '\0';
-    return out;
-  }();
-
-  static constexpr std::string_view value{chars.data(), size};
-};
-
-}  // namespace detail
-
 template <std::uint32_t SpinCount = 100>
 class FutexMutex3Spin {
  public:
-  static constexpr std::string_view name = detail::FutexMutex3SpinName<SpinCount>::value;
+  static constexpr std::string_view name =
+      SpinCount == 100 ? static_name<compose_name("futex_mutex3_spin")>
+                       : static_name<compose_name("futex_mutex3_spin", SpinCount)>;
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
+  // A spin count other than the default is a point of the spin-count sweep,
+  // measured only when the run asks for sweeps.
+  static constexpr bool sweep_point = SpinCount != 100;
   static constexpr std::uint32_t spin_count = SpinCount;
 
   FutexMutex3Spin() = default;
@@ -115,7 +81,9 @@ class FutexMutex3Spin {
   }
 
   void unlock() noexcept {
-    if (state_.exchange(kUnlocked, std::memory_order_release) == kContended) {
+    const bool contended = state_.exchange(kUnlocked, std::memory_order_release) == kContended;
+    stall_point(StallPoint::after_release, this);
+    if (contended) {
       wait::futex_wake_one(state_);
     }
   }

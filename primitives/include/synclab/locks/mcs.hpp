@@ -81,17 +81,32 @@ struct alignas(128) McsNode {
   std::atomic<bool> locked{false};      // true while the owner must keep waiting
 };
 
-class Mcs {
+// How the lock waits, and whether unlock() waits for a successor's late
+// link. McsWaiting is the algorithm; the parameter exists for the tests'
+// broken twin (synclab/testing/broken_queue_locks.hpp), which skips that wait
+// and can abandon its waiters. A stateless policy costs no byte (it is an
+// empty base).
+struct McsWaiting {
+  static constexpr bool waits_for_late_link = true;
+  template <class Done>
+  void spin_until(Done&& done) noexcept {
+    while (!done()) cpu_relax();
+  }
+};
+
+template <class Waiting = McsWaiting>
+class BasicMcs : Waiting {
  public:
   // The registered lock is WithThreadLocalNode<Mcs>, which takes this name.
   static constexpr std::string_view name = "mcs";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   using node_type = McsNode;
 
-  Mcs() = default;
-  Mcs(const Mcs&) = delete;
-  Mcs& operator=(const Mcs&) = delete;
-  Mcs(Mcs&&) = delete;
-  Mcs& operator=(Mcs&&) = delete;
+  BasicMcs() = default;
+  BasicMcs(const BasicMcs&) = delete;
+  BasicMcs& operator=(const BasicMcs&) = delete;
+  BasicMcs(BasicMcs&&) = delete;
+  BasicMcs& operator=(BasicMcs&&) = delete;
 
   void lock(McsNode& n) noexcept {
     n.next.store(nullptr, std::memory_order_relaxed);
@@ -101,9 +116,7 @@ class Mcs {
       return;  // queue was empty: the lock is ours
     }
     pred->next.store(&n, std::memory_order_release);
-    while (n.locked.load(std::memory_order_acquire)) {
-      cpu_relax();
-    }
+    waiting().spin_until([&] { return !n.locked.load(std::memory_order_acquire); });
   }
 
   [[nodiscard]] bool try_lock(McsNode& n) noexcept {
@@ -121,10 +134,9 @@ class Mcs {
                                         std::memory_order_relaxed)) {
         return;  // nobody queued behind us
       }
+      if (!Waiting::waits_for_late_link) return;
       // A successor swapped itself in after our load and has not linked yet.
-      while ((succ = n.next.load(std::memory_order_acquire)) == nullptr) {
-        cpu_relax();
-      }
+      waiting().spin_until([&] { return (succ = n.next.load(std::memory_order_acquire)) != nullptr; });
     }
     succ->locked.store(false, std::memory_order_release);
   }
@@ -135,9 +147,14 @@ class Mcs {
     return tail_.load(std::memory_order_relaxed) == &n;
   }
 
+ protected:
+  Waiting& waiting() noexcept { return *this; }
+
  private:
   std::atomic<McsNode*> tail_{nullptr};  // last node in the queue; nullptr: free
 };
+
+using Mcs = BasicMcs<>;
 
 static_assert(sizeof(McsNode) == 128 && alignof(McsNode) == 128);
 static_assert(sizeof(Mcs) == sizeof(void*));

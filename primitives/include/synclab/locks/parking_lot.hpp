@@ -88,6 +88,7 @@ inline thread_local std::uint64_t tls_parking_handoffs_received = 0;
 class ParkingLot {
  public:
   static constexpr std::string_view name = "parking_lot";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
   static constexpr std::chrono::microseconds kTimeSlice{500};
   static constexpr std::uint32_t kSpinLimit = 100;
 
@@ -126,7 +127,7 @@ class ParkingLot {
   // Locks the calling thread has received by handoff since it started.
   [[nodiscard]] static std::uint64_t handoffs_received() noexcept { return tls_parking_handoffs_received; }
 
- private:
+ protected:  // for the tests' broken twin, which replaces unlock() (synclab/testing/broken_parking.hpp)
   static constexpr std::uint8_t kLocked = 1;
   static constexpr std::uint8_t kParked = 2;
   static constexpr wait::ParkingTable::Token kTokenRetry = 0;

@@ -34,6 +34,7 @@ namespace synclab::locks {
 class TasSpin {
  public:
   static constexpr std::string_view name = "tas_spin";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
 
   TasSpin() = default;
   TasSpin(const TasSpin&) = delete;

@@ -56,6 +56,7 @@ namespace synclab::locks {
 class TicketBackoff {
  public:
   static constexpr std::string_view name = "ticket_backoff";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr std::uint32_t kPausesPerWaiter = 8;
 
   TicketBackoff() = default;

@@ -41,6 +41,7 @@ namespace synclab::locks {
 class TtasBackoff {
  public:
   static constexpr std::string_view name = "ttas_backoff";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr std::uint32_t kMinPauses = 1;
   static constexpr std::uint32_t kMaxPauses = 1024;
 

@@ -39,6 +39,7 @@ namespace synclab::locks {
 class TtasSpin {
  public:
   static constexpr std::string_view name = "ttas_spin";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
 
   TtasSpin() = default;
   TtasSpin(const TtasSpin&) = delete;

@@ -16,7 +16,8 @@
 //   it tries a CAS, test-then-set as in TTAS; once it has slept it locks into
 //   2, never 1, because it cannot know whether other sleepers remain (locking
 //   into 1 would let its unlock skip the wake they need: the lost wake-up that
-//   tests/primitives/wait_policy_test.cpp catches in a broken twin). unlock()
+//   tests/primitives/wait_policy_test.cpp catches in the broken twin, this
+//   lock with its RemembersSleepers parameter false). unlock()
 //   swaps in 0 and wakes one sleeper only if the old value was 2.
 //   Compared with futex_mutex3_spin, the difference is after a wake: mutex3
 //   swaps 2 in blindly (an RMW per wake, even when the lock is held again);
@@ -46,45 +47,27 @@
 // Layout: one byte (spin, yield) or one 32-bit futex word (park); no padding.
 #pragma once
 
-#include <array>
 #include <atomic>
-#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
 
+#include "synclab/compile_time_name.hpp"
 #include "synclab/concepts.hpp"
 #include "synclab/locks/ttas_spin.hpp"
 #include "synclab/locks/wait_policy.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::locks {
 
-namespace detail {
-
-// "ttas_" + the policy's suffix, as a constant string.
-template <const std::string_view& Suffix>
-struct TtasName {
-  static constexpr std::string_view base = "ttas_";
-  static constexpr std::array<char, base.size() + Suffix.size() + 1> chars = [] {
-    std::array<char, base.size() + Suffix.size() + 1> out{};
-    for (std::size_t i = 0; i < base.size(); ++i) {
-      out[i] = base[i];
-    }
-    for (std::size_t i = 0; i < Suffix.size(); ++i) {
-      out[base.size() + i] = Suffix[i];
-    }
-    return out;
-  }();
-  static constexpr std::string_view value{chars.data(), base.size() + Suffix.size()};
-};
-
-}  // namespace detail
-
-template <class Wait>
+// RemembersSleepers: a waiter that has slept locks into "sleepers possible".
+// Only true is a correct lock; see the top comment.
+template <class Wait, bool RemembersSleepers = true>
 class TtasWaiting {
  public:
-  static constexpr std::string_view name = detail::TtasName<Wait::suffix>::value;
+  static constexpr std::string_view name = static_name<compose_name("ttas_", Wait::suffix)>;
+  static constexpr bool counts_futex_calls = true;  // spins, yields, or sleeps only through wait/futex.hpp
   using wait_policy = Wait;
   using word_type = std::conditional_t<Wait::sleeps, std::uint32_t, bool>;
 
@@ -121,7 +104,9 @@ class TtasWaiting {
 
   void unlock() noexcept {
     if constexpr (Wait::sleeps) {
-      if (word_.exchange(kFree, std::memory_order_release) == kSleepers) {
+      const bool sleepers = word_.exchange(kFree, std::memory_order_release) == kSleepers;
+      stall_point(StallPoint::after_release, this);
+      if (sleepers) {
         wait::futex_wake_one(word_);
       }
     } else {
@@ -129,7 +114,7 @@ class TtasWaiting {
     }
   }
 
- private:
+ protected:
   // Park protocol states (the word of the spinning policies is a plain flag).
   static constexpr std::uint32_t kFree = 0;
   static constexpr std::uint32_t kHeld = 1;      // held, nobody asleep
@@ -163,7 +148,7 @@ class TtasWaiting {
           !word_.compare_exchange_weak(seen, kSleepers, std::memory_order_relaxed, std::memory_order_relaxed)) {
         continue;  // freed or marked meanwhile: look again
       }
-      lock_into = kSleepers;
+      if constexpr (RemembersSleepers) lock_into = kSleepers;
       wait::futex_wait(word_, kSleepers);
     }
   }

@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "synclab/concepts.hpp"
+#include "synclab/stall_point.hpp"
 
 namespace synclab::locks {
 
@@ -134,6 +135,7 @@ class WithThreadLocalNode {
   // The adapter is what gets registered, under the queue lock's own name; the
   // thread-local lookup is part of what that name measures (see the top).
   static constexpr std::string_view name = L::name;
+  static constexpr bool counts_futex_calls = requires { requires L::counts_futex_calls; };  // as the wrapped lock
   using node_type = typename L::node_type;
 
   WithThreadLocalNode() = default;
@@ -164,6 +166,7 @@ class WithThreadLocalNode {
     auto& cache = detail::thread_node_cache<node_type>();
     node_type* n = cache.release(this);
     inner_.unlock(*n);
+    stall_point(StallPoint::after_release, this);
     cache.give_back(n);
   }
 

@@ -65,6 +65,7 @@ class BasicArc {
  public:
   using element_type = T;
   static constexpr std::string_view name = DropPolicy::name;
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr bool thread_safe = true;
 
   BasicArc() noexcept = default;

@@ -77,6 +77,7 @@ class ArcWeak {
  public:
   using element_type = T;
   static constexpr std::string_view name = "arc_weak";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr bool thread_safe = true;
 
   // A weak reference: keeps the block, not the object, alive.

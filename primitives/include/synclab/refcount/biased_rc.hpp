@@ -40,6 +40,13 @@
 //     dead; a later decrement that would queue an object of that thread
 //     merges it on the spot instead (the dead owner's `biased` writes were
 //     published by that marking).
+//   - A make() on a thread whose exit handling has already run (in a
+//     thread-local destructor that runs after it) makes the object unbiased
+//     from the start: merged, counted in `shared` only, as after an implicit
+//     merge. A biased object would need a safe point of its owner to merge
+//     it, and that thread has none left: its first drop elsewhere would queue
+//     it on a queue nobody drains again, a leak
+//     (refcount_biased_sharded_test).
 //   - Per-thread owner records are never freed (a thread's objects may
 //     outlive it and still point to its record): one 128-byte record per
 //     thread that ever made a biased object, reachable from a global list.
@@ -91,7 +98,7 @@ struct alignas(128) OwnerRecord {
 };
 
 struct Header {
-  OwnerRecord* const owner;        // the creating thread's record, never changes
+  OwnerRecord* const owner;        // the creating thread's record (nullptr: made unbiased), never changes
   std::uint32_t biased = 1;        // owner-only; 0 once merged
   std::atomic<std::int64_t> shared{0};  // (count << 2) | QUEUED | MERGED
   Header* next_queued = nullptr;   // link in the owner's queue
@@ -112,6 +119,9 @@ constexpr std::int64_t count_of(std::int64_t word) noexcept { return word >> 2; 
 inline std::atomic<OwnerRecord*> all_records{nullptr};
 // This thread's record: nullptr until it makes its first biased object.
 inline thread_local OwnerRecord* this_thread_record = nullptr;
+// Set by this thread's exit handling (trivially destructible, so still
+// readable by the thread-local destructors that run after it).
+inline thread_local bool this_thread_retired = false;
 
 // Adds the owner's part to `shared`, marks the object merged and no longer
 // queued, and destroys it if nothing is left. Called by the owner (queue
@@ -143,6 +153,7 @@ struct ThreadExit {
   ~ThreadExit() {
     if (this_thread_record != nullptr) drain(this_thread_record, dead_queue());
     this_thread_record = nullptr;  // this thread owns nothing from here on
+    this_thread_retired = true;    // and makes only unbiased objects
   }
 };
 
@@ -212,6 +223,7 @@ class BiasedRc {
  public:
   using element_type = T;
   static constexpr std::string_view name = "biased_rc";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr bool thread_safe = true;
 
   BiasedRc() noexcept = default;
@@ -225,10 +237,17 @@ class BiasedRc {
   }
   ~BiasedRc() { reset(); }
 
-  // The calling thread becomes the owner. A safe point: objects queued for
-  // this thread are merged first.
+  // The calling thread becomes the owner (unless its exit handling has run:
+  // see the top). A safe point: objects queued for this thread are merged
+  // first.
   template <class... Args>
   [[nodiscard]] static BiasedRc make(Args&&... args) {
+    if (biased_detail::this_thread_retired) {  // no safe point left on this thread: unbiased from the start
+      Block* b = new Block(nullptr, std::forward<Args>(args)...);
+      b->biased = 0;
+      b->shared.store(biased_detail::kOne | biased_detail::kMerged, std::memory_order_relaxed);
+      return BiasedRc(b);
+    }
     biased_detail::OwnerRecord* const me = biased_detail::current_record();
     if (me->queue.load(std::memory_order_relaxed) != nullptr) biased_detail::drain(me, nullptr);
     return BiasedRc(new Block(me, std::forward<Args>(args)...));

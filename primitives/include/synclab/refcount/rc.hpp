@@ -32,6 +32,7 @@ class Rc {
  public:
   using element_type = T;
   static constexpr std::string_view name = "rc";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr bool thread_safe = false;
 
   Rc() noexcept = default;

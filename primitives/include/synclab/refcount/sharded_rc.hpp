@@ -93,6 +93,7 @@ class ShardedRc {
  public:
   using element_type = T;
   static constexpr std::string_view name = "sharded_rc";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr bool thread_safe = true;
   static constexpr unsigned shards = Shards;
 

@@ -44,6 +44,7 @@
 
 #include "synclab/rwlocks/concepts.hpp"
 #include "synclab/rwlocks/detail.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::rwlocks {
@@ -51,6 +52,7 @@ namespace synclab::rwlocks {
 class RwMinimal {
  public:
   static constexpr std::string_view name = "rw_minimal";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
 
   RwMinimal() = default;
   RwMinimal(const RwMinimal&) = delete;
@@ -72,7 +74,9 @@ class RwMinimal {
   }
 
   void unlock_shared() noexcept {
-    if (state_.fetch_sub(1, std::memory_order_release) == 1) wait::futex_wake_one(state_);
+    const bool last = state_.fetch_sub(1, std::memory_order_release) == 1;
+    stall_point(StallPoint::after_release, this);
+    if (last) wait::futex_wake_one(state_);
   }
 
   void lock() noexcept {
@@ -85,6 +89,7 @@ class RwMinimal {
 
   void unlock() noexcept {
     state_.store(kUnlocked, std::memory_order_release);
+    stall_point(StallPoint::after_release, this);
     wait::futex_wake_all(state_);
   }
 

@@ -26,7 +26,12 @@
 //   not CPU. Uncontended acquire and release are one RMW each and no syscall.
 //   At most max() = 65535 permits and 65535 threads waiting at once. A release
 //   that would take the count above max() is a contract violation: it prints
-//   one line and aborts, because the carry would corrupt the waiter half.
+//   one line and aborts, because the carry would corrupt the waiter half. A
+//   65536th waiter aborts the same way: its registration would wrap the
+//   waiter half to 0, and the next release would skip the wake the sleepers
+//   need. (WaiterBits, the size of the waiter half, is a template parameter
+//   so that tests reach that limit with a few threads; FutexSemaphore is the
+//   16/16 split.)
 // Memory ordering:
 //   acquire()/try_acquire() take a permit with a CAS whose success ordering is
 //     acquire: it reads a value written after the release that returned that
@@ -48,21 +53,29 @@
 #include <string_view>
 
 #include "synclab/semaphores/concepts.hpp"
+#include "synclab/stall_point.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::semaphores {
 
-class FutexSemaphore {
+// WaiterBits: the high bits that count the waiters; the count has the rest.
+template <unsigned WaiterBits = 16>
+class BasicFutexSemaphore {
+  static_assert(WaiterBits >= 1 && WaiterBits <= 30);
+
  public:
   static constexpr std::string_view name = "futex_semaphore";
+  static constexpr bool counts_futex_calls = true;  // sleeps only through wait/futex.hpp, which counts every call
 
   static constexpr std::ptrdiff_t max() noexcept { return kCountMask; }
+  // The most threads that may wait at once.
+  static constexpr std::uint32_t max_waiters() noexcept { return kMaxWaiters; }
 
-  explicit FutexSemaphore(std::ptrdiff_t initial) noexcept : word_(checked_initial(initial)) {}
-  FutexSemaphore(const FutexSemaphore&) = delete;
-  FutexSemaphore& operator=(const FutexSemaphore&) = delete;
-  FutexSemaphore(FutexSemaphore&&) = delete;
-  FutexSemaphore& operator=(FutexSemaphore&&) = delete;
+  explicit BasicFutexSemaphore(std::ptrdiff_t initial) noexcept : word_(checked_initial(initial)) {}
+  BasicFutexSemaphore(const BasicFutexSemaphore&) = delete;
+  BasicFutexSemaphore& operator=(const BasicFutexSemaphore&) = delete;
+  BasicFutexSemaphore(BasicFutexSemaphore&&) = delete;
+  BasicFutexSemaphore& operator=(BasicFutexSemaphore&&) = delete;
 
   [[nodiscard]] bool try_acquire() noexcept {
     std::uint32_t seen = word_.load(std::memory_order_relaxed);
@@ -81,6 +94,7 @@ class FutexSemaphore {
   void release(std::ptrdiff_t update = 1) noexcept {
     const auto added = static_cast<std::uint32_t>(update);
     const std::uint32_t before = word_.fetch_add(added, std::memory_order_release);
+    stall_point(StallPoint::after_release, this);
     if (count(before) + added > kCountMask) over_release();
     if (waiters(before) == 0) return;
     if (added == 1)
@@ -93,11 +107,13 @@ class FutexSemaphore {
   [[nodiscard]] std::ptrdiff_t available() const noexcept { return count(word_.load(std::memory_order_relaxed)); }
 
  private:
-  static constexpr std::uint32_t kCountMask = 0xFFFF;
-  static constexpr std::uint32_t kOneWaiter = 0x10000;
+  static constexpr unsigned kCountBits = 32 - WaiterBits;
+  static constexpr std::uint32_t kCountMask = (std::uint32_t{1} << kCountBits) - 1;
+  static constexpr std::uint32_t kOneWaiter = std::uint32_t{1} << kCountBits;
+  static constexpr std::uint32_t kMaxWaiters = (std::uint32_t{1} << WaiterBits) - 1;
 
   static constexpr std::uint32_t count(std::uint32_t word) noexcept { return word & kCountMask; }
-  static constexpr std::uint32_t waiters(std::uint32_t word) noexcept { return word >> 16; }
+  static constexpr std::uint32_t waiters(std::uint32_t word) noexcept { return word >> kCountBits; }
 
   static std::uint32_t checked_initial(std::ptrdiff_t initial) noexcept {
     if (initial < 0 || initial > max()) over_release();
@@ -105,14 +121,21 @@ class FutexSemaphore {
   }
 
   [[noreturn]] static void over_release() noexcept {
-    std::fputs("futex_semaphore: count above its maximum (65535 permits)\n", stderr);
+    std::fprintf(stderr, "futex_semaphore: count above its maximum (%u permits)\n", kCountMask);
+    std::abort();
+  }
+
+  [[noreturn]] static void too_many_waiters() noexcept {
+    std::fprintf(stderr, "futex_semaphore: more than its maximum of %u waiters\n", kMaxWaiters);
     std::abort();
   }
 
   // Registered from the first RMW to the CAS that takes a permit, so every
   // release in between sees this thread in the waiter half.
   void acquire_as_waiter() noexcept {
-    std::uint32_t seen = word_.fetch_add(kOneWaiter, std::memory_order_relaxed) + kOneWaiter;
+    const std::uint32_t before = word_.fetch_add(kOneWaiter, std::memory_order_relaxed);
+    if (waiters(before) == kMaxWaiters) too_many_waiters();
+    std::uint32_t seen = before + kOneWaiter;
     for (;;) {
       if (count(seen) > 0) {
         if (word_.compare_exchange_weak(seen, seen - 1 - kOneWaiter, std::memory_order_acquire,
@@ -128,7 +151,10 @@ class FutexSemaphore {
   std::atomic<std::uint32_t> word_;
 };
 
+using FutexSemaphore = BasicFutexSemaphore<>;
+
 static_assert(CountingSemaphore<FutexSemaphore>);
 static_assert(sizeof(FutexSemaphore) == 4);
+static_assert(FutexSemaphore::max() == 65535 && FutexSemaphore::max_waiters() == 65535);
 
 }  // namespace synclab::semaphores

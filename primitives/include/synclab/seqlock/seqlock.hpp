@@ -87,6 +87,7 @@ template <SeqLockPayload T>
 class alignas(64) SeqLock {
  public:
   static constexpr std::string_view name = "seqlock";
+  static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr std::size_t kWords = sizeof(T) / sizeof(std::uint64_t);
 
   SeqLock() noexcept : SeqLock(T{}) {}
@@ -124,7 +125,7 @@ class alignas(64) SeqLock {
     return load(ignored);
   }
 
- private:
+ protected:  // for the tests' broken twins, which replace load() (tests/primitives/seqlock_testing.hpp)
   using Words = std::array<std::uint64_t, kWords>;
 
   static Words to_words(const T& value) noexcept { return std::bit_cast<Words>(value); }

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <bit>
 #include <cstdint>
 
 namespace synclab::wait {
@@ -38,6 +39,11 @@ namespace synclab::wait {
 // a 32-bit integer in memory.
 static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+static_assert(sizeof(std::atomic<std::uint64_t>) == sizeof(std::uint64_t));
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+
+// One 32-bit half of a 64-bit word: the low half holds bits 0-31.
+enum class Half { low, high };
 
 // Number of futex syscalls issued by one thread.
 struct WaitCounters {
@@ -55,6 +61,10 @@ namespace detail {
 [[gnu::always_inline]] inline std::uint32_t* futex_address(std::atomic<std::uint32_t>& word) noexcept {
   return reinterpret_cast<std::uint32_t*>(&word);
 }
+[[gnu::always_inline]] inline std::uint32_t* futex_address(std::atomic<std::uint64_t>& word, Half half) noexcept {
+  constexpr bool low_first = std::endian::native == std::endian::little;
+  return reinterpret_cast<std::uint32_t*>(&word) + ((half == Half::low) == low_first ? 0 : 1);
+}
 }  // namespace detail
 
 // Sleeps while `word == expected`. May return early for any reason; loop.
@@ -71,6 +81,22 @@ inline void futex_wake_one(std::atomic<std::uint32_t>& word) noexcept {
 inline void futex_wake_all(std::atomic<std::uint32_t>& word) noexcept {
   ++tls_wait_counters.wakes;
   ::syscall(SYS_futex, detail::futex_address(word), FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr, 0);
+}
+
+// The same on one half of a 64-bit word: sleeps while that half == expected.
+inline void futex_wait(std::atomic<std::uint64_t>& word, Half half, std::uint32_t expected) noexcept {
+  ++tls_wait_counters.waits;
+  ::syscall(SYS_futex, detail::futex_address(word, half), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+}
+
+inline void futex_wake_one(std::atomic<std::uint64_t>& word, Half half) noexcept {
+  ++tls_wait_counters.wakes;
+  ::syscall(SYS_futex, detail::futex_address(word, half), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+inline void futex_wake_all(std::atomic<std::uint64_t>& word, Half half) noexcept {
+  ++tls_wait_counters.wakes;
+  ::syscall(SYS_futex, detail::futex_address(word, half), FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr, 0);
 }
 
 }  // namespace synclab::wait

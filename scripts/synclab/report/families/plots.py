@@ -58,7 +58,7 @@ RELATIVE = Plot(
 def _fairness(view: LevelView) -> Prepared:
     if view.threads <= 1:
         return Skip("fairness against throughput: one thread, so fairness is 1 by definition")
-    return fairness_points(view) or Skip("fairness against throughput: no Jain index measured")
+    return fairness_points(view) or Skip("fairness against throughput: no fairness measured")
 
 
 def _draw_fairness(data: Any, ax: Any, styles: Mapping, title: str, emulated: bool) -> None:
@@ -67,9 +67,11 @@ def _draw_fairness(data: Any, ax: Any, styles: Mapping, title: str, emulated: bo
 
 FAIRNESS = Plot(
     "fairness", "fairness against throughput",
-    "One point per primitive: further right is fairer (Jain index 1 = every thread got the "
-    "same share of operations), higher is faster. The shaded band is too unfair to count as "
-    "'best at both'; the ringed point is the best at both.",
+    "One point per primitive: further right is fairer by the summary's criterion (the x axis "
+    "names it: short-term Jain index by default, 1 = every thread got its share in every short "
+    "stretch; a p99 latency axis runs from long on the left to short on the right), higher is "
+    "faster. The shaded band is too unfair to count as 'best at both'; the ringed point is the "
+    "best at both.",
     _fairness, lambda view: f"fairness vs throughput at t:{view.threads}", _draw_fairness)
 
 

@@ -18,11 +18,23 @@ PERCENTILES: tuple[tuple[str, str, str], ...] = (
 
 def plot_fairness(data: Fairness, *, ax: Axes, styles: Mapping[str, Style], title: str,
                   emulated: bool) -> None:
-    """One point per primitive: x = Jain index, y = ops/s; the "best at both" pick ringed."""
+    """One point per primitive: x = the fairness criterion, fairer to the right; y = ops/s; the
+    band not fair enough for "best at both" shaded, the pick ringed."""
+    criterion = data.criterion
     xs = [p.fairness for p in data.points]
     ys = [p.ops_per_sec for p in data.points]
-    low = max(0.0, min(xs + [data.floor]) - 0.05)
-    ax.axvspan(low, data.floor, color="#000000", alpha=0.05, linewidth=0)
+    if criterion.higher_is_fairer:  # an index up to 1
+        low = max(0.0, min(xs + [data.floor]) - 0.05)
+        right = 1.0 + (1.0 - low) * 0.06
+        ax.set_xlim(low, right)
+        ax.axvspan(low, data.floor, color="#000000", alpha=0.05, linewidth=0)
+        axis = f"fairness: {criterion.label} (1 = all threads equal)"
+    else:  # a latency: log scale, lower (fairer) to the right
+        log_axis(ax, "x", xs + [data.floor], force=True, times=True)
+        low, high = min(xs + [data.floor]) / 1.6, max(xs + [data.floor]) * 1.6
+        ax.set_xlim(high, low)
+        ax.axvspan(high, data.floor, color="#000000", alpha=0.05, linewidth=0)
+        axis = f"fairness: {criterion.label} (log, lower to the right)"
     ax.axvline(data.floor, color="#555555", linewidth=0.8, linestyle="--")
     for point in data.points:
         style = styles[point.primitive]
@@ -31,20 +43,17 @@ def plot_fairness(data: Fairness, *, ax: Axes, styles: Mapping[str, Style], titl
     best = next(p for p in data.points if p.primitive == data.best)
     ax.scatter([best.fairness], [best.ops_per_sec], s=260, facecolors="none",
                edgecolors="black", linewidths=1.2, zorder=4)
-    right = 1.0 + (1.0 - low) * 0.06
-    where = (best.fairness - low) / (right - low)  # keep the label inside the axes
+    where = ax.transAxes.inverted().transform(ax.transData.transform((best.fairness, 1.0)))[0]
     ha, dx = ("right", 8) if where > 0.6 else ("left", -8) if where < 0.4 else ("center", 0)
     ax.annotate(f"best at both: {best.primitive}", (best.fairness, best.ops_per_sec),
                 xytext=(dx, 11), textcoords="offset points", ha=ha, fontsize=SMALL_SIZE)
-    ax.set_xlim(low, right)
     is_log = log_axis(ax, "y", ys, force=True)
     top, bottom = max(ys), min(ys)
     if is_log:
         ax.set_ylim(bottom / 1.8, top * 2.0)
-    finish(ax, panel_title(title, emulated),
-           "fairness: Jain index (1 = all threads equal)\n"
-           f"shaded: below {data.floor:.2f}, too unfair for 'best at both'",
-           "throughput (ops/s, log scale)")
+    shaded = f"shaded: {'below' if criterion.higher_is_fairer else 'above'} " \
+             f"{criterion.text(data.floor)}, too unfair for 'best at both'"
+    finish(ax, panel_title(title, emulated), f"{axis}\n{shaded}", "throughput (ops/s, log scale)")
     if emulated:
         mark_emulated(ax)
 

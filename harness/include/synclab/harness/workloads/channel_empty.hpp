@@ -22,6 +22,7 @@ namespace synclab::harness {
 template <channels::Channel C>
 class ChannelEmptyRecvWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<C>;
   using Payload = typename C::value_type;
 
   explicit ChannelEmptyRecvWorkload(std::size_t capacity) : channel_(capacity) {

@@ -48,6 +48,7 @@ template <channels::OneShot O>
   requires std::same_as<typename O::value_type, ChannelPayload<8>>
 class OneShotWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<O>;
   using Payload = ChannelPayload<8>;
   static constexpr int kEndMarker = 0xFF;  // producer field of the message end_window() sends
 

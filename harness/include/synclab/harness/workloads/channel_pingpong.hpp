@@ -30,6 +30,7 @@ namespace synclab::harness {
 template <channels::Channel C>
 class ChannelPingPongWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<C>;
   using Payload = typename C::value_type;
 
   explicit ChannelPingPongWorkload(std::size_t capacity) : ping_(capacity), pong_(capacity) {}

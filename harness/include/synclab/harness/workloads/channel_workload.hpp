@@ -57,6 +57,7 @@ struct BurstPlan {
 template <channels::Channel C>
 class ChannelStreamWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<C>;
   using Payload = typename C::value_type;
 
   ChannelStreamWorkload(ChannelShape shape, std::size_t capacity, BurstPlan burst = {})

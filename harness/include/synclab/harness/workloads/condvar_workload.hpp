@@ -95,6 +95,7 @@ class SignalLatencyWorkload {
   using Mutex = typename CV::mutex_type;
 
  public:
+  static constexpr bool counts_futex_calls = futex_counted<CV, Mutex>;
   explicit SignalLatencyWorkload(int threads)
       : pair_count_(static_cast<std::size_t>(threads / 2)), pairs_(std::make_unique<Pair[]>(pair_count_)) {}
 
@@ -206,6 +207,7 @@ class NotifyOneWorkload {
   using Mutex = typename CV::mutex_type;
 
  public:
+  static constexpr bool counts_futex_calls = futex_counted<CV, Mutex>;
   explicit NotifyOneWorkload(int threads) : capacity_(static_cast<std::uint64_t>(threads > 1 ? threads - 1 : 1)) {}
 
   void operation(WorkerContext& ctx) {
@@ -308,6 +310,7 @@ class NotifyAllWorkload {
   using Mutex = typename CV::mutex_type;
 
  public:
+  static constexpr bool counts_futex_calls = futex_counted<CV, Mutex>;
   explicit NotifyAllWorkload(int threads)
       : waiters_(threads > 1 ? threads - 1 : 0), seen_(static_cast<std::size_t>(threads), 0) {}
 

@@ -61,25 +61,22 @@ struct LockAccess<L> {
 template <class L>
 concept DrivableLock = Lockable<L> || NodeLockable<L>;
 
-struct LockWorkloadConfig {
-  int threads = 1;
-  // One-way cache-line latency between the case's PUs (limits.hpp): with it,
-  // extra_metrics adds oneway_ns and handoff_efficiency.
-  std::optional<double> oneway_ns;
-};
-
 template <DrivableLock L>
 class LockWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<L>;
   static constexpr std::uint32_t kMaxCsLines = 8;
 
-  LockWorkload(const ContentionLevel& level, const DelayCalibration& calibration, LockWorkloadConfig config)
-      : access_(config.threads),
-        data_(std::in_place, config.threads),
+  // `oneway_ns`: the one-way cache-line latency between the case's PUs
+  // (limits.hpp); with it, extra_metrics adds oneway_ns and handoff_efficiency.
+  LockWorkload(const ContentionLevel& level, const DelayCalibration& calibration, int threads = 1,
+               std::optional<double> oneway_ns = std::nullopt)
+      : access_(threads),
+        data_(std::in_place, threads),
         cs_lines_(std::min(level.cs_lines, kMaxCsLines)),
         cs_iterations_(calibration.iterations_for_ns(level.cs_ns)),
         think_iterations_(calibration.iterations_for_ns(level.think_ns)),
-        oneway_ns_(config.oneway_ns) {}
+        oneway_ns_(oneway_ns) {}
 
   void operation(WorkerContext& ctx) {
     access_.lock(lock_.value, ctx.index);

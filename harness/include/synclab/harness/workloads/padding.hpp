@@ -145,6 +145,7 @@ inline std::string count_mismatch(std::uint64_t counted, const RunResult& run) {
 template <std::size_t N>
 class PaddedCountersWorkload {
  public:
+  static constexpr bool counts_futex_calls = true;  // plain atomics: no futex call at all
   using Element = padding::Padded<std::atomic<std::uint64_t>, N>;
   static constexpr std::size_t bytes_per_element = sizeof(Element);
 
@@ -175,6 +176,7 @@ class PaddedCountersWorkload {
 template <Lockable L, std::size_t N>
 class PaddedLocksWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<L>;
   struct Entry {
     L lock;
     std::uint64_t count = 0;

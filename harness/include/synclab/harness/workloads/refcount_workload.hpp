@@ -72,6 +72,7 @@ struct alignas(128) GuardedSlot {
 template <refcount::RefCountedHandle H>
 class SharedCloneWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<H>;
   SharedCloneWorkload() : object_(std::in_place, H::make(RefcountPayload{})) {}
 
   void operation(WorkerContext&) {
@@ -87,6 +88,7 @@ class SharedCloneWorkload {
 template <refcount::RefCountedHandle H>
 class PrivateCloneWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<H>;
   explicit PrivateCloneWorkload(int threads) : objects_(static_cast<std::size_t>(threads)) {}
 
   void operation(WorkerContext& ctx) {
@@ -105,6 +107,7 @@ class PrivateCloneWorkload {
 template <refcount::RefCountedHandle H>
 class CrossDropWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<H>;
   static constexpr int kSlotsPerThread = 4;
 
   explicit CrossDropWorkload(int threads)
@@ -138,6 +141,7 @@ class WeakUpgradeWorkload {
   using W = typename H::weak_type;
 
  public:
+  static constexpr bool counts_futex_calls = futex_counted<H>;
   static constexpr std::uint64_t kReplaceEvery = 64;
 
   explicit WeakUpgradeWorkload(int threads)
@@ -225,6 +229,7 @@ concept AtomicSlot = requires(S& s) {
 template <AtomicSlot S>
 class SlotLoadWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<S>;
   // writer: worker 0 stores a freshly made object on every operation.
   explicit SlotLoadWorkload(bool writer) : writer_(writer) { slot_->store(S::make(RefcountPayload{})); }
 

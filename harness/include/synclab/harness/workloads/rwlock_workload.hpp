@@ -53,8 +53,10 @@
 
 namespace synclab::harness {
 
-// The read shares the family is measured at, in percent.
+// The read shares the family is measured at, in percent: read-mostly (99)
+// and mixed (50) always, the others only with sweeps.
 inline constexpr std::array<int, 4> kRwReadPercents = {100, 99, 90, 50};
+inline constexpr bool is_key_read_share(int percent) { return percent == 99 || percent == 50; }
 
 // A small deterministic generator (xorshift64*), one per worker.
 class OpChooser {
@@ -76,6 +78,7 @@ class OpChooser {
 template <rwlocks::RwLockable L>
 class RwLockWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<L>;
   static constexpr std::uint32_t kMaxPatternLines = 8;
   static constexpr std::uint64_t kReadSampleEvery = 64;  // a power of two
 

@@ -48,6 +48,7 @@ namespace synclab::harness {
 template <semaphores::CountingSemaphore S>
 class SemaphoreWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<S>;
   static constexpr std::uint32_t kMaxCsLines = 8;
 
   SemaphoreWorkload(const ContentionLevel& level, const DelayCalibration& calibration, int threads, int permits)

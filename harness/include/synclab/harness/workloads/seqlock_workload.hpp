@@ -74,6 +74,7 @@ concept SeqlockOf = requires(S& s, const SeqlockPayload& p, std::uint64_t& retri
 template <SeqlockOf S>
 class SeqlockWorkload {
  public:
+  static constexpr bool counts_futex_calls = futex_counted<S>;
   SeqlockWorkload(const ContentionLevel& level, const DelayCalibration& calibration, int threads)
       : has_writer_(threads > 1), think_iterations_(calibration.iterations_for_ns(level.think_ns)) {
     workers_.resize(static_cast<std::size_t>(threads));

@@ -10,6 +10,7 @@
 
 #include "synclab/arch/cpu_relax.hpp"
 #include "synclab/condvars/concepts.hpp"
+#include "synclab/condvars/cv_requeue.hpp"
 #include "synclab/locks/futex_mutex3.hpp"
 
 namespace synclab::testing {
@@ -47,5 +48,20 @@ class BusyWaitCondVar {
 };
 
 static_assert(condvars::ConditionVariable<BusyWaitCondVar>);
+
+// BROKEN: cv_requeue whose notify_all wakes every waiter instead of
+// requeueing them onto the mutex (its NotifyAllBy parameter). Nothing
+// functional goes wrong, and it is one syscall as well, so the syscall count
+// cannot tell it from the real one; every waiter comes back and sleeps again
+// on the mutex (the thundering herd the requeue exists to avoid).
+//
+// Must be caught by: notify_all_census (condvar_testing.hpp), which counts
+// the waiters back from their condvar wait while the mutex is still held:
+// all of them here, one for cv_requeue (condvar_broken_test.cpp).
+struct CvRequeueWakingAll : condvars::BasicCvRequeue<condvars::NotifyAllBy::waking_all> {
+  static constexpr std::string_view name = "broken_cv_requeue_waking_all";
+};
+
+static_assert(condvars::ConditionVariable<CvRequeueWakingAll>);
 
 }  // namespace synclab::testing

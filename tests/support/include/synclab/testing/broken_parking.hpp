@@ -11,24 +11,19 @@
 // caller's free_stranded() so the test ends instead of hanging.
 #pragma once
 
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <optional>
-#include <sstream>
-#include <string>
 #include <string_view>
 #include <thread>
 
-#include "synclab/arch/cpu_relax.hpp"
-#include "synclab/concepts.hpp"
+#include "synclab/locks/parking_lot.hpp"
+#include "synclab/locks/ttas_waiting.hpp"
+#include "synclab/locks/wait_policy.hpp"
+#include "synclab/testing/thread_state.hpp"
 #include "synclab/wait/futex.hpp"
 #include "synclab/wait/parking_table.hpp"
 
@@ -37,147 +32,47 @@ namespace synclab::testing {
 // BROKEN: parking_lot whose unlock() clears the parked bit before it knows
 // whether anyone stays queued.
 //
-// lock() is parking_lot's (parking_lot.hpp). unlock() swaps the byte to 0
-// (dropping kLocked and kParked at once) and, if kParked was set, wakes the
-// oldest waiter. With two waiters parked, the first is woken and the second
-// stays queued under a byte that no longer says so: the next unlock() takes
-// the fast path and wakes nobody. The correct unlock clears kParked under the
-// bucket lock, and only when the queue has just become empty.
+// lock() is parking_lot's own (parking_lot.hpp: this class derives from it).
+// unlock() swaps the byte to 0 (dropping kLocked and kParked at once) and,
+// if kParked was set, wakes the oldest waiter. With two waiters parked, the
+// first is woken and the second stays queued under a byte that no longer says
+// so: the next unlock() takes the fast path and wakes nobody. The correct
+// unlock clears kParked under the bucket lock, and only when the queue has
+// just become empty.
 //
 // Must be caught by: two_sleepers_then_release (parking_lot_test.cpp,
 // ParkingLotBroken.*): the second waiter never gets the lock.
 // free_stranded: parking_table.unpark_all(&lock, 0).
-class ParkingLotEarlyClear {
+class ParkingLotEarlyClear : public locks::ParkingLot {
  public:
   static constexpr std::string_view name = "broken_parking_lot_early_clear";
 
-  ParkingLotEarlyClear() = default;
-  ParkingLotEarlyClear(const ParkingLotEarlyClear&) = delete;
-  ParkingLotEarlyClear& operator=(const ParkingLotEarlyClear&) = delete;
-  ParkingLotEarlyClear(ParkingLotEarlyClear&&) = delete;
-  ParkingLotEarlyClear& operator=(ParkingLotEarlyClear&&) = delete;
-
-  void lock() noexcept {
-    std::uint32_t spins = 0;
-    const auto since = wait::ParkingTable::clock::now();
-    for (;;) {
-      std::uint8_t s = state_.load(std::memory_order_relaxed);
-      if ((s & kLocked) == 0) {
-        if (state_.compare_exchange_weak(s, static_cast<std::uint8_t>(s | kLocked), std::memory_order_acquire,
-                                         std::memory_order_relaxed)) {
-          return;
-        }
-        continue;
-      }
-      if ((s & kParked) == 0) {
-        if (spins < kSpinLimit) {
-          ++spins;
-          cpu_relax();
-          continue;
-        }
-        if (!state_.compare_exchange_weak(s, static_cast<std::uint8_t>(s | kParked), std::memory_order_relaxed,
-                                          std::memory_order_relaxed)) {
-          continue;
-        }
-      }
-      static_cast<void>(wait::parking_table.park(
-          this, [&] { return state_.load(std::memory_order_relaxed) == (kLocked | kParked); }, since));
-      spins = 0;
-    }
-  }
-
   void unlock() noexcept {
     if ((state_.exchange(0, std::memory_order_release) & kParked) != 0) {  // BROKEN: others may stay queued
-      wait::parking_table.unpark_one(this, [](const wait::UnparkResult&) { return wait::ParkingTable::Token{0}; });
+      wait::parking_table.unpark_one(this, [](const wait::UnparkResult&) { return kTokenRetry; });
     }
   }
-
- private:
-  static constexpr std::uint8_t kLocked = 1;
-  static constexpr std::uint8_t kParked = 2;
-  static constexpr std::uint32_t kSpinLimit = 100;
-
-  std::atomic<std::uint8_t> state_{0};
 };
 
 // BROKEN: ttas_park whose waiter, once it has slept, takes the lock into the
-// "held, nobody asleep" state.
+// "held, nobody asleep" state: ttas_waiting.hpp with its RemembersSleepers
+// parameter false.
 //
 // The word is ttas_park's: 0 free, 1 held, 2 held with sleepers possible.
 // A waiter that was woken cannot know whether others still sleep, so it must
-// lock into 2 (ttas_waiting.hpp). This one locks into 1: its unlock() then
-// sees 1 and skips the wake the other sleepers needed.
+// lock into 2. This one locks into 1: its unlock() then sees 1 and skips the
+// wake the other sleepers needed.
 //
 // Must be caught by: two_sleepers_then_release (wait_policy_test.cpp,
 // TtasParkBroken.*). free_stranded: wake_all_sleepers().
-class TtasParkForgetful {
+class TtasParkForgetful : public locks::TtasWaiting<locks::SpinThenPark<>, /*RemembersSleepers=*/false> {
  public:
   static constexpr std::string_view name = "broken_ttas_park_forgetful";
 
-  TtasParkForgetful() = default;
-  TtasParkForgetful(const TtasParkForgetful&) = delete;
-  TtasParkForgetful& operator=(const TtasParkForgetful&) = delete;
-  TtasParkForgetful(TtasParkForgetful&&) = delete;
-  TtasParkForgetful& operator=(TtasParkForgetful&&) = delete;
-
-  void lock() noexcept {
-    std::uint32_t spins = 0;
-    for (;;) {
-      std::uint32_t seen = word_.load(std::memory_order_relaxed);
-      if (seen == 0) {
-        if (word_.compare_exchange_weak(seen, 1, std::memory_order_acquire,  // BROKEN: 1 even after sleeping
-                                        std::memory_order_relaxed)) {
-          return;
-        }
-        continue;
-      }
-      if (seen == 1 && spins < kSpinLimit) {
-        ++spins;
-        cpu_relax();
-        continue;
-      }
-      if (seen == 1 &&
-          !word_.compare_exchange_weak(seen, 2, std::memory_order_relaxed, std::memory_order_relaxed)) {
-        continue;
-      }
-      wait::futex_wait(word_, 2);
-    }
-  }
-
-  void unlock() noexcept {
-    if (word_.exchange(0, std::memory_order_release) == 2) {
-      wait::futex_wake_one(word_);
-    }
-  }
-
   void wake_all_sleepers() noexcept { wait::futex_wake_all(word_); }
-
- private:
-  static constexpr std::uint32_t kSpinLimit = 100;
-  std::atomic<std::uint32_t> word_{0};
 };
 
 // --- The scripted check ------------------------------------------------------
-
-[[nodiscard]] inline long this_thread_tid() noexcept { return ::syscall(SYS_gettid); }
-
-// Whether thread `tid` of this process is blocked in the futex syscall right
-// now: the first field of /proc/self/task/<tid>/syscall is the number of the
-// syscall a blocked thread is in ("running" otherwise). Where that file cannot
-// be read, falls back to the scheduler state in .../stat being 'S' (sleeping).
-[[nodiscard]] inline bool blocked_in_futex(long tid) {
-  const std::string task = "/proc/self/task/" + std::to_string(tid);
-  std::ifstream syscall_file(task + "/syscall");
-  std::string first;
-  if (syscall_file >> first) {
-    return first == std::to_string(SYS_futex);
-  }
-  std::ifstream stat_file(task + "/stat");
-  std::string line;
-  std::getline(stat_file, line);
-  const auto close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'S';
-}
 
 struct TwoSleepersResult {
   bool both_seen_asleep = false;          // each waiter was seen blocked in a futex before the release
@@ -186,22 +81,6 @@ struct TwoSleepersResult {
 };
 
 namespace detail {
-
-// Waits until `tid` has been seen blocked in a futex on three polls in a row,
-// 1 ms apart (a single sighting could be a passing internal lock).
-inline bool wait_until_asleep(const std::atomic<long>& tid, std::chrono::seconds limit) {
-  const auto give_up = std::chrono::steady_clock::now() + limit;
-  int in_a_row = 0;
-  while (std::chrono::steady_clock::now() < give_up) {
-    const long t = tid.load(std::memory_order_acquire);
-    in_a_row = (t != 0 && blocked_in_futex(t)) ? in_a_row + 1 : 0;
-    if (in_a_row == 3) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return false;
-}
 
 inline bool wait_until_done(const std::array<std::atomic<bool>, 2>& done, std::chrono::milliseconds limit) {
   const auto give_up = std::chrono::steady_clock::now() + limit;
@@ -242,7 +121,7 @@ TwoSleepersResult two_sleepers_then_release(L& lock, std::chrono::milliseconds h
       lock.unlock();
       done[idx].store(true, std::memory_order_release);
     });
-    if (!detail::wait_until_asleep(tids[static_cast<std::size_t>(i)], std::chrono::seconds(10))) {
+    if (!wait_until_asleep(tids[static_cast<std::size_t>(i)], std::chrono::seconds(10))) {
       result.both_seen_asleep = false;
     }
   }

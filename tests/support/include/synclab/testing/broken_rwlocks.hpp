@@ -8,98 +8,42 @@
 
 #include <atomic>
 #include <cstdint>
-#include <limits>
 #include <string_view>
 
 #include "synclab/arch/cpu_relax.hpp"
 #include "synclab/rwlocks/concepts.hpp"
+#include "synclab/rwlocks/detail.hpp"
+#include "synclab/rwlocks/rw_writer_pref.hpp"
 #include "synclab/wait/futex.hpp"
 
 namespace synclab::testing {
 
-// BROKEN: rw_writer_pref exactly as the seed prints it, with the read-unlock
-// test `== 1` instead of `== 3` (seeds-digest §6.1).
+// BROKEN: rw_writer_pref with the seed's read-unlock test, `== 1` instead of
+// `== 3` (seeds-digest §6.1): the real lock (rwlocks/rw_writer_pref.hpp)
+// with its WakingReaderState parameter set to 1.
 //
-// fetch_sub returns the old value, and a reader's unlock never sees 1 (that
+// The add returns the old value, and a reader's unlock never sees 1 (that
 // would be "no reader, a writer waiting" before its own decrement). So the
-// last reader never bumps the writer wake counter: a writer that raised the
-// waiting bit and went to sleep behind the readers is never woken. The state
-// stays odd (1), so every later reader sleeps too: the lock is dead. Only
-// another writer's unlock would wake it, and there is none.
+// last reader never wakes the writer asleep on the wake counter: a writer
+// that raised the waiting bit and went to sleep behind the readers is never
+// woken. The state stays odd (1), so every later reader sleeps too: the lock
+// is dead. Only another writer's unlock would wake it, and there is none.
 //
 // The failure is deterministic once the writer is asleep before the last
 // reader leaves: hold a read lock, start a writer, give it time to sleep,
 // release. Must be caught by: the hang detector of
 // writer_behind_readers (rwlock_testing.hpp), which then calls
-// rescue_sleeping_writers() — a test-only bump of the wake counter — so the
-// stuck writer returns and the test can end.
-class RwWriterPrefSeedTypo {
+// rescue_sleeping_writers() — a test-only change of the wake counter and a
+// wake — so the stuck writer returns and the test can end.
+class RwWriterPrefSeedTypo : public rwlocks::BasicRwWriterPref</*WakingReaderState=*/1> {
  public:
   static constexpr std::string_view name = "broken_rw_writer_pref_seed_typo";
 
-  RwWriterPrefSeedTypo() = default;
-  RwWriterPrefSeedTypo(const RwWriterPrefSeedTypo&) = delete;
-  RwWriterPrefSeedTypo& operator=(const RwWriterPrefSeedTypo&) = delete;
-  RwWriterPrefSeedTypo(RwWriterPrefSeedTypo&&) = delete;
-  RwWriterPrefSeedTypo& operator=(RwWriterPrefSeedTypo&&) = delete;
-
-  void lock_shared() noexcept {
-    std::uint32_t s = state_.load(std::memory_order_relaxed);
-    for (;;) {
-      if (s % 2 == 0) {
-        if (state_.compare_exchange_weak(s, s + 2, std::memory_order_acquire, std::memory_order_relaxed)) return;
-      } else {
-        wait::futex_wait(state_, s);
-        s = state_.load(std::memory_order_relaxed);
-      }
-    }
-  }
-
-  void unlock_shared() noexcept {
-    if (state_.fetch_sub(2, std::memory_order_release) == 1) wake_one_writer();  // BROKEN: must be == 3
-  }
-
-  void lock() noexcept {
-    std::uint32_t s = state_.load(std::memory_order_relaxed);
-    for (;;) {
-      if (s <= 1) {
-        if (state_.compare_exchange_weak(s, kWriteLocked, std::memory_order_acquire, std::memory_order_relaxed)) return;
-        continue;
-      }
-      if (s % 2 == 0) {
-        if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_relaxed, std::memory_order_relaxed)) continue;
-      }
-      const std::uint32_t w = writer_wake_counter_.load(std::memory_order_acquire);
-      s = state_.load(std::memory_order_relaxed);
-      if (s >= 2) {
-        wait::futex_wait(writer_wake_counter_, w);
-        s = state_.load(std::memory_order_relaxed);
-      }
-    }
-  }
-
-  void unlock() noexcept {
-    state_.store(0, std::memory_order_release);
-    wake_one_writer();
-    wait::futex_wake_all(state_);
-  }
-
   // Test only: wakes every writer asleep on the wake counter.
   void rescue_sleeping_writers() noexcept {
-    writer_wake_counter_.fetch_add(1, std::memory_order_release);
-    wait::futex_wake_all(writer_wake_counter_);
+    word_.fetch_add(rwlocks::detail::kCounterOne, std::memory_order_release);
+    wait::futex_wake_all(word_, wait::Half::high);
   }
-
- private:
-  static constexpr std::uint32_t kWriteLocked = std::numeric_limits<std::uint32_t>::max();
-
-  void wake_one_writer() noexcept {
-    writer_wake_counter_.fetch_add(1, std::memory_order_release);
-    wait::futex_wake_one(writer_wake_counter_);
-  }
-
-  std::atomic<std::uint32_t> state_{0};
-  std::atomic<std::uint32_t> writer_wake_counter_{0};
 };
 
 // BROKEN: a reader that never looks at the writer.

@@ -13,13 +13,21 @@
 //                           ahead of the consumer overwrites messages not yet
 //                           received. The exactly-once / order check must see
 //                           it in every build (channel_broken_order_test).
-//   LostWakeBlocking<Q>     the blocking wrapper with the notify after a
-//                           successful send and receive left out: a thread
-//                           asleep on an empty (full) channel is never woken
-//                           by the next send (receive). The hang detector of
-//                           the stress check must report it; close() still
+//   LostWakeBlocking<Q>     the blocking wrapper (channels/blocking.hpp) with
+//                           every notify after a successful send and receive
+//                           left out (its Wakes parameter): a thread asleep
+//                           on an empty (full) channel is never woken by the
+//                           next send (receive). The hang detector of the
+//                           stress check must report it; close() still
 //                           wakes everyone, which is how the detector ends
 //                           the run (channel_broken_wake_test).
+//   NoHandOnBlocking<Q>     the blocking wrapper without the hand-on to its
+//                           own side: over a queue that can hide messages
+//                           behind a claimed cell, a receiver (sender) stays
+//                           asleep beside a message (a free cell) until a
+//                           later send or close(). The sleepers test must see
+//                           it stranded (channel_sleepers_test,
+//                           ClaimedCellAheadBroken).
 #pragma once
 
 #include <atomic>
@@ -29,9 +37,9 @@
 #include <utility>
 #include <vector>
 
+#include "synclab/channels/blocking.hpp"
 #include "synclab/channels/concepts.hpp"
 #include "synclab/channels/detail.hpp"
-#include "synclab/channels/event_count.hpp"
 
 namespace synclab::testing {
 
@@ -97,71 +105,16 @@ struct OverwritingRing
   using TestRing<T, std::memory_order_release, std::memory_order_acquire, false>::TestRing;
 };
 
-// The blocking wrapper's protocol without the wake after a send or receive.
 template <class Q>
-class LostWakeBlocking {
- public:
-  using value_type = typename Q::value_type;
+struct LostWakeBlocking : channels::BlockingChannel<Q, channels::Wakes{.other_side = false, .own_side = false}> {
   static constexpr std::string_view name = "lost_wake_blocking";
-  static constexpr channels::Semantics semantics = [] {
-    channels::Semantics s = Q::semantics;
-    s.blocking = true;
-    s.close = true;
-    return s;
-  }();
+  using channels::BlockingChannel<Q, channels::Wakes{.other_side = false, .own_side = false}>::BlockingChannel;
+};
 
-  explicit LostWakeBlocking(std::size_t capacity) : queue_(capacity) {}
-
-  bool try_send(value_type& v) { return !closed() && queue_.try_send(v); }
-  bool try_recv(value_type& out) { return queue_.try_recv(out); }
-
-  bool send(value_type& v) {
-    for (;;) {
-      if (closed()) return false;
-      if (queue_.try_send(v)) return true;  // BUG: no items_.notify_one()
-      const auto token = space_.prepare_wait();
-      if (queue_.try_send(v)) {
-        space_.cancel_wait();
-        return true;  // BUG: likewise
-      }
-      if (closed()) {
-        space_.cancel_wait();
-        continue;
-      }
-      space_.wait(token);
-    }
-  }
-
-  bool recv(value_type& out) {
-    for (;;) {
-      if (queue_.try_recv(out)) return true;  // BUG: no space_.notify_one()
-      if (closed()) return queue_.try_recv(out);
-      const auto token = items_.prepare_wait();
-      if (queue_.try_recv(out)) {
-        items_.cancel_wait();
-        return true;  // BUG: likewise
-      }
-      if (closed()) {
-        items_.cancel_wait();
-        continue;
-      }
-      items_.wait(token);
-    }
-  }
-
-  void close() {
-    closed_.store(true, std::memory_order_release);
-    items_.notify_all();
-    space_.notify_all();
-  }
-  [[nodiscard]] bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
-  [[nodiscard]] std::size_t capacity() const noexcept { return queue_.capacity(); }
-
- private:
-  Q queue_;
-  std::atomic<bool> closed_{false};
-  channels::EventCount items_;
-  channels::EventCount space_;
+template <class Q>
+struct NoHandOnBlocking : channels::BlockingChannel<Q, channels::Wakes{.other_side = true, .own_side = false}> {
+  static constexpr std::string_view name = "no_hand_on_blocking";
+  using channels::BlockingChannel<Q, channels::Wakes{.other_side = true, .own_side = false}>::BlockingChannel;
 };
 
 }  // namespace synclab::testing

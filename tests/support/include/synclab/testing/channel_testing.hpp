@@ -14,6 +14,7 @@
 
 #include "synclab/channels/catalog.hpp"
 #include "synclab/channels/concepts.hpp"
+#include "synclab/testing/typed_tests.hpp"
 #include "synclab/type_list.hpp"
 
 namespace synclab::testing {
@@ -60,21 +61,6 @@ struct Counted {
   ~Counted() {
     delete value;
     live.fetch_sub(1, std::memory_order_relaxed);
-  }
-};
-
-template <class List>
-struct GTestTypes;
-template <class... Ts>
-struct GTestTypes<synclab::TypeList<Ts...>> {
-  using type = ::testing::Types<Ts...>;
-};
-
-// Test names carry the primitive's name ("ChannelStress/spsc_ring.…").
-struct ChannelName {
-  template <class T>
-  static std::string GetName(int) {
-    return std::string(T::name);
   }
 };
 

@@ -1,6 +1,6 @@
-// cohort_domains.cpp — choosing cohort domains from the topology (the rule is
-// in cohort_domains.hpp) and installing them.
-#include "synclab/harness/cohort_domains.hpp"
+// domain_map.cpp — choosing cohort domains from the topology (the rule is
+// in domain_map.hpp) and installing them.
+#include "synclab/harness/domain_map.hpp"
 
 #include <algorithm>
 #include <map>

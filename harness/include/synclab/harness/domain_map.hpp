@@ -1,4 +1,4 @@
-// cohort_domains.hpp — the domains of hierarchical (cohort) locks, chosen from
+// domain_map.hpp — the domains of hierarchical (cohort) locks, chosen from
 // the machine's topology and installed into the primitives' registry
 // (synclab/locks/cohort_domains.hpp).
 //
