@@ -36,7 +36,7 @@ VALUE_FLAGS = {"benchmark_list_tests", "benchmark_filter", "benchmark_repetition
                "synclab_threads", "synclab_contention", "synclab_placement", "synclab_duration_ms",
                "synclab_sampling", "synclab_delay_calibration", "synclab_watchdog_s",
                "synclab_counters", "synclab_families", "synclab_cs_ns", "synclab_think_ns",
-               "synclab_cs_lines"}
+               "synclab_cs_lines", "synclab_sweeps"}
 # The levels each family takes (the real binary's table, benches/family_table.cpp), and which
 # families run a custom level.
 FAMILY_LEVELS = {"locks": LEVELS, "channels": ("uncontended", "low", "high", "oversubscribed"),
