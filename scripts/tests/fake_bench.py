@@ -323,6 +323,8 @@ def main() -> int:
         print("set  event          status\ndefault  cycles  unavailable: no hardware PMU (fake)\n"
               "os  task_clock_ns  available")
         return 0
+    if flags.get("synclab_sweeps", "on") not in ("on", "off"):
+        fail(f"--synclab_sweeps={flags['synclab_sweeps']}: expected on or off")
     if flags.get("synclab_counters", "auto") not in ("auto", "off", "default", "cache", "coherence", "os"):
         fail(f"unknown counter set or event '{flags['synclab_counters']}'")
     names = case_names(flags, machine_pus)

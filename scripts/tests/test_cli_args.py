@@ -34,6 +34,7 @@ BAD_ARGS = [
     (["--case-timeout", "soon"], "--case-timeout"),
     (["--jobs", "0"], "--jobs"),
     (["--prof", "smoke"], "unrecognized arguments"),
+    (["--sweeps", "some"], "--sweeps"),
     (["--counters", "x y"], "--counters"),
     (["--counters", "no_such_event"], "unknown counter set or event"),
 ]

@@ -24,7 +24,7 @@ OPTIONS: dict[str, list[str]] = {
     "run_suite": ["--help", "--profile", "--filter", "--threads", "--contention", "--placement",
                   "--repetitions", "--duration", "--case-timeout", "--out", "--list", "--bench",
                   "--no-build", "--preset", "--jobs", "--test-hang-case", "--counters",
-                  "--list-counters", "--latency-sampling", "--no-report", "--fair-by",
+                  "--list-counters", "--latency-sampling", "--sweeps", "--no-report", "--fair-by",
                   "--family", "--cs-ns", "--think-ns", "--cs-lines", "--mode", "--ab",
                   "--ab-bench", "--metrics", "--gate-metrics", "--threshold", "--alpha",
                   "--fail-on-inconclusive", "--normalize-to",

@@ -160,6 +160,8 @@ def check_mode_options(args: argparse.Namespace) -> None:
         instructions.check_plan(args.contention, args.threads)
         instructions.find_valgrind()
         args.contention, args.threads = ("uncontended",), (1,)
+        # Every fast path the binary has, sweep points included (one callgrind run each).
+        args.sweeps = args.sweeps or "on"
     if args.record:
         record.check_history(args)
 
