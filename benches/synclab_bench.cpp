@@ -119,9 +119,36 @@ void record_context(const harness::SuiteOptions& options, const harness::HwlocTo
   }
 }
 
+bool asks_for_help(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--help" || a == "-h") return true;
+  }
+  return false;
+}
+
+// synclab's own flags, then Google Benchmark's (which this binary passes on).
+void print_help() {
+  std::puts("usage: synclab_bench [--synclab_FLAG[=VALUE]...] [--benchmark_FLAG=VALUE...]\n\nsynclab flags:");
+  std::string families;
+  for (const bench::Family& family : bench::all_families()) families += (families.empty() ? "" : ",") + std::string(family.name);
+  std::printf("  --synclab_families=NAME[,NAME...]\n      families to register (%s; default all)\n", families.c_str());
+  for (const harness::SuiteFlag& flag : harness::suite_flags()) {
+    const std::string value = flag.value.empty() ? "" : "=" + std::string(flag.value);
+    std::printf("  --synclab_%.*s%s\n      %.*s\n", static_cast<int>(flag.name.size()), flag.name.data(), value.c_str(),
+                static_cast<int>(flag.help.size()), flag.help.data());
+  }
+  std::puts("\nGoogle Benchmark flags (--benchmark_filter matches synclab's case names):");
+  benchmark::PrintDefaultHelp();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (asks_for_help(argc, argv)) {
+    print_help();
+    return 0;
+  }
   // glibc takes single-thread fast paths (no lock prefix in its mutexes and
   // reference counts) until a second thread has existed; every measurement
   // here must see the multi-threaded process a real program is.

@@ -21,6 +21,7 @@ native_packages=(
   libboost-dev libtbb-dev libabsl-dev libck-dev libconcurrentqueue-dev
   python3 python3-matplotlib python3-numpy python3-scipy python3-pytest python3-yaml
   pyflakes3 mypy clang-tidy
+  chromium chromium-driver python3-selenium
 )
 # What scripts/report needs, and nothing more.
 report_packages=(python3 python3-matplotlib python3-numpy python3-scipy)

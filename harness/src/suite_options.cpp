@@ -8,6 +8,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <stdexcept>
 #include <string_view>
 
 namespace synclab::harness {
@@ -34,7 +35,35 @@ bool parse_on_off(std::string_view flag, std::string_view v) {
   throw UsageError("--synclab_" + std::string(flag) + "=" + std::string(v) + ": expected on or off");
 }
 
+constexpr SuiteFlag kSuiteFlags[] = {
+    {"contention", "LEVEL[,LEVEL...]", "contention levels (uncontended, low, medium, high, oversubscribed, oversub_sweep)"},
+    {"cs_ns", "NS", "custom level: critical section length in ns (with cs_lines and think_ns)"},
+    {"think_ns", "NS", "custom level: think time between operations in ns"},
+    {"cs_lines", "N", "custom level: cache lines written in the critical section (1 to 8)"},
+    {"threads", "N[,N...]", "thread counts (default 1, 2, 4, ... and the placement's PU count)"},
+    {"oversubscription", "F[,F...]", "threads per PU of the oversub_sweep level (default 0.5,1,2,4)"},
+    {"placement", "POLICY", "compact, scatter or cpus:LIST (docs/contention.md)"},
+    {"duration_ms", "MS", "measured window per repetition (default 300)"},
+    {"sweeps", "on|off", "off: only each family's key cases, no sweeps along one axis (default on)"},
+    {"sampling", "on|off", "latency sampling (default on)"},
+    {"sample_every", "N", "time one operation in N, a power of two (default 64)"},
+    {"delay_calibration", "ITERS_PER_US", "skip the delay-loop calibration and use this value"},
+    {"print_calibration", "", "print the delay-loop calibration as JSON and exit"},
+    {"watchdog_s", "S", "grace after the window before a hung case is stopped (default 10)"},
+    {"counters", "SET|EV[,EV...]", "perf events: auto, off, default, cache, coherence, os or a list (docs/counters.md)"},
+    {"counters_kernel", "on|off", "hardware events count kernel mode too (default on)"},
+    {"counter_rotation", "on|off", "one hardware event group per repetition (default off)"},
+    {"list_counters", "", "print every event of every set and whether it opens here, then exit"},
+    {"describe", "", "print the run parameters (families, levels, thread counts) as JSON, then exit"},
+    {"test_cases", "", "add the test-only cases (a lock that never unlocks, for the watchdog's tests)"},
+};
+
+bool known_flag(std::string_view flag) {
+  return std::any_of(std::begin(kSuiteFlags), std::end(kSuiteFlags), [&](const SuiteFlag& f) { return f.name == flag; });
+}
+
 void apply(SuiteOptions& o, std::string_view flag, std::string_view value, bool has_value) {
+  if (!known_flag(flag)) throw UsageError("unknown flag --synclab_" + std::string(flag) + " (see --help)");
   auto need_value = [&] {
     if (!has_value || value.empty()) throw UsageError("--synclab_" + std::string(flag) + " needs a value (=...)");
   };
@@ -123,7 +152,7 @@ void apply(SuiteOptions& o, std::string_view flag, std::string_view value, bool 
   } else if (flag == "test_cases") {
     o.test_cases = !has_value || parse_on_off(flag, value);
   } else {
-    throw UsageError("unknown flag --synclab_" + std::string(flag));
+    throw std::logic_error("--synclab_" + std::string(flag) + " is in the flag table but has no parser");
   }
 }
 
@@ -139,6 +168,8 @@ std::string_view interned(std::string name) {
 }
 
 }  // namespace
+
+std::span<const SuiteFlag> suite_flags() { return kSuiteFlags; }
 
 ContentionLevel CustomLevel::level() const {
   const std::string name = "custom-cs" + std::to_string(cs_ns) + "ns-think" + std::to_string(think_ns) + "ns-lines" +

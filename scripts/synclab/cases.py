@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from synclab.errors import regex
 from synclab.names import CONTENTION_LEVELS
 
 # Grace period of the binary's in-process watchdog (--synclab_watchdog_s), in seconds.
@@ -301,6 +302,14 @@ def synclab_flags(plan: Plan) -> list[str]:
     if plan.counters != "auto":
         flags.append(f"--synclab_counters={plan.counters}")
     return flags
+
+
+def parse_filter(text: str) -> str:
+    """--filter's value as a regex: `reproduction/` or `reproduction/R-N` stand for the cases the
+    book's experiments read (docs/reproduction.md), anything else is a Python regex."""
+    from synclab.report.reproduction import ALIAS, filter_regex
+
+    return filter_regex(text) if text.startswith(ALIAS) else regex(text)
 
 
 def filter_cases(names: list[str], pattern: str | None,

@@ -40,6 +40,8 @@ EVENT_UNAVAILABLE = ("the event cannot be counted on this machine or was not req
 LOCK_LIKE_ONLY = "recorded only by lock-like families, which know who held the lock"
 ONLY_WHEN_COUNTED = "present only when a perf event was counted"
 ONLY_WHEN_NONZERO = "present only when not 0"
+FUTEX_UNCOUNTED = ("futex calls are counted by the syscalls tracepoint, or without it only "
+                   "for primitives whose wait layer counts them (futex_count_source)")
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,12 @@ _EVERY_CASE: tuple[Metric, ...] = (
     Metric("handoffs_per_sec", "1/s", HIGHER, "owner changes per second"),
     Metric("cpu_ns_per_op", "ns", LOWER, "CPU time of all workers per operation"),
     Metric("ctx_switches_per_op", "1/op", LOWER, "context switches per operation (getrusage)"),
-    Metric("futex_waits_per_op", "1/op", LOWER, "futex waits of the wait layer per operation"),
-    Metric("futex_wakes_per_op", "1/op", LOWER, "futex wakes of the wait layer per operation"),
+    Metric("futex_waits_per_op", "1/op", LOWER,
+           "futex wait calls per operation (the context's futex_count_source says counted how)",
+           FUTEX_UNCOUNTED),
+    Metric("futex_wakes_per_op", "1/op", LOWER,
+           "futex wake calls per operation (the context's futex_count_source says counted how)",
+           FUTEX_UNCOUNTED),
 )
 
 METRICS: tuple[Metric, ...] = _EVERY_CASE + (
@@ -94,6 +100,9 @@ METRICS: tuple[Metric, ...] = _EVERY_CASE + (
     Metric("counter_scaling_min", "fraction", None,
            "least share of the window an event was counting (1 = not multiplexed)",
            ONLY_WHEN_COUNTED),
+    Metric("futex_trace_failed", "count", LOWER,
+           "workers that could not trace their futex calls although the tracepoint exists",
+           ONLY_WHEN_NONZERO),
     Metric("counter_groups_failed", "count", LOWER, "event groups that did not open in a worker",
            ONLY_WHEN_NONZERO),
     # --- short-term fairness of lock-like families

@@ -18,6 +18,9 @@ FAMILY_BASELINES: dict[str, str] = {
     "channels": "mutex_queue",  # a std::mutex + std::condition_variable queue: what code starts with
     "refcount": "shared_ptr",
 }
+# A bounded channel makes a full sender wait and an unbounded one never does: cases with a
+# capacity (cap:N, N > 0) are compared with this bounded baseline at the same capacity.
+BOUNDED_CHANNEL_BASELINE = "mutex_ring"
 
 # Components Google Benchmark itself appends to a run name; they are not synclab parameters.
 _GB_SUFFIX_KEYS = frozenset({"iterations", "repeats", "min_time", "min_warmup_time", "threads"})
@@ -65,8 +68,16 @@ def parse_case_name(name: str) -> CaseName | None:
     return CaseName(family, primitive, scenario, threads, place_part[len("place:"):], tuple(params))
 
 
-def baseline_for(family: str) -> str | None:
-    """The family's baseline primitive, or None for a family without one."""
+def baseline_for(family: str, params: tuple[tuple[str, str], ...] = ()) -> str | None:
+    """The baseline of a family's cases with these parameters, or None for a family without one.
+
+    Channels: mutex_ring where the case has a capacity (cap:N, N > 0), mutex_queue where it is
+    unbounded, none for a rendezvous channel (cap:0: no mutex channel hands over unbuffered)."""
+    capacity = dict(params).get("cap", "")
+    if family == "channels" and capacity == "0":
+        return None
+    if family == "channels" and capacity.isdigit():
+        return BOUNDED_CHANNEL_BASELINE
     return FAMILY_BASELINES.get(family)
 
 

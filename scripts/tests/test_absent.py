@@ -36,9 +36,9 @@ def test_latency_percentiles_with_sampling_off_and_on() -> None:
 
 
 def test_the_registry_s_reason_and_a_metric_nobody_reported() -> None:
-    run = run_with({}, {"handoff_ratio": 0.5, "futex_waits_per_op": 0.1})
+    run = run_with({}, {"handoff_ratio": 0.5, "cpu_ns_per_op": 10.0})
     assert why_absent(run, "locks", "handoff_ratio") == LOCK_LIKE_ONLY
-    assert why_absent(run, "locks", "futex_waits_per_op") == NOT_REPORTED
+    assert why_absent(run, "locks", "cpu_ns_per_op") == NOT_REPORTED
     nowhere = why_absent(run, "locks", "fairness_jain_short")
     assert nowhere == f"{NOWHERE}; {LOCK_LIKE_ONLY}"
 

@@ -195,4 +195,5 @@ def test_without_a_reason_in_the_file_the_report_still_says_it_was_not_measured(
     assert proc.returncode == 0, proc.stderr
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "<td class=absent>not measured" in data_row(page, "std_mutex")
-    assert "futex_waits_per_op for std_mutex: not measured: the case did not report it" in page
+    assert ("futex_waits_per_op for std_mutex: not measured: futex calls are counted by the "
+            "syscalls tracepoint") in page

@@ -8,7 +8,7 @@ import pytest
 from synclab.names import CaseName
 from synclab.report import fmt
 from synclab.report.figures import primitive_styles
-from synclab.load import Record, Run, load
+from synclab.load import Record, Run, load, parse
 from synclab.report.problems import find_problems
 from synclab.report.tables import (Placement, Row, ScenarioTable, Summary, parse_label,
                                    relative_throughput, rows_at_top_threads, scenario_tables,
@@ -73,8 +73,24 @@ def test_family_without_a_baseline() -> None:
     tables = scenario_tables([record])
     assert tables[0].baseline is None and tables[0].rows[0].ratio is None
     assert relative_throughput(tables[0]) == []
+    # No baseline by design is not a problem of the run; a baseline that did not run is.
     problems = find_problems(Run("x.json", {}, {}, (record,)), tables)
-    assert any("no baseline" in line for line in problems.missing_baselines)
+    assert problems.missing_baselines == () and problems.count == 0
+
+
+def test_only_a_metric_a_case_lacks_beside_its_peers_is_missing() -> None:
+    entries = [{"name": "locks/std_mutex/high/t:2/place:compact", "run_type": "iteration",
+                "ops_per_sec": 1.0, "handoffs_per_sec": 1.0},
+               {"name": "locks/tas_spin/high/t:2/place:compact", "run_type": "iteration",
+                "ops_per_sec": 2.0},
+               {"name": "padding/ch7/store/t:2/place:compact", "run_type": "iteration",
+                "ns_per_op": 3.0}]
+    run = parse({"context": {"schema_version": 2}, "benchmarks": entries}, "r.json")
+    problems = find_problems(run, scenario_tables(run.records))
+    missing = {m.metric: m.cases for m in problems.missing_counters}
+    # tas_spin lacks what std_mutex reports at its level: a gap. The padding case reports no
+    # throughput and no handoffs at all, as no case of its level does: what it measures.
+    assert missing == {"handoffs_per_sec": ("locks/tas_spin/high/t:2/place:compact",)}
 
 
 def test_aggregates_only_falls_back_to_the_median(inputs: Path) -> None:
@@ -182,3 +198,32 @@ def test_a_busy_machine_is_noted() -> None:
     assert "load average 5.1 on 2 CPUs" in machine_busy({"load_avg": [5.14, 6.0], "num_cpus": 2})
     assert machine_busy({"load_avg": [0.5], "num_cpus": 2}) == ""
     assert machine_busy({}) == "" and machine_busy({"load_avg": "x", "num_cpus": 2}) == ""
+
+
+def channel_run(cases: dict[str, float]) -> list[Record]:
+    entries = [{"name": name, "run_type": "iteration", "ops_per_sec": ops}
+               for name, ops in cases.items()]
+    return list(parse({"context": {"schema_version": 2}, "benchmarks": entries}, "r.json").records)
+
+
+def test_bounded_channels_are_compared_with_the_bounded_baseline_at_their_capacity() -> None:
+    tables = scenario_tables(channel_run({
+        "channels/mutex_ring/high/t:2/place:compact/cap:16/payload:8": 1e6,
+        "channels/spsc_ring/high/t:2/place:compact/cap:16/payload:8": 5e6,
+        "channels/mutex_ring/high/t:2/place:compact/cap:1024/payload:8": 2e6,
+        "channels/spsc_ring/high/t:2/place:compact/cap:1024/payload:8": 8e6,
+        "channels/mutex_queue/high/t:2/place:compact/cap:unbounded/payload:8": 4e6,
+        "channels/mpsc_unbounded/high/t:2/place:compact/cap:unbounded/payload:8": 2e6,
+        "channels/rendezvous/high/t:2/place:compact/cap:0/payload:8": 1e5}))
+    by_params = {t.params: t for t in tables}
+    assert by_params["cap:16/payload:8"].baseline == "mutex_ring"
+    assert row(by_params["cap:16/payload:8"], "spsc_ring", 2).ratio == pytest.approx(5.0)
+    assert row(by_params["cap:1024/payload:8"], "spsc_ring", 2).ratio == pytest.approx(4.0)
+    unbounded = by_params["cap:unbounded/payload:8"]
+    assert unbounded.baseline == "mutex_queue"
+    assert row(unbounded, "mpsc_unbounded", 2).ratio == pytest.approx(0.5)
+    # No mutex channel hands over without a buffer: a rendezvous table has no baseline, so it
+    # is not listed as missing one.
+    rendezvous = by_params["cap:0/payload:8"]
+    assert rendezvous.baseline is None and rendezvous.missing_baseline == ()
+    assert row(rendezvous, "rendezvous", 2).ratio is None

@@ -24,6 +24,38 @@ Parsed parse(std::vector<std::string> args) {
   return p;
 }
 
+// A value each flag of the help table accepts: every flag listed in --help
+// must parse (a table entry without a parser would throw logic_error).
+std::string sample_value(const SuiteFlag& flag) {
+  const std::string_view v = flag.value;
+  if (v.empty()) return "";
+  if (v == "on|off") return "=off";
+  if (v.starts_with("LEVEL")) return "=high";
+  if (v == "POLICY") return "=compact";
+  if (v.starts_with("SET")) return "=off";
+  if (v.starts_with("F[")) return "=1";
+  if (v == "ITERS_PER_US") return "=100";
+  return "=2";
+}
+
+TEST(SuiteOptions, EveryFlagOfTheHelpTableParses) {
+  ASSERT_GE(suite_flags().size(), 15u);
+  for (const SuiteFlag& flag : suite_flags()) {
+    const std::string arg = "--synclab_" + std::string(flag.name) + sample_value(flag);
+    EXPECT_NO_THROW(parse({arg})) << arg;
+    EXPECT_FALSE(flag.help.empty()) << flag.name;
+  }
+}
+
+TEST(SuiteOptions, AFlagOutsideTheTableIsUnknown) {
+  try {
+    parse({"--synclab_threadz=2"});
+    FAIL() << "an unknown flag was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "unknown flag --synclab_threadz (see --help)");
+  }
+}
+
 TEST(SuiteOptions, ParsesEveryFlagAndLeavesTheRest) {
   const Parsed p = parse({"--synclab_threads=1,4", "--benchmark_filter=x", "--synclab_contention=high,low",
                           "--synclab_placement=cpus:0", "--synclab_duration_ms=50", "--synclab_sampling=off",

@@ -69,7 +69,8 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds lim
 
 // The blocking channels that store messages.
 using BlockingQueues =
-    ::testing::Types<synclab::channels::MutexQueue<Message>, synclab::channels::BlockingSpscRing<Message>,
+    ::testing::Types<synclab::channels::MutexQueue<Message>, synclab::channels::MutexRing<Message>,
+                     synclab::channels::BlockingSpscRing<Message>,
                      synclab::channels::BlockingMpmcBounded<Message>>;
 // The futex-based wrappers, whose sleepers and syscalls can be observed.
 using FutexWrappers =
@@ -278,7 +279,8 @@ bool is_rendezvous() {
 template <class C>
 class CloseReleases : public ::testing::Test {};
 using ClosableChannels =
-    ::testing::Types<synclab::channels::MutexQueue<Message>, synclab::channels::BlockingSpscRing<Message>,
+    ::testing::Types<synclab::channels::MutexQueue<Message>, synclab::channels::MutexRing<Message>,
+                     synclab::channels::BlockingSpscRing<Message>,
                      synclab::channels::BlockingMpmcBounded<Message>, synclab::channels::Rendezvous<Message>>;
 TYPED_TEST_SUITE(CloseReleases, ClosableChannels, PrimitiveName);
 

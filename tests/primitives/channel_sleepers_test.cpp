@@ -223,7 +223,7 @@ class SleepersOnBothSides : public ::testing::Test {};
 using BlockingChannels =
     ::testing::Types<synclab::channels::BlockingSpscRing<Message>, synclab::channels::BlockingMpmcBounded<Message>,
                      BlockingChannel<TwoStepRing<Message>>, synclab::channels::Rendezvous<Message>,
-                     synclab::channels::MutexQueue<Message>>;
+                     synclab::channels::MutexQueue<Message>, synclab::channels::MutexRing<Message>>;
 TYPED_TEST_SUITE(SleepersOnBothSides, BlockingChannels, PrimitiveName);
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)

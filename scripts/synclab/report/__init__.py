@@ -9,6 +9,7 @@ counters      event counters per operation; what could not be counted and why
 machine       the machine: description, placements, core-to-core matrix, operation costs
 side_by_side  several runs, each normalised to its own baseline; labels that tell them apart
 problems      what is missing or went wrong in a run
+reproduction  the book's experiments beside this run's figures, with a verdict per experiment
 fmt           a table cell: median and spread in the metric's unit (synclab/metrics.py)
 text          plain-text summary table (run_suite prints it)
 figures/      drawing on a given Axes

@@ -7,6 +7,7 @@ machine's limits; per family and level, one side-by-side figure when there are s
 from __future__ import annotations
 
 import datetime
+import io
 import math
 import re
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, Collection, Mapping, Sequence
 from synclab.report import census_panel
 from synclab.report import counters
 from synclab.report.families import PANELS, panel_for
-from synclab.report.families.base import Plot, Skip
+from synclab.report.families.base import FamilyPanel, FamilyRun, Plot, Skip
 from synclab.report.figures.machine import plot_c2c, plot_operation_costs
 from synclab.report.figures.runs import plot_side_by_side
 from synclab.report.figures.style import (LABEL_SIZE, Style, mark_emulated, panel_title,
@@ -29,12 +30,17 @@ from synclab.report.machine import (c2c_by_class, c2c_matrix, machine_rows, oper
 from synclab.report.absent import run_peers_missing, sampling_off, why_absent
 from synclab.report.problems import find_problems
 from synclab.report.side_by_side import context_comparison, run_labels, side_by_side
+from synclab.report.advice import advise
+from synclab.report.reproduction import reproduce
 from synclab.report.summary import DEFAULT_FAIR_BY, WhyAbsent, level_summaries
 from synclab.report.tables import ScenarioTable, all_primitives, families, scenario_tables
 from synclab.report.views import LevelView, level_views
 from synclab.results import write_text_atomic
 
 DPI = 90
+# Figures are flat colours, lines and text: a 256-colour palette keeps them intact at about a
+# quarter of the bytes of matplotlib's RGBA PNG, so a whole report stays light (docs/report.md).
+PALETTE_COLOURS = 256
 # Inches: one plot of a level figure, and the legend column beside the plots.
 CELL_WIDTH = 4.5
 LEGEND_WIDTH = 2.1
@@ -51,7 +57,14 @@ def _grid(count: int) -> tuple[int, int]:
 
 
 def _save(fig: Any, path: Path) -> None:
-    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    from PIL import Image  # matplotlib's own dependency
+
+    rgba = io.BytesIO()
+    fig.savefig(rgba, dpi=DPI, bbox_inches="tight", format="png")
+    rgba.seek(0)
+    with Image.open(rgba) as image:
+        image.convert("RGB").quantize(colors=PALETTE_COLOURS).save(path, format="PNG",
+                                                                    optimize=True)
 
 
 def _level_figure(plots: Sequence[tuple[Plot, Any]], view: LevelView, *, heading: str,
@@ -189,6 +202,26 @@ def _not_measured(run: Run, status: counters.CounterStatus, events: Sequence[str
     return lines
 
 
+def _family_overview(panel: FamilyPanel, family: FamilyRun, prefix: str, out_dir: Path
+                     ) -> tuple[list[FigureRef], list[str]]:
+    """The panel's figures over the whole family, and why those not drawn are not."""
+    from matplotlib.figure import Figure
+
+    figures, left_out = [], []
+    for overview in panel.overview:
+        data = overview.prepare(family)
+        if isinstance(data, Skip):
+            left_out.append(data.reason)
+        elif data is not None:
+            fig = Figure(figsize=overview.size(data), layout="constrained")
+            overview.draw(data, fig.add_subplot(), overview.title, family.run.emulated)
+            name = f"{prefix}{slug(family.family)}-{overview.key}.png"
+            _save(fig, out_dir / name)
+            figures.append(FigureRef(name, f"{family.family}: {overview.name}",
+                                     ((overview.name, overview.how_to_read),)))
+    return figures, left_out
+
+
 def _run_section(run: Run, index: int, label: str, tables: Sequence[ScenarioTable], prefix: str,
                  out_dir: Path, styles: Mapping[str, Style], fair_by: str) -> RunSection:
     grouped = families(tables)
@@ -196,15 +229,19 @@ def _run_section(run: Run, index: int, label: str, tables: Sequence[ScenarioTabl
     for family, family_tables in grouped.items():
         levels = tuple(_level_section(run, label, table, family_tables, prefix, out_dir, styles,
                                       fair_by) for table in family_tables)
-        family_sections.append(FamilySection(family, panel_for(family).about, family in PANELS,
-                                             levels))
+        panel, whole = panel_for(family), FamilyRun(family, tuple(family_tables), run)
+        figures, left_out = _family_overview(panel, whole, prefix, out_dir)
+        family_sections.append(FamilySection(
+            family, panel.about, family in PANELS, levels, tuple(figures), tuple(left_out),
+            tuple(panel.tables(whole)) if panel.tables else ()))
     machine = _machine_section(run, tables, prefix, out_dir)
     status = counters.counter_status(run.context)
     events = counters.extra_events(row for table in tables for row in table.rows)
     return RunSection(run, f"run-{index + 1}", label,
                       tuple(level_summaries(tables, fair_by, _why(run))), status,
                       tuple(_not_measured(run, status, events, machine)), machine,
-                      tuple(family_sections), find_problems(run, tables), fair_by)
+                      tuple(family_sections), find_problems(run, tables), fair_by,
+                      tuple(advise(tables, fair_by, _why(run))), tuple(reproduce(run)))
 
 
 def _comparison(runs: Sequence[Run], tables_per_run: Sequence[Sequence[ScenarioTable]],

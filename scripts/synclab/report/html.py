@@ -1,7 +1,8 @@
 """The report page as one self-contained HTML string (inline CSS, relative image links).
 
-Order of the page: what it answers and how to read it; per run, the summary (winners per family
-and contention level), what was not measured and what is missing; the runs side by side; then
+Order of the page: what it answers and how to read it; per run, what to use on this machine and, folded, the summary (winners per family
+and contention level), what was not measured and what is missing, the book's experiments
+reproduced (reproduction.py); the runs side by side; then
 per run the machine, each family's figures and tables, the event counters, the problems, and
 the full results context.
 """
@@ -21,10 +22,13 @@ from synclab.load import Run
 from synclab.report.machine import C2CMatrix, ClassLatency, OperationCost, PlacementUse
 from synclab.report.problems import Problems
 from synclab.report.side_by_side import EMULATED_SUFFIX, ComparedField
+from synclab.report.advice import Advice, describe_row
+from synclab.report import reproduction
 from synclab.report.summary import (CRITERIA, DEFAULT_FAIR_BY, FAIR_BY, PICK_METRICS,
                                     LevelSummary, Pick)
 from synclab.results import FAMILIES_KEY
 from synclab.report.tables import Row, ScenarioTable, class_text, parse_label
+from synclab.report.families.base import FamilyTable
 
 # (heading, context key) of the full context, in order; the keys not named follow by name.
 CONTEXT_FIELDS: tuple[tuple[str, str], ...] = (
@@ -68,6 +72,8 @@ th,td{border:1px solid #d0d0d0;padding:.25em .5em;vertical-align:top}
 th{background:#f2f2f2;text-align:left}
 table.data td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 table.data tr.baseline td{background:#f7fbff}
+table.data tr.flag td{background:#ffe8e8;color:#900;font-weight:600}
+table.data caption{text-align:left;font-weight:600;padding:.2em 0}
 table.context th{width:16em}
 td.absent{color:#8a5a00;font-size:.85em;white-space:nowrap}
 table.summary td{vertical-align:middle}table.summary td.pick{min-width:13em}
@@ -136,6 +142,9 @@ class FamilySection:
     about: str
     dedicated: bool  # False: the generic panel
     levels: tuple[LevelSection, ...]
+    overview: tuple[FigureRef, ...] = ()  # figures over the whole family
+    left_out: tuple[str, ...] = ()  # overview figures not drawn, and why
+    tables: tuple[FamilyTable, ...] = ()  # the panel's own tables
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,8 @@ class RunSection:
     families: tuple[FamilySection, ...]
     problems: Problems
     fair_by: str = DEFAULT_FAIR_BY
+    advice: tuple[Advice, ...] = ()
+    reproduction: tuple[reproduction.Row, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -252,6 +263,30 @@ def _decided_by(s: LevelSummary) -> str:
     return f"<td>{out}</td>"
 
 
+def render_advice(section: RunSection, styles: Mapping[str, Style]) -> str:
+    """'What to use on this machine': the answer, before the evidence."""
+    if not section.advice:
+        return ("<p class=muted>No situation of the recommendations was measured in this run "
+                "(docs/report.md, \"What to use\").</p>")
+    heads = ["family", "situation", "threads", "use", "runner-up", "baseline", "why"]
+    out = ["<h3>What to use on this machine</h3><table class=advice><thead><tr>",
+           "".join(f"<th>{_e(h)}</th>" for h in heads), "</tr></thead><tbody>"]
+    for a in section.advice:
+        anchor = level_anchor(section.anchor, a.situation.family, a.situation.scenario,
+                              a.situation.params)
+        base = (describe_row(a.baseline_row) if a.baseline_row else
+                f"{a.baseline}: not measured at t:{a.threads}" if a.baseline else "none")
+        out.append(
+            f"<tr><td>{_e(a.situation.family)}</td>"
+            f"<td><a href=\"#{_e(anchor)}\">{_e(a.situation.label)}</a></td>"
+            f"<td class=num>{a.threads}</td>"
+            f"<td>{_swatch(a.recommended.primitive, styles)}<b>{_e(describe_row(a.recommended))}</b></td>"
+            f"<td>{_e(describe_row(a.runner_up))}</td><td>{_e(base)}</td>"
+            f"<td>{_e(a.why)}</td></tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
 def render_summary(section: RunSection, styles: Mapping[str, Style]) -> str:
     if not section.summaries:
         return "<p class=problem>No primitive produced a throughput in this run.</p>"
@@ -313,7 +348,10 @@ def render_glance(section: RunSection, styles: Mapping[str, Style], several: boo
     if run.emulated:
         out.append("<p class=banner>EMULATED run: every timing of this run comes from an "
                    "emulator and is not a hardware number.</p>")
-    out.append(render_summary(section, styles))
+    out.append(render_advice(section, styles))
+    out.append(f"<details><summary>Every family and level: fastest, fairest, best at both "
+               f"({len(section.summaries)} rows)</summary>{render_summary(section, styles)}"
+               "</details>")
     out.append("<div class=box><h3>Not measured in this run</h3>")
     if section.not_measured:
         out.append("<ul>" + "".join(f"<li><b>{_e(what)}</b>: {_e(why)}</li>"
@@ -338,6 +376,7 @@ def render_glance(section: RunSection, styles: Mapping[str, Style], several: boo
     else:
         out.append("<p class=ok>Nothing: every planned case ran and reported every counter.</p>")
     out.append("</div>")
+    out.append(reproduction.render_html(section.reproduction, section.anchor))
     return "".join(out)
 
 
@@ -414,10 +453,31 @@ def render_level(section: LevelSection, run_anchor: str) -> str:
     return "".join(out)
 
 
+def render_family_table(table: FamilyTable) -> str:
+    head = "".join(f"<th>{_e(column)}</th>" for column in table.columns)
+    body = "".join(
+        f"<tr{' class=flag' if flagged else ''}>" + "".join(f"<td>{_e(cell)}</td>" for cell in row)
+        + "</tr>" for row, flagged in zip(table.rows, table.flagged or (False,) * len(table.rows)))
+    notes = "".join(f"<li>{_e(note)}</li>" for note in table.notes)
+    return (f"<table class=data><caption>{_e(table.caption)}</caption><thead><tr>{head}</tr>"
+            f"</thead><tbody>{body}</tbody></table>" + (f"<ul class=read>{notes}</ul>" if notes else ""))
+
+
 def render_family(section: FamilySection, run_anchor: str) -> str:
     out = [f"<h3 id=\"{_e(run_anchor)}-family-{_e(section.family)}\">Family: {_e(section.family)}</h3>",
            f"<p>{_e(section.about)}</p>"]
-    out.extend(render_level(level, run_anchor) for level in section.levels)
+    out.extend(_figure(figure) for figure in section.overview)
+    if section.left_out:
+        out.append("<p class=muted>Not drawn: " + _e("; ".join(section.left_out)) + ".</p>")
+    out.extend(render_family_table(table) for table in section.tables)
+    # Under a family-wide figure or table, the levels it already shows fold into one list.
+    folded = [level for level in section.levels if not level.figures] \
+        if section.overview or section.tables else []
+    out.extend(render_level(level, run_anchor) for level in section.levels if level not in folded)
+    if folded:
+        out.append(f"<details><summary>Every case's numbers: {len(folded)} level(s) of "
+                   f"{_e(section.family)} shown above</summary>"
+                   + "".join(render_level(level, run_anchor) for level in folded) + "</details>")
     return "".join(out)
 
 
@@ -659,6 +719,9 @@ def _toc(sections: Sequence[RunSection], comparison: Comparison | None) -> str:
     for s in sections:
         name = f" — {s.label}" if len(sections) > 1 else ""
         links.append(f"<a href=\"#summary-{_e(s.anchor)}\">Summary{_e(name)}</a>")
+        if s.reproduction:
+            links.append(f"<a href=\"#{_e(s.anchor)}-reproduction\">The book's experiments"
+                         f"{_e(name)}</a>")
     if comparison is not None:
         links.append("<a href=\"#side-by-side\">Side by side</a>")
     for s in sections:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from synclab.metrics import GB_TIMES
-from synclab.names import FAMILY_BASELINES, CaseName, scenario_order
+from synclab.names import CaseName, baseline_for, scenario_order
 from synclab.load import Record
 
 # Cases of this family measure the machine (cache-line round trips, atomic costs), not primitives.
@@ -119,8 +119,7 @@ def case_name_text(case: CaseName) -> str:
     return text + (f"/{case.params_text}" if case.params else "")
 
 
-def scenario_tables(records: Iterable[Record],
-                    baselines: Mapping[str, str] = FAMILY_BASELINES) -> list[ScenarioTable]:
+def scenario_tables(records: Iterable[Record]) -> list[ScenarioTable]:
     """One table per (family, scenario, parameters), rows primitive x threads (x placement).
 
     The machine's limits (family "limits") are not primitives and get no table here.
@@ -133,7 +132,7 @@ def scenario_tables(records: Iterable[Record],
         groups[(case.family, case.scenario, case.params_text)].append((case, name, label, values))
     tables = []
     for (family, scenario, params), cases in groups.items():
-        baseline = baselines.get(family)
+        baseline = baseline_for(family, cases[0][0].params)
         summaries = {case: {m: summarize(v) for m, v in values.items() if v}
                      for case, _, _, values in cases}
         reference: dict[tuple[int, str], float] = {}

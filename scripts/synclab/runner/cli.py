@@ -23,6 +23,7 @@ from synclab.numfmt import clock
 from synclab.runner import PROG, REPO, families
 from synclab.runner.build import resolve_binary
 from synclab.runner.options import check_mode_options, make_parser, make_plan
+from synclab.runner.rundir import check_out_dir
 from synclab.runner.stop import StopFlag
 from synclab.runner.target import emulate_binary, resolve_target
 
@@ -37,6 +38,7 @@ def existing_binary(args: argparse.Namespace) -> Path | None:
 def _main(argv: list[str], stop: StopFlag) -> int:
     args = make_parser().parse_args(argv)
     check_mode_options(args)
+    check_out_dir(args.out)
     target = resolve_target(args)
     plan = make_plan(args, families.table_before_build(existing_binary(args)))
     if (args.ab or args.ab_bench) and not args.list_counters:

@@ -9,7 +9,7 @@ import argparse
 from synclab import arch as arches
 from synclab import cases
 from synclab.compare.cli import add_judging_options
-from synclab.errors import ArgumentParser, UsageError, number, regex, typed
+from synclab.errors import ArgumentParser, UsageError, number, typed
 from synclab.report.summary import CRITERIA, DEFAULT_FAIR_BY, FAIR_BY
 from synclab.runner import PROG, families
 
@@ -36,8 +36,9 @@ def make_parser() -> ArgumentParser:
     add("--profile", choices=sorted(cases.PROFILES), default=cases.DEFAULT_PROFILE,
         help=f"preset of contention levels, threads, repetitions and duration "
              f"(default {cases.DEFAULT_PROFILE}; table below)")
-    add("--filter", type=typed(regex), metavar="REGEX",
-        help="run only cases whose name matches (Python re.search)")
+    add("--filter", type=typed(cases.parse_filter), metavar="REGEX",
+        help="run only cases whose name matches (Python re.search); reproduction/ or "
+             "reproduction/R-N: the cases of the book's experiments (docs/reproduction.md)")
     add("--threads", type=typed(cases.parse_threads), metavar="LIST",
         help="thread counts, e.g. 1,2,4 (default: the profile's)")
     add("--contention", type=typed(cases.parse_contention), metavar="LIST",

@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "synclab/harness/contention.hpp"
@@ -62,6 +64,15 @@ std::vector<ContentionLevel> selected_levels(const SuiteOptions& options);
 
 // 1, 2, 4, … below `pus`, and `pus`: the thread counts when none are asked for.
 std::vector<int> default_thread_counts(int pus);
+
+// One --synclab_* flag of parse_suite_options, for --help. The table is the
+// list of flags: a flag not in it is refused as unknown.
+struct SuiteFlag {
+  std::string_view name;   // without the --synclab_ prefix
+  std::string_view value;  // what follows '=', e.g. "N[,N...]"; "" for a switch
+  std::string_view help;   // one line
+};
+std::span<const SuiteFlag> suite_flags();
 
 // Consumes every --synclab_* argument from argv (compacting it) and leaves the
 // rest for Google Benchmark. Throws UsageError.

@@ -12,6 +12,7 @@
 #include "synclab/channels/mpmc_bounded.hpp"
 #include "synclab/channels/mpsc_unbounded.hpp"
 #include "synclab/channels/mutex_queue.hpp"
+#include "synclab/channels/mutex_ring.hpp"
 #include "synclab/channels/oneshot.hpp"
 #include "synclab/channels/oneshot_blocking.hpp"
 #include "synclab/channels/oneshot_state.hpp"
@@ -22,7 +23,8 @@
 namespace synclab::channels {
 
 // Multi-message channels over payload T (Channel concept).
-//   mutex_queue            unbounded MPMC, blocking, close
+//   mutex_queue            unbounded MPMC, blocking, close (baseline of the unbounded)
+//   mutex_ring             bounded MPMC, blocking, close (baseline of the bounded)
 //   spsc_ring              bounded SPSC, non-blocking
 //   mpmc_bounded           bounded MPMC, non-blocking
 //   mpsc_unbounded         unbounded MPSC, non-blocking, a node per message
@@ -30,7 +32,7 @@ namespace synclab::channels {
 //   blocking_mpmc_bounded  mpmc_bounded + sleeping send/recv + close
 //   rendezvous             capacity 0 MPMC, blocking, close
 template <class T>
-using OurChannels = TypeList<MutexQueue<T>, SpscRing<T>, MpmcBounded<T>, MpscUnbounded<T>, BlockingSpscRing<T>,
+using OurChannels = TypeList<MutexQueue<T>, MutexRing<T>, SpscRing<T>, MpmcBounded<T>, MpscUnbounded<T>, BlockingSpscRing<T>,
                              BlockingMpmcBounded<T>, Rendezvous<T>>;
 
 // One-shot channels over payload T (OneShot concept).

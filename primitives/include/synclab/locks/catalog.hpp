@@ -8,19 +8,25 @@
 
 #include "synclab/locks/anderson.hpp"
 #include "synclab/locks/clh.hpp"
+#include "synclab/locks/cna.hpp"
 #include "synclab/locks/cohort.hpp"
 #include "synclab/locks/futex_mutex2.hpp"
 #include "synclab/locks/futex_mutex3.hpp"
 #include "synclab/locks/futex_mutex3_atomic_wait.hpp"
 #include "synclab/locks/futex_mutex3_spin.hpp"
+#include "synclab/locks/hemlock.hpp"
+#include "synclab/locks/malthusian_mcs.hpp"
 #include "synclab/locks/mcs.hpp"
 #include "synclab/locks/parking_lot.hpp"
+#include "synclab/locks/qspinlock.hpp"
+#include "synclab/locks/reciprocating.hpp"
 #include "synclab/locks/tas_spin.hpp"
 #include "synclab/locks/ticket.hpp"
 #include "synclab/locks/ticket_backoff.hpp"
 #include "synclab/locks/ttas_backoff.hpp"
 #include "synclab/locks/ttas_spin.hpp"
 #include "synclab/locks/ttas_waiting.hpp"
+#include "synclab/locks/twa.hpp"
 #include "synclab/locks/with_thread_local_node.hpp"
 #include "synclab/type_list.hpp"
 
@@ -45,10 +51,16 @@ using OurLocks = synclab::TypeList<
     TtasYield,  // ttas_spin's waiting policy axis: ttas_spin itself is the pure-spin point
     TtasPark,
     Cohort<>,
-    ParkingLot>;
+    ParkingLot,
+    Hemlock,
+    Twa,
+    Reciprocating,
+    Qspinlock,
+    WithThreadLocalNode<Cna>,            // registered as "cna", as mcs
+    WithThreadLocalNode<MalthusianMcs>>;  // registered as "malthusian_mcs", as mcs
 
 // The node-passing queue locks, also measured with a node per thread, without
 // the adapter (registered as "<name>_node").
-using OurNodeLocks = synclab::TypeList<Mcs, Clh>;
+using OurNodeLocks = synclab::TypeList<Mcs, Clh, Cna, MalthusianMcs>;
 
 }  // namespace synclab::locks

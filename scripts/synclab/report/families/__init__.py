@@ -5,11 +5,15 @@ it in PANELS below (see docs/report.md).
 """
 from __future__ import annotations
 
-from synclab.report.families import generic, locks
+from synclab.report.families import channels, generic, litmus, locks, ordering, padding
 from synclab.report.families.base import FamilyPanel
 
 PANELS: dict[str, FamilyPanel] = {
+    "channels": channels.PANEL,
+    "litmus": litmus.PANEL,
     "locks": locks.PANEL,
+    "ordering": ordering.PANEL,
+    "padding": padding.PANEL,
 }
 
 

@@ -1,12 +1,13 @@
 """The plots family panels are made of: each prepares its data from a LevelView and draws it."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from synclab.report.families.base import Plot, Prepared, Skip
 from synclab.report.figures.behaviour import (plot_collapse, plot_cpu, plot_fairness,
                                               plot_latency)
-from synclab.report.figures.throughput import plot_relative, plot_throughput
+from synclab.report.figures.throughput import plot_absolute, plot_relative, plot_throughput
 from synclab.report.tables import relative_throughput
 from synclab.report.views import (LevelView, collapse, cpu_costs, fairness_points,
                                   latency_ranges, series_at)
@@ -126,3 +127,57 @@ COLLAPSE = Plot(
     "per PU. 1× means no loss; a lock whose waiters spin while the holder is preempted "
     "collapses far below it.",
     _collapse, lambda view: "oversubscribed ÷ high", _draw_collapse)
+
+
+def _throughput_lines(view: LevelView) -> Prepared:
+    """The throughput lines where the level has several thread counts; silent otherwise (the
+    family draws the level another way: bars, or a figure over all levels)."""
+    return None if len(view.thread_counts) < 2 else _throughput(view)
+
+
+THROUGHPUT_LINES = Plot(THROUGHPUT.key, THROUGHPUT.name, THROUGHPUT.how_to_read,
+                        _throughput_lines, THROUGHPUT.title, THROUGHPUT.draw)
+
+
+@dataclass(frozen=True)
+class AbsoluteBars:
+    """Each primitive's throughput at the level's top thread count, where no ratio can be had."""
+    threads: int
+    why: str  # why there is no ratio to a baseline
+    bars: tuple[tuple[str, float, float, float], ...]  # primitive, median ops/s, lo, hi
+
+
+def _relative_or_absolute(view: LevelView) -> Prepared:
+    """Ratios to the baseline where it was measured here; else each primitive's throughput."""
+    relative = _relative(view)
+    if not isinstance(relative, Skip):
+        return relative
+    bars = sorted(((row.primitive, ops.median, ops.lo, ops.hi) for row in view.rows
+                   if (ops := row.metrics.get("ops_per_sec")) is not None),
+                  key=lambda bar: (-bar[1], bar[0]))
+    if not bars:
+        return Skip("throughput: not measured at this level")
+    return AbsoluteBars(view.threads, relative.reason, tuple(bars))
+
+
+def _title_relative_or_absolute(view: LevelView) -> str:
+    if isinstance(_relative(view), Skip):
+        return f"throughput at t:{view.threads} (no baseline here)"
+    return f"relative to {view.table.baseline} at t:{view.threads}"
+
+
+def _draw_relative_or_absolute(data: Any, ax: Any, styles: Mapping, title: str,
+                               emulated: bool) -> None:
+    if isinstance(data, AbsoluteBars):
+        plot_absolute(data.bars, ax=ax, styles=styles, title=title, emulated=emulated)
+    else:
+        plot_relative(data, ax=ax, styles=styles, title=title, emulated=emulated)
+
+
+RELATIVE_OR_ABSOLUTE = Plot(
+    "relative", "throughput relative to the baseline, or absolute where it has none",
+    "Relative: each primitive's throughput divided by the baseline's at the same thread count, "
+    "from the same run (right of the dashed line, 1×, is faster). Where the baseline was not "
+    "measured at this level (or the level has none), the bars are each primitive's own "
+    "throughput instead: longer is faster.",
+    _relative_or_absolute, _title_relative_or_absolute, _draw_relative_or_absolute)

@@ -71,3 +71,28 @@ def plot_relative(bars: RelativeBars, *, ax: Axes, styles: Mapping[str, Style],
     ax.xaxis.label.set_size(LABEL_SIZE)
     if emulated:
         mark_emulated(ax)
+
+
+def plot_absolute(bars: Sequence[tuple[str, float, float, float]], *, ax: Axes,
+                  styles: Mapping[str, Style], title: str, emulated: bool) -> None:
+    """Horizontal bars: each primitive's throughput (ops/s, median with its spread)."""
+    from synclab.metrics import describe
+
+    names = [name for name, _, _, _ in bars]
+    values = [value for _, value, _, _ in bars]
+    errors = error_bars([(value, lo, hi) for _, value, lo, hi in bars])
+    positions = primitive_bars_axis(ax, names)
+    ax.barh(positions, values, xerr=errors, color=[styles[n].colour for n in names],
+            capsize=2, height=0.6, error_kw={"elinewidth": 0.8})
+    for position, (_, value, _, high) in zip(positions, bars):
+        ax.annotate(describe("ops_per_sec").format(value), (max(value, high), position), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=SMALL_SIZE)
+    tops = [max(value, high) for _, value, _, high in bars]
+    if log_axis(ax, "x", values):
+        low = min(v for v in values if v > 0)
+        ax.set_xlim(low / 1.6, max(tops) * 3.0)
+    else:
+        ax.set_xlim(0, max(tops, default=1.0) * 1.3)
+    finish(ax, panel_title(title, emulated), "throughput (ops/s)", grid_axis="x")
+    if emulated:
+        mark_emulated(ax)

@@ -28,6 +28,11 @@
 //                           later send or close(). The sleepers test must see
 //                           it stranded (channel_sleepers_test,
 //                           ClaimedCellAheadBroken).
+//   SilentMutexRing<T>      mutex_ring without its notify after a successful
+//                           send or receive: a sender asleep on a full ring
+//                           (a receiver on an empty one) sleeps on until
+//                           close(). The hang detector must report it
+//                           (channel_broken_wake_test).
 #pragma once
 
 #include <atomic>
@@ -40,6 +45,7 @@
 #include "synclab/channels/blocking.hpp"
 #include "synclab/channels/concepts.hpp"
 #include "synclab/channels/detail.hpp"
+#include "synclab/channels/mutex_ring.hpp"
 
 namespace synclab::testing {
 
@@ -115,6 +121,12 @@ template <class Q>
 struct NoHandOnBlocking : channels::BlockingChannel<Q, channels::Wakes{.other_side = true, .own_side = false}> {
   static constexpr std::string_view name = "no_hand_on_blocking";
   using channels::BlockingChannel<Q, channels::Wakes{.other_side = true, .own_side = false}>::BlockingChannel;
+};
+
+template <class T>
+struct SilentMutexRing : channels::MutexRing<T, /*WakeOtherSide=*/false> {
+  static constexpr std::string_view name = "silent_mutex_ring";
+  using channels::MutexRing<T, false>::MutexRing;
 };
 
 }  // namespace synclab::testing

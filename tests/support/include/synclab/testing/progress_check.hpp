@@ -134,4 +134,36 @@ ProgressResult check_progress(int threads, std::chrono::milliseconds budget, std
   return result;
 }
 
+// check_progress on a fresh lock of type L whose workers call lock() and
+// unlock(); on a stall a broken twin's waiters are abandoned.
+template <class L>
+ProgressResult check_lock_progress(int threads, std::chrono::milliseconds budget) {
+  L lock;
+  return check_progress(
+      threads, budget, std::chrono::seconds(1), [&](int) { lock.lock(); }, [&](int) { lock.unlock(); },
+      [&] {
+        if constexpr (requires { lock.abandon_waiters(); }) lock.abandon_waiters();
+      });
+}
+
+// Fresh runs run(round) until caught(result) or `limit` has passed: a twin
+// kept honest (no widened window) is caught by repetition. The last result
+// and the number of rounds it took.
+template <class Result>
+struct CaughtAfter {
+  Result last;
+  int rounds = 0;
+};
+
+template <class Run, class Caught>
+auto repeat_until_caught(Run run, Caught caught, std::chrono::seconds limit) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  CaughtAfter<decltype(run(0))> out;
+  do {
+    out.last = run(out.rounds);
+    ++out.rounds;
+  } while (!caught(out.last) && std::chrono::steady_clock::now() < give_up);
+  return out;
+}
+
 }  // namespace synclab::testing
