@@ -3,6 +3,8 @@
 Tables (schema version 1):
   schema_version(version)                       one row; a database of another version is refused
   machines(fingerprint, cpu_model, arch, topology, kernel, compiler, emulated)
+                                                the fingerprint also covers the harness's layout
+                                                (harness_padding_bytes) where a file records it
   runs(run_id, revision, date, machine, mode, source, added)
   measurements(run_id, case_name, metric, median, n, q1, q3, iqr)
 
@@ -83,10 +85,17 @@ class Point:
     n: int
 
 
+# Part of the fingerprint only where a results file records it (files from before it was
+# recorded keep the fingerprint they always had): the harness's layout, whose change moves the
+# numbers of every workload, so runs before and after it are different series, not a step.
+LAYOUT_KEYS: tuple[str, ...] = ("harness_padding_bytes",)
+
+
 def fingerprint(context: Mapping[str, Any]) -> str:
     """A short hash of what makes two runs' numbers comparable: CPU, arch, topology, kernel,
-    compiler, emulation."""
+    compiler, emulation, and the harness's layout where the file records it."""
     fields = {key: str(context.get(key, "")) for key in FINGERPRINT_KEYS}
+    fields.update((key, str(context[key])) for key in LAYOUT_KEYS if key in context)
     digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
     return digest[:12]
 
