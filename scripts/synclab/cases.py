@@ -1,4 +1,10 @@
-"""Profiles, the parsing of run_suite's option values, and planning which cases to run."""
+"""Profiles, the parsing of run_suite's option values, and planning which cases to run.
+
+A profile's repetitions and window are chosen for the regression gate's power
+(docs/regressions.md, "Samples"): every repetition is one window and one sample, and a window's
+noise hardly falls beyond ~60 ms on a shared machine while the number of samples sets what a
+test can see, so profiles take many short windows rather than a few long ones.
+"""
 from __future__ import annotations
 
 import os
@@ -21,21 +27,41 @@ REPETITION_OVERHEAD_S = 1.0
 class Profile:
     name: str
     contention: tuple[str, ...]
-    threads: tuple[int, ...] | None  # None: the binary's default (1, 2, 4, ... and the PU count)
+    # None: the binary's default (1, 2, 4, ... and the PU count); PUS_ONLY: the placement's PU
+    # count alone (the fully contended machine; `uncontended` is one thread whatever the list)
+    threads: tuple[int, ...] | None
     repetitions: int
     duration_ms: int
     purpose: str
+    # False: --synclab_sweeps=off, each family's key cases only (docs/contention.md, "Key cases
+    # and sweeps"); True: the binary's sweeps too.
+    sweeps: bool = True
 
+
+PUS_ONLY: tuple[int, ...] = (0,)  # Profile.threads: the placement's PU count alone
+
+# What a case needs for the regression gate to see a 10 % change on a shared 2-core machine
+# (docs/regressions.md, "Samples" and "Validated on this machine"): the default profile
+# measures every case so, and is kept short by the cases it chooses, not by fewer windows.
+# The default plan's levels: each primitive's fast path, the whole machine contending, and
+# more threads than PUs; what lies between them, and the sweeps, are the full profile's, so
+# the default run takes minutes.
+KEY_LEVELS = ("uncontended", "high", "oversubscribed")
+GATE_REPETITIONS = 40
+GATE_WINDOW_MS = 40
 
 PROFILES: dict[str, Profile] = {
     profile.name: profile
     for profile in (
         Profile("smoke", ("uncontended", "high"), (1, 2), 1, 100,
-                "does it run: every family once, a few minutes on 2 cores"),
-        Profile("quick", CONTENTION_LEVELS, None, 3, 200,
-                "default: every contention level, a few minutes on 2 cores"),
-        Profile("full", CONTENTION_LEVELS, None, 5, 1000,
-                "numbers to decide on: more repetitions, longer windows"),
+                "does it run: every family once (one repetition: no verdict can fire)"),
+        Profile("quick", KEY_LEVELS, PUS_ONLY, GATE_REPETITIONS, GATE_WINDOW_MS,
+                "default: each family's key cases at uncontended, high (all PUs) and "
+                "oversubscribed, each case as the gate measures it", sweeps=False),
+        Profile("full", CONTENTION_LEVELS, None, GATE_REPETITIONS, 100,
+                "numbers to decide on: the gate's repetitions, longer windows"),
+        Profile("gate", ("uncontended",), (1,), GATE_REPETITIONS, GATE_WINDOW_MS,
+                "the regression gate: every one-thread fast path (run_suite --ab)"),
     )
 }
 DEFAULT_PROFILE = "quick"
@@ -44,12 +70,14 @@ DEFAULT_PROFILE = "quick"
 def profiles_help() -> str:
     """The profile table as plain text, for --help."""
     lines = ["profiles:",
-             f"  {'name':<7} {'contention':<42} {'threads':<22} {'reps':>4} {'duration':>8}"]
+             f"  {'name':<7} {'contention':<42} {'threads':<22} {'reps':>4} {'duration':>8} "
+             f"sweeps"]
     for p in PROFILES.values():
-        threads = ",".join(map(str, p.threads)) + " (capped to PUs)" if p.threads else \
-            "1,2,4,... and PUs"
+        threads = "PUs" if p.threads == PUS_ONLY else \
+            ",".join(map(str, p.threads)) + " (capped to PUs)" if p.threads else "1,2,4,... and PUs"
         lines.append(f"  {p.name:<7} {','.join(p.contention):<42} {threads:<22} "
-                     f"{p.repetitions:>4} {format_duration(p.duration_ms):>8}")
+                     f"{p.repetitions:>4} {format_duration(p.duration_ms):>8} "
+                     f"{'on' if p.sweeps else 'off'}")
         lines.append(f"  {'':<7} {p.purpose}")
     here = ",".join(map(str, default_threads(available_pus())))
     lines.append(f"  1,2,4,... and PUs: {here} on this machine ({available_pus()} PUs)")
@@ -162,9 +190,17 @@ def default_case_timeout(repetitions: int, duration_ms: int) -> float:
             + WATCHDOG_GRACE_S + CASE_TIMEOUT_SLACK_S)
 
 
+# Measured on a shared 2-core VM: a process of the bench binary (its delay calibration passed
+# in) starts and ends in about 40 ms, and each repetition adds about 20 ms to its window
+# (threads, barrier, counters): the quick profile's 60 lock cases took 1.14 s a case, an A/B of
+# the gate profile 98 ms a process.
+PROCESS_START_S = 0.04
+REPETITION_COST_S = 0.02
+
+
 def expected_case_seconds(repetitions: int, duration_ms: int) -> float:
     """Rough time one case takes when nothing goes wrong (for estimates only)."""
-    return repetitions * (duration_ms / 1000.0 + 0.1) + 0.2
+    return repetitions * (duration_ms / 1000.0 + REPETITION_COST_S) + PROCESS_START_S
 
 
 # A level of the user's own: the binary's bounds (harness/src/suite_options.cpp).
@@ -220,6 +256,7 @@ class Plan:
     families_flag: bool = True  # False: the families are selected by name only (see select())
     custom: CustomLevel | None = None
     plugins: tuple[str, ...] = ()  # lock plugins run in every lock scenario (runner/apps_plugins.py)
+    sweeps: bool = True  # False: --synclab_sweeps=off
 
 
 def make_plan(profile_name: str, *, contention: tuple[str, ...] | None = None,
@@ -228,19 +265,21 @@ def make_plan(profile_name: str, *, contention: tuple[str, ...] | None = None,
               case_timeout_s: float | None = None, test_cases: bool = False,
               latency_sampling: bool = True, counters: str = "auto", pus: int = 1,
               families: tuple[str, ...] = (), families_flag: bool = True,
-              custom: CustomLevel | None = None) -> Plan:
+              custom: CustomLevel | None = None, sweeps: bool | None = None) -> Plan:
     """Fills what the options left open from the profile. `pus` caps the profile's thread list;
     with a custom level and no levels named, only the custom level runs."""
     profile = PROFILES[profile_name]
     if threads is None and profile.threads is not None:
         cap = placement_pus(placement, pus)
-        threads = tuple(t for t in profile.threads if t <= cap) or (1,)
+        threads = (cap,) if profile.threads == PUS_ONLY else \
+            tuple(t for t in profile.threads if t <= cap) or (1,)
     reps = repetitions if repetitions is not None else profile.repetitions
     duration = duration_ms if duration_ms is not None else profile.duration_ms
     timeout = case_timeout_s if case_timeout_s is not None else default_case_timeout(reps, duration)
     levels = contention if contention is not None else () if custom else profile.contention
     return Plan(profile.name, levels, threads, placement, reps, duration, timeout, test_cases,
-                latency_sampling, counters, families, families_flag, custom)
+                latency_sampling, counters, families, families_flag, custom,
+                sweeps=profile.sweeps if sweeps is None else sweeps)
 
 
 def synclab_flags(plan: Plan) -> list[str]:
@@ -255,6 +294,8 @@ def synclab_flags(plan: Plan) -> list[str]:
         flags.append(f"--synclab_families={','.join(plan.families)}")
     if plan.threads is not None:
         flags.insert(0, f"--synclab_threads={','.join(map(str, plan.threads))}")
+    if not plan.sweeps:
+        flags.append("--synclab_sweeps=off")
     if plan.test_cases:
         flags.append("--synclab_test_cases")
     if not plan.latency_sampling:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, Iterable
 
 from synclab import numfmt
 
@@ -232,3 +232,25 @@ def describe(name: str) -> Metric:
 def format_value(name: str, value: float) -> str:
     """A value of the metric, written in its unit's one format."""
     return describe(name).format(value)
+
+
+# Each case's primary metric, the one a regression gate judges: time per operation. The first
+# of PRIMARY a case carries is its primary; a case with none of them (a padding sweep, a litmus
+# test, a hardware limit) is reported, never gated. Instruction files carry
+# instructions_per_op; real_time is the fallback for a plain Google Benchmark file. At one
+# thread the primary is the CPU time per operation: the wall time of a window also holds the
+# time the thread was not running (another tenant, a neighbour's build), which on a shared
+# machine is most of the noise and none of the code's cost (docs/regressions.md).
+PRIMARY: tuple[str, ...] = ("instructions_per_op", "ns_per_op", "ns_per_msg", "ns_per_round_trip",
+                            "real_time")
+ONE_THREAD_PRIMARY = "cpu_ns_per_op"
+
+
+def primary_metric(names: Iterable[str], threads: int | None = None) -> str | None:
+    """The primary metric among the names a case of `threads` threads carries; None when it
+    has none."""
+    present = set(names)
+    primary = next((name for name in PRIMARY if name in present), None)
+    if threads == 1 and primary in ("ns_per_op", "real_time") and ONE_THREAD_PRIMARY in present:
+        return ONE_THREAD_PRIMARY
+    return primary

@@ -36,7 +36,7 @@ VALUE_FLAGS = {"benchmark_list_tests", "benchmark_filter", "benchmark_repetition
                "synclab_threads", "synclab_contention", "synclab_placement", "synclab_duration_ms",
                "synclab_sampling", "synclab_delay_calibration", "synclab_watchdog_s",
                "synclab_counters", "synclab_families", "synclab_cs_ns", "synclab_think_ns",
-               "synclab_cs_lines"}
+               "synclab_cs_lines", "synclab_sweeps"}
 # The levels each family takes (the real binary's table, benches/family_table.cpp), and which
 # families run a custom level.
 FAMILY_LEVELS = {"locks": LEVELS, "channels": ("uncontended", "low", "high", "oversubscribed"),
@@ -271,6 +271,7 @@ def context(flags: dict[str, str], pus: int, names: list[str]) -> dict[str, Any]
         "libc": "glibc 2.36", "vm": "true",
         "delay_iters_per_us": flags.get("synclab_delay_calibration", "412.5"),
         "latency_sampling": flags.get("synclab_sampling", "on"),
+        "harness_padding_bytes": "128",
         # A process of its own per case: the date and load average differ between cases.
         "date": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
         "load_avg": [round(x, 2) for x in os.getloadavg()],
@@ -322,6 +323,8 @@ def main() -> int:
         print("set  event          status\ndefault  cycles  unavailable: no hardware PMU (fake)\n"
               "os  task_clock_ns  available")
         return 0
+    if flags.get("synclab_sweeps", "on") not in ("on", "off"):
+        fail(f"--synclab_sweeps={flags['synclab_sweeps']}: expected on or off")
     if flags.get("synclab_counters", "auto") not in ("auto", "off", "default", "cache", "coherence", "os"):
         fail(f"unknown counter set or event '{flags['synclab_counters']}'")
     names = case_names(flags, machine_pus)

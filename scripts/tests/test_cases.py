@@ -50,10 +50,16 @@ def test_profiles_table() -> None:
     smoke, quick, full = (cases.PROFILES[name] for name in ("smoke", "quick", "full"))
     assert (smoke.contention, smoke.threads, smoke.repetitions, smoke.duration_ms) == \
         (("uncontended", "high"), (1, 2), 1, 100)
-    assert (quick.contention, quick.threads, quick.repetitions, quick.duration_ms) == \
-        (CONTENTION_LEVELS, None, 3, 200)
-    assert (full.contention, full.threads, full.repetitions, full.duration_ms) == \
-        (CONTENTION_LEVELS, None, 5, 1000)
+    # Many short windows: the samples the gate's tests need (docs/regressions.md, "Samples").
+    # The default plan is kept short by its cases: the key levels at every PU, no sweeps.
+    assert (quick.contention, quick.threads, quick.repetitions, quick.duration_ms,
+            quick.sweeps) == (("uncontended", "high", "oversubscribed"), cases.PUS_ONLY, 40, 40,
+                              False)
+    assert (full.contention, full.threads, full.repetitions, full.duration_ms, full.sweeps) == \
+        (CONTENTION_LEVELS, None, 40, 100, True)
+    gate = cases.PROFILES["gate"]
+    assert (gate.contention, gate.threads, gate.repetitions, gate.duration_ms) == \
+        (("uncontended",), (1,), 40, 40)
     assert cases.DEFAULT_PROFILE == "quick"
     text = cases.profiles_help()
     assert all(name in text for name in cases.PROFILES)
@@ -68,8 +74,10 @@ def test_smoke_threads_are_capped_to_the_placement(pus: int, placement: str,
 
 def test_plan_defaults_and_overrides() -> None:
     quick = cases.make_plan("quick", pus=2)
-    assert quick.threads is None and quick.repetitions == 3 and quick.duration_ms == 200
-    assert quick.case_timeout_s == pytest.approx(3 * (0.2 + 1) + cases.WATCHDOG_GRACE_S + 30)
+    assert quick.threads == (2,) and quick.repetitions == 40 and quick.duration_ms == 40
+    assert cases.make_plan("quick", pus=8, placement="cpus:0-2").threads == (3,)
+    assert cases.make_plan("quick", pus=8, threads=(1, 4)).threads == (1, 4)
+    assert quick.case_timeout_s == pytest.approx(40 * (0.04 + 1) + cases.WATCHDOG_GRACE_S + 30)
     custom = cases.make_plan("full", threads=(1, 3), repetitions=2, duration_ms=50,
                              case_timeout_s=7.0, contention=("high",))
     assert (custom.threads, custom.repetitions, custom.duration_ms, custom.case_timeout_s,
@@ -82,7 +90,17 @@ def test_synclab_flags() -> None:
                      "--synclab_placement=compact", "--synclab_duration_ms=100",
                      f"--synclab_watchdog_s={cases.WATCHDOG_GRACE_S}", "--synclab_test_cases"]
     assert not any(f.startswith("--synclab_threads") for f in
-                   cases.synclab_flags(cases.make_plan("quick", pus=2)))
+                   cases.synclab_flags(cases.make_plan("full", pus=2)))
+
+
+def test_sweeps_follow_the_profile_unless_asked() -> None:
+    quick = cases.synclab_flags(cases.make_plan("quick", pus=2))
+    assert "--synclab_threads=2" in quick and "--synclab_sweeps=off" in quick
+    assert "--synclab_sweeps=off" not in cases.synclab_flags(cases.make_plan("full", pus=2))
+    assert "--synclab_sweeps=off" not in cases.synclab_flags(
+        cases.make_plan("quick", pus=2, sweeps=True))
+    assert "--synclab_sweeps=off" in cases.synclab_flags(
+        cases.make_plan("full", pus=2, sweeps=False))
 
 
 def test_latency_sampling_off_reaches_the_binary() -> None:

@@ -29,11 +29,12 @@ BAD_ARGS = [
     (["--placement", "cpus:999"], "CPU 999 does not exist"),
     (["--profile", "smoke", "--threads", "1,4"], "exceed"),
     (["--filter", "("], "--filter"),
-    (["--filter", "no_such_case"], "--filter 'no_such_case' matches none of the 36 cases"),
+    (["--filter", "no_such_case"], "--filter 'no_such_case' matches none of the 9 cases"),
     (["--case-timeout", "0"], "--case-timeout"),
     (["--case-timeout", "soon"], "--case-timeout"),
     (["--jobs", "0"], "--jobs"),
     (["--prof", "smoke"], "unrecognized arguments"),
+    (["--sweeps", "some"], "--sweeps"),
     (["--counters", "x y"], "--counters"),
     (["--counters", "no_such_event"], "unknown counter set or event"),
 ]
@@ -82,11 +83,11 @@ def test_list_prints_every_case_and_a_count(tmp_path: Path) -> None:
 
 def test_list_with_filter_and_options() -> None:
     proc = run_suite("--list", "--filter", "tas_spin/(low|high)", "--threads", "1",
-                     "--placement", "cpus:1")
+                     "--placement", "cpus:1", "--contention", "low,high")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[:2] == ["locks/tas_spin/low/t:1/place:cpus:1", "locks/tas_spin/high/t:1/place:cpus:1"]
-    assert lines[-1].startswith("2 cases (about ") and lines[-1].endswith(" at 3 x 200ms)")
+    assert lines[-1].startswith("2 cases (about ") and lines[-1].endswith(" at 40 x 40ms)")
 
 
 def test_list_with_the_hang_case() -> None:

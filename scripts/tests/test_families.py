@@ -46,7 +46,7 @@ QUICK = cases.PROFILES["quick"].contention
 @pytest.mark.parametrize("named, explicit, custom, expected", [
     ((), None, None, families.Selection((), QUICK, True)),
     (("channels",), None, None,
-     families.Selection(("channels",), ("uncontended", "low", "high", "oversubscribed"), True)),
+     families.Selection(("channels",), ("uncontended", "high", "oversubscribed"), True)),
     # different levels per family: each keeps its own, so the binary is not told the families
     (("locks", "condvars"), None, None, families.Selection(("locks", "condvars"), QUICK, False)),
     (("locks", "condvars"), ("high",), None,
@@ -129,7 +129,7 @@ def test_the_binary_s_own_table_is_used_when_it_is_at_hand() -> None:
 
 
 def test_list_shows_each_family_s_levels_and_cases() -> None:
-    proc = run_suite("--family", "locks,channels", "--profile", "quick", "--list",
+    proc = run_suite("--family", "locks,channels", "--profile", "full", "--list",
                      env=DESCRIBING)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()

@@ -181,6 +181,32 @@ def test_machine_fingerprint() -> None:
     assert store.fingerprint(a) != store.fingerprint(b) and len(store.fingerprint(a)) == 12
 
 
+def test_the_harness_layout_starts_a_series_of_its_own() -> None:
+    """Runs before and after a change of the harness's padding are different series; a file
+    from before the layout was recorded keeps the fingerprint it always had."""
+    import hashlib
+    import json
+
+    old = results_doc("a", "1", "2024", {CASE: 1.0})["context"]
+    old.pop("harness_padding_bytes", None)
+    fields = {key: str(old.get(key, "")) for key in store.FINGERPRINT_KEYS}
+    unchanged = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
+    assert store.fingerprint(old) == unchanged
+    padded_64, padded_128 = (dict(old, harness_padding_bytes=p) for p in ("64", "128"))
+    assert len({store.fingerprint(old), store.fingerprint(padded_64),
+                store.fingerprint(padded_128)}) == 3
+
+
+def test_the_machine_details_hold_every_fingerprint_field(db: str, tmp_path: Path) -> None:
+    doc = results_doc("padded", "a", "2024", {CASE: 1.0})
+    doc["context"]["harness_padding_bytes"] = "128"
+    assert history("add", write(tmp_path / "p.json", doc), "--db", db).returncode == 0
+    [(fp, arch, details)] = execute(db, "SELECT fingerprint, arch, details FROM machines")
+    assert fp == store.fingerprint(doc["context"]) and arch == "x86_64"
+    assert json.loads(details) == {**{k: str(doc["context"][k]) for k in store.FINGERPRINT_KEYS},
+                                   "harness_padding_bytes": "128"}
+
+
 def test_results_without_run_id_are_named_by_content(db: str) -> None:
     out = history("add", INPUTS / "complete.json", INPUTS / "partial.json", "--db", db)
     assert out.returncode == 0, out.stderr

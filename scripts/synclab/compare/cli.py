@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """compare: BASE.json vs NEW.json -> a verdict per case and metric, and an exit status.
 
-    scripts/compare BASE.json NEW.json [--metrics LIST] [--threshold PCT] [--alpha A]
+    scripts/compare BASE.json NEW.json [--metrics LIST] [--gate-metrics primary|all]
+                    [--threshold PCT] [--alpha A] [--fail-on-inconclusive]
                     [--normalize-to CASE|PRIMITIVE] [--force] [--format F] [--output FILE]
 
 Reads only results files; never runs anything.
@@ -78,12 +79,21 @@ def add_judging_options(parser: argparse.ArgumentParser) -> None:
     """The options that decide verdicts; run_suite --ab shares them."""
     add = parser.add_argument
     add("--metrics", type=typed(parse_metrics), metavar="LIST",
-        help=f"metrics to judge (default {','.join(DEFAULT_METRICS)}; instructions_per_op for "
-             "--mode instructions files); name:lower or name:higher sets an unknown one's direction")
+        help=f"metrics to compare (default {','.join(DEFAULT_METRICS)}; instructions_per_op for "
+             "--mode instructions files); name:lower or name:higher sets an unknown one's "
+             "direction. Each case's primary metric (time per operation) is always compared")
+    add("--gate-metrics", choices=judge.GATE_CHOICES, default="primary",
+        help="primary (default): only each case's primary metric can fail the gate, the others "
+             "are reported beside it; all: every compared metric is gated (and the correction "
+             "covers them all)")
     add("--threshold", type=typed(parse_threshold), default=0.05, metavar="PCT",
-        help="minimum effect in percent of the median (default 5)")
+        help="minimum effect in percent of the median (default 5); a case whose minimum "
+             "detectable effect is larger is inconclusive")
     add("--alpha", type=typed(probability("alpha", "0.05")), default=0.05, metavar="A",
-        help="false-discovery rate over all case x metric tests (Benjamini-Hochberg; default 0.05)")
+        help="false-discovery rate over the gated tests (Benjamini-Hochberg; default 0.05)")
+    add("--fail-on-inconclusive", action="store_true",
+        help="an inconclusive gated case fails the gate too (exit 1): for gates that must not "
+             "pass blind")
     add("--normalize-to", metavar="CASE|PRIMITIVE",
         help="divide every metric by a reference case of the same run, repetition by repetition: "
              "a full case name, or a primitive (e.g. std_mutex) taken at each case's "
@@ -93,11 +103,15 @@ def add_judging_options(parser: argparse.ArgumentParser) -> None:
 def make_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog=PROG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Compare two synclab results files case by case: median ratio, Mann-Whitney U "
-                    "over the repetitions, a minimum effect and Benjamini-Hochberg control.",
-        epilog="verdicts: regressed / improved (significant and beyond the threshold), unchanged, "
-               "inconclusive\n(too few repetitions for the test to reach alpha, or data missing).\n"
-               "exit status: 0 nothing regressed; 1 something regressed; 2 bad input.")
+        description="Compare two synclab results files case by case: median ratio, exact "
+                    "Mann-Whitney U over the repetitions, a minimum effect, Benjamini-Hochberg "
+                    "over the gated primary metrics, and the power of every verdict.",
+        epilog="verdicts: regressed / improved (significant and beyond the threshold); unchanged "
+               "(a change of the\nthreshold's size would have been seen with 80 % power); "
+               "inconclusive (it could not have\nbeen seen: the note says how many repetitions "
+               "would do; or data missing).\n"
+               "exit status: 0 the gate passed; 1 something regressed (or, with "
+               "--fail-on-inconclusive,\nwas inconclusive); 2 bad input.")
     parser.add_argument("base", metavar="BASE.json")
     parser.add_argument("new", metavar="NEW.json")
     add_judging_options(parser)
@@ -114,7 +128,9 @@ def make_parser() -> ArgumentParser:
 
 def options_from(args: argparse.Namespace, force: bool = False) -> judge.Options:
     return judge.Options(metrics=args.metrics, threshold=args.threshold, alpha=args.alpha,
-                         normalize_to=args.normalize_to or None, force=force)
+                         normalize_to=args.normalize_to or None, force=force,
+                         gate_metrics=args.gate_metrics,
+                         fail_on_inconclusive=args.fail_on_inconclusive)
 
 
 def load_repetitions(path: Path) -> Run:
@@ -156,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         report_error(PROG, "interrupted")
         return EXIT_INTERRUPTED
-    return EXIT_REGRESSED if comparison.regressed else EXIT_NONE_REGRESSED
+    return EXIT_REGRESSED if comparison.failed else EXIT_NONE_REGRESSED
 
 
 if __name__ == "__main__":

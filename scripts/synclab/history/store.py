@@ -3,6 +3,9 @@
 Tables (schema.py holds them and their migrations):
   schema_version(version)                       one row; a newer version is refused
   machines(fingerprint, cpu_model, arch, topology, kernel, compiler, emulated, details)
+                                                the fingerprint also covers the harness's layout
+                                                (harness_padding_bytes) where a file records it;
+                                                details holds every field it covers
   runs(run_id, revision, date, machine, mode, source, added, digest)
   measurements(run_id, case_name, metric, median, n, q1, q3, iqr, position)
 
@@ -69,12 +72,24 @@ class Point:
     n: int
 
 
+# Part of the fingerprint only where a results file records it (files from before it was
+# recorded keep the fingerprint they always had): the harness's layout, whose change moves the
+# numbers of every workload, so runs before and after it are different series, not a step.
+LAYOUT_KEYS: tuple[str, ...] = ("harness_padding_bytes",)
+
+
 def fingerprint(context: Mapping[str, Any]) -> str:
     """A short hash of what makes two runs' numbers comparable: CPU, arch, topology, kernel,
-    compiler, emulation."""
+    compiler, emulation, and the harness's layout where the file records it."""
+    digest = hashlib.sha256(json.dumps(fingerprint_fields(context), sort_keys=True).encode())
+    return digest.hexdigest()[:12]
+
+
+def fingerprint_fields(context: Mapping[str, Any]) -> dict[str, str]:
+    """The context fields the fingerprint covers (stored as the machine's details)."""
     fields = {key: str(context.get(key, "")) for key in FINGERPRINT_KEYS}
-    digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
-    return digest[:12]
+    fields.update((key, str(context[key])) for key in LAYOUT_KEYS if key in context)
+    return fields
 
 
 class Database:
@@ -343,7 +358,7 @@ def run_rows(doc: Any, source: str, text: str) -> RunRows:
             rows.append((case.name, metric, stats.median(values), len(values), q1, q3, q3 - q1))
     if not rows:
         raise HistoryError(f"{source}: no finished case with measurements to record")
-    fields = {key: str(context.get(key, "")) for key in FINGERPRINT_KEYS}
+    fields = fingerprint_fields(context)
     return RunRows(run_id, str(context.get("git_sha", "") or ""), date, fingerprint(context),
                    fields, data.mode, source, rows, tuple(f"{source}: {n}" for n in data.notes))
 

@@ -17,6 +17,7 @@ from synclab import bench, cases
 from synclab.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, one_line
 from synclab.errors import report_error
 from synclab.metrics import format_value
+from synclab.numfmt import clock
 from synclab.results import ResultsFile, failure_entry
 from synclab.runner import PROG, REPO, instructions, interleave, rundir
 from synclab.runner.build import check_binary
@@ -117,21 +118,40 @@ def list_sides(base_binary: Path, new_binary: Path, flags: list[str], pattern: s
     if mode == "instructions":
         common, only_base, only_new = (instructions.fast_path_cases(names)[0]
                                        for names in (common, only_base, only_new))
+        if common:
+            common = instructions.fast_path_selection(common, new_binary, flags, stop.is_set)
+            base_counted = set(instructions.countable_cases(base_binary, common, flags,
+                                                            stop.is_set)[0])
+            common = [name for name in common if name in base_counted]
     if not common:
         raise UsageError(f"--ab: the two builds share no case for these options (base lists "
                          f"{len(base_names)}, new lists {len(new_names)})")
     return common, only_base, only_new
 
 
-def run_ab(args: argparse.Namespace, argv: list[str], plan: cases.Plan, new_binary: Path,
-           stop: StopFlag) -> int:
-    """--ab / --ab-bench: both builds interleaved in one run directory, then compare."""
+def check_new_binary(args: argparse.Namespace) -> None:
+    """--bench must exist now, unless it names the binary --ab is about to build (the A/A
+    recipe `--ab HEAD --bench build/ab/base/benches/synclab_bench` on a fresh checkout)."""
+    from synclab.runner.ab_build import base_binary_path
+
+    if not args.bench or not args.ab or Path(args.bench).is_file():
+        return
+    if Path(args.bench).resolve() != base_binary_path(REPO).resolve():
+        check_binary("--bench", args.bench)
+
+
+def run_ab(args: argparse.Namespace, argv: list[str], plan: cases.Plan,
+           resolve_new: Callable[[], Path], stop: StopFlag) -> int:
+    """--ab / --ab-bench: both builds interleaved in one run directory, then compare.
+    resolve_new() gives the new side's binary; it is called once the base is built."""
     from synclab.runner.ab_build import build_base
 
+    check_new_binary(args)
     if args.ab_bench:
         base_binary, base_revision = check_binary("--ab-bench", args.ab_bench), None
     else:
         base_binary, base_revision = build_base(REPO, args.ab, args.jobs, stop.is_set)
+    new_binary = resolve_new()
     flags = cases.synclab_flags(plan)
     common, only_base, only_new = list_sides(base_binary, new_binary, flags, args.filter,
                                              args.mode, stop)
@@ -139,12 +159,18 @@ def run_ab(args: argparse.Namespace, argv: list[str], plan: cases.Plan, new_bina
     repetitions = (args.repetitions or 1) if instruction_mode else plan.repetitions
     duration_ms = (args.duration or instructions.DEFAULT_WINDOW_MS) if instruction_mode \
         else plan.duration_ms
+    if not instruction_mode:
+        check_gate_power(args, len(common), repetitions)
     if args.list:
         print("\n".join(common))
         for label, names in (("only in base", only_base), ("only in new", only_new)):
             if names:
                 print(f"{label} (not compared): {', '.join(names)}")
-        print(f"{len(common)} cases, each {repetitions} x base and {repetitions} x new, interleaved")
+        # Every repetition of an A/B is a process of its own.
+        estimate = len(common) * 2 * repetitions * cases.expected_case_seconds(1, duration_ms)
+        timing = "" if instruction_mode else f" (about {clock(estimate)})"
+        print(f"{len(common)} cases, each {repetitions} x base and {repetitions} x new, "
+              f"interleaved{timing}")
         return EXIT_OK
 
     calibration = bench.calibrate(new_binary, should_stop=stop.is_set)
@@ -195,9 +221,29 @@ def run_ab(args: argparse.Namespace, argv: list[str], plan: cases.Plan, new_bina
     return EXIT_OK
 
 
+def check_gate_power(args: argparse.Namespace, cases_compared: int, repetitions: int) -> None:
+    """--fail-on-inconclusive with repetitions that cannot reach the gate's level: one line,
+    before anything runs (every case would be inconclusive by construction)."""
+    from synclab.compare import stats
+
+    if not args.fail_on_inconclusive:
+        return
+    if args.threshold <= 0:
+        raise UsageError("--fail-on-inconclusive with --threshold 0: no finite number of "
+                         "repetitions can show that nothing moved by 0 %")
+    level = args.alpha / max(1, cases_compared)
+    if stats.smallest_p(repetitions, repetitions) > level:
+        raise UsageError(f"--fail-on-inconclusive with {repetitions} repetition"
+                         f"{'s' if repetitions != 1 else ''} per side: no case of the "
+                         f"{cases_compared} can reach p <= {level:.2g} (alpha {args.alpha:g} "
+                         f"over {cases_compared} gated cases); use --repetitions "
+                         f"{stats.repetitions_needed(level)} or more")
+
+
 def compare_ab(args: argparse.Namespace, out_dir: Path, only_base: list[str],
                only_new: list[str]) -> bool | None:
-    """Compares base.json with new.json and writes the verdicts; None when it could not."""
+    """Compares base.json with new.json and writes the verdicts; whether the gate failed (a
+    regression, or an inconclusive case with --fail-on-inconclusive); None when it could not."""
     from synclab.compare import judge, render
     from synclab.compare.cli import load_repetitions, options_from
     from synclab.load import ResultsError
@@ -217,4 +263,4 @@ def compare_ab(args: argparse.Namespace, out_dir: Path, only_base: list[str],
         write_text_atomic(out_dir / name, render.render(comparison, form))
     print(render.text(comparison), end="")
     print(f"\ncompare: {out_dir / 'compare.md'} (also compare.json, junit.xml, bmf.json, gab.json)")
-    return comparison.regressed
+    return comparison.failed

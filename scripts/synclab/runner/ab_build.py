@@ -74,13 +74,18 @@ def release_settings(repo: Path, preset: str = "release") -> tuple[str, dict[str
     return generator or "Ninja", variables
 
 
+def base_binary_path(repo: Path) -> Path:
+    """Where --ab leaves the base revision's bench binary."""
+    return repo / AB_DIR / "base" / BENCH_IN_BUILD
+
+
 def build_base(repo: Path, ref: str, jobs: int,
                should_stop: Callable[[], bool]) -> tuple[Path, str]:
     """Builds BASE_REF's bench binary in build/ab/base; returns it and the commit id."""
     sha = resolve_revision(repo, ref)
     root = repo / AB_DIR
     build_dir = root / "base"
-    binary = build_dir / BENCH_IN_BUILD
+    binary = base_binary_path(repo)
     stamp = build_dir / STAMP
     try:
         if binary.is_file() and stamp.read_text(encoding="utf-8").strip() == sha:

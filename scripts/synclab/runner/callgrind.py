@@ -32,6 +32,8 @@ TOGGLE_COLLECT = "*run_fixed_duration*{lambda(int)#1}::operator()*"
 LONG_WINDOW_FACTOR = 4
 MIN_OPS_DELTA = 2000  # below this the two windows are too alike; a longer one is tried
 VALGRIND_TIMEOUT_S = 180.0
+EMPTY_WINDOW_RETRIES = 2
+NO_RESULT = "the case reported no result under callgrind"
 
 
 def callgrind_total(path: Path) -> int:
@@ -108,7 +110,9 @@ def run_window(valgrind: str, binary: Path, name: str, flags: list[str], window_
         good = [e for e in entries if e.get("run_type", "iteration") == "iteration"
                 and not e.get("error_occurred")]
         if not good:
-            return Measured("failed", "the case reported no result under callgrind")
+            why = next((str(e.get("error_message")) for e in entries if e.get("error_message")),
+                       "")
+            return Measured("failed", NO_RESULT + (f": {why}" if why else ""))
         window = Window(exact_ops(good[0]), callgrind_total(out_file))
     except ValueError as exc:
         return Measured("failed", str(exc))
@@ -125,6 +129,15 @@ def measure(valgrind: str, binary: Path, name: str, flags: list[str], window_ms:
     """Instructions per operation of one case: a short and a long window, then the slope."""
     short = run_window(valgrind, binary, name, flags, window_ms,
                        out_stem.with_name(out_stem.name + ".short.out"), should_stop)
+    for _ in range(EMPTY_WINDOW_RETRIES):
+        # Valgrind runs one thread at a time: a short window can end before the worker thread
+        # was scheduled at all. A longer one is tried; a case that always fails still fails.
+        if not (isinstance(short, Measured) and short.status == "failed"
+                and short.message.startswith(NO_RESULT)):
+            break
+        window_ms *= LONG_WINDOW_FACTOR
+        short = run_window(valgrind, binary, name, flags, window_ms,
+                           out_stem.with_name(out_stem.name + ".short.out"), should_stop)
     if isinstance(short, Measured):
         return short
     factor = LONG_WINDOW_FACTOR

@@ -45,14 +45,16 @@ def _main(argv: list[str], stop: StopFlag) -> int:
     plugins = apps_plugins.requested(args.plugin)
     target = resolve_target(args)
     plan = make_plan(args, families.table_before_build(existing_binary(args)))
+    if (args.ab or args.ab_bench) and not args.list_counters:
+        from synclab.runner.ab import run_ab
+        # The new side is resolved after the base is built: --bench may name the base's binary.
+        return run_ab(args, argv, plan,
+                      lambda: emulate_binary(resolve_binary(args, stop.is_set), target), stop)
     built = resolve_binary(args, stop.is_set)
     binary = emulate_binary(built, target)
     if args.list_counters:
         print(bench.list_counters(binary, should_stop=stop.is_set), end="")
         return EXIT_OK
-    if args.ab or args.ab_bench:
-        from synclab.runner.ab import run_ab
-        return run_ab(args, argv, plan, binary, stop)
     plugins, note = apps_plugins.with_control(plugins, built)
     if note:
         report_note(note)
@@ -75,17 +77,22 @@ def _main(argv: list[str], stop: StopFlag) -> int:
                          f"{len(listed) + len(app_plan.cases if app_plan else [])} cases")
     if args.mode == "instructions":
         from synclab.runner import instructions
-        selected = instructions.fast_path_selection(selected)
+        selected = instructions.fast_path_selection(selected, binary, cases.synclab_flags(plan),
+                                                    stop.is_set)
     if args.list:
         if selected:
             print("\n".join(selected))
-            print(families.listing(families.from_binary(binary, stop.is_set),
-                                   families.Selection(plan.families, plan.contention,
-                                                      plan.families_flag),
-                                   plan.custom.name if plan.custom else None, selected))
-            estimate = len(selected) * cases.expected_case_seconds(plan.repetitions, plan.duration_ms)
-            print(f"{len(selected)} cases (about {clock(estimate)} at {plan.repetitions} x "
-                  f"{cases.format_duration(plan.duration_ms)})")
+            if args.mode == "instructions":
+                print(instructions.plan_line(args, len(selected)))
+            else:
+                print(families.listing(families.from_binary(binary, stop.is_set),
+                                       families.Selection(plan.families, plan.contention,
+                                                          plan.families_flag),
+                                       plan.custom.name if plan.custom else None, selected))
+                estimate = len(selected) * cases.expected_case_seconds(plan.repetitions,
+                                                                       plan.duration_ms)
+                print(f"{len(selected)} cases (about {clock(estimate)} at {plan.repetitions} x "
+                      f"{cases.format_duration(plan.duration_ms)})")
         if app_plan is not None:
             print(apps.listing(app_plan))
         return EXIT_OK

@@ -8,14 +8,15 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from synclab import bench, cases
-from synclab.errors import UsageError, one_line
+from synclab.errors import RunError, UsageError, one_line
 from synclab.names import parse_case_name
-from synclab.results import ResultsFile, failure_entry
+from synclab.results import ResultsFile, failure_entry, read_gb_output
 from synclab.runner import PROG, interleave, rundir
 from synclab.runner.callgrind import TOGGLE_COLLECT, Measured, measure
 from synclab.runner.record import record_run
@@ -135,16 +136,77 @@ def _record_target(target: Target, name: str, ok: list[Measured], failure: Measu
     return text
 
 
-def fast_path_selection(selected: list[str]) -> list[str]:
-    """--mode instructions: the uncontended one-thread cases of the selection."""
-    kept, skipped = fast_path_cases(selected)
-    if skipped:
-        print(f"{PROG}: --mode instructions: skipping {len(skipped)} cases that are not uncontended "
-              f"one-thread cases ({', '.join(skipped[:3])}{', ...' if len(skipped) > 3 else ''})",
-              file=sys.stderr, flush=True)
+PROBE_WINDOW_MS = 2
+PROBE_TIMEOUT_S = 300.0
+
+
+def countable_cases(binary: Path, names: list[str], flags: list[str],
+                    should_stop: Callable[[], bool]) -> tuple[list[str], list[str]]:
+    """(the cases whose operations callgrind can count, the others): one short native run of
+    all of them in one process; a case can be counted when it reports handoffs_per_sec, which
+    at one thread gives its exact operation count (callgrind.exact_ops). Refcount, seqlock,
+    semaphores and rwlocks at reads:100 follow no lock owner and report none."""
+    if not names:
+        return [], []
+    with tempfile.TemporaryDirectory(prefix="synclab-probe-") as tmp:
+        out_file = Path(tmp) / "probe.json"
+        pattern = "|".join(bench.exact_filter(name) for name in names)
+        kept_flags = [f for f in flags if not f.startswith(("--synclab_duration_ms=",
+                                                             "--synclab_sampling="))]
+        cmd = [str(binary), f"--benchmark_filter={pattern}", "--benchmark_repetitions=1",
+               f"--benchmark_out={out_file}", "--benchmark_out_format=json",
+               "--benchmark_format=console", *kept_flags,
+               f"--synclab_duration_ms={PROBE_WINDOW_MS}", "--synclab_sampling=off"]
+        result = bench.run_process(cmd, timeout_s=PROBE_TIMEOUT_S, should_stop=should_stop)
+        if result.stopped:
+            raise KeyboardInterrupt
+        if result.returncode != 0:
+            raise RunError(f"--mode instructions: the run that finds the countable cases failed "
+                           f"({'timed out' if result.timed_out else bench.describe_exit(result.returncode or 0)}); "
+                           f"stderr: {bench.tail(result.stderr) or '(empty)'}")
+        try:
+            _, entries = read_gb_output(out_file)
+        except ValueError as exc:
+            raise RunError(f"--mode instructions: the run that finds the countable cases: {exc}") \
+                from None
+    # A case whose short run failed is kept: callgrind's own run says why it fails, if it does.
+    uncounted = {e.get("run_name") or e.get("name") for e in entries
+                 if not e.get("error_occurred") and not (
+                     isinstance(e.get("handoffs_per_sec"), (int, float))
+                     and e["handoffs_per_sec"] > 0)}
+    return [n for n in names if n not in uncounted], [n for n in names if n in uncounted]
+
+
+def _skipping(count: int, names: list[str], why: str) -> None:
+    print(f"{PROG}: --mode instructions: skipping {count} cases {why} "
+          f"({', '.join(names[:3])}{', ...' if len(names) > 3 else ''})",
+          file=sys.stderr, flush=True)
+
+
+def fast_path_selection(selected: list[str], binary: Path, flags: list[str],
+                        should_stop: Callable[[], bool]) -> list[str]:
+    """--mode instructions: the uncontended one-thread cases of the selection whose operations
+    can be counted."""
+    fast, skipped = fast_path_cases(selected)
+    kept, uncounted = countable_cases(binary, fast, flags, should_stop)
     if not kept:
-        raise UsageError("--mode instructions: no uncontended one-thread case is selected")
+        raise UsageError(f"--mode instructions: no selected case is an uncontended one-thread case "
+                         f"with a countable operation ({len(skipped)} are not uncontended "
+                         f"one-thread cases, {len(uncounted)} follow no lock owner)")
+    if skipped:
+        _skipping(len(skipped), skipped, "that are not uncontended one-thread cases")
+    if uncounted:
+        _skipping(len(uncounted), uncounted, "that follow no lock owner (no handoffs_per_sec, so "
+                  "no exact operation count)")
     return kept
+
+
+def plan_line(args: argparse.Namespace, cases_selected: int) -> str:
+    """What --list says of an instructions run: the cases and the windows under callgrind."""
+    window = args.duration or DEFAULT_WINDOW_MS
+    repetitions = args.repetitions or 1
+    return (f"{cases_selected} cases under callgrind, {repetitions} x a {cases.format_duration(window)} "
+            f"window and a longer one each")
 
 
 def run_instructions(args: argparse.Namespace, argv: list[str], plan: cases.Plan, binary: Path,

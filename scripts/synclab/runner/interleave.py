@@ -1,6 +1,9 @@
 """The repetitions of one case on several sides, alternating: every side's repetition 0, then
 every side's repetition 1, ..., so slow drifts of a shared machine hit all sides alike (--ab).
-A side stops at its first repetition that does not finish; the others go on."""
+The order within a round turns on odd rounds (base, new, new, base, base, new, ...), so
+neither side is always the one that runs second (right after the other, in a warmer or a
+busier machine). A side stops at its first repetition that does not
+finish; the others go on."""
 from __future__ import annotations
 
 import sys
@@ -25,7 +28,7 @@ def alternate(sides: Sequence[str], repetitions: int, run: Callable[[str, int], 
     finished: dict[str, list[R]] = {side: [] for side in sides}
     failed: dict[str, R] = {}
     for repetition in range(repetitions):
-        for side in sides:
+        for side in (sides if repetition % 2 == 0 else list(reversed(sides))):
             if side in failed:
                 continue
             if should_stop():

@@ -70,6 +70,10 @@ def make_parser() -> ArgumentParser:
     add("--latency-sampling", choices=("on", "off"), default="on",
         help="time 1 in 64 operations for latency percentiles (default on); off measures "
              "the harness without its clock reads")
+    add("--sweeps", choices=("on", "off"),
+        help="on: also each family's sweeps (capacities, payloads, read shares, spin counts, "
+             "padding widths, the orderings between the extremes); off: the key cases only "
+             "(default: the profile's, table below)")
     add("--no-report", action="store_true", help="write results.json only")
     add("--fair-by", choices=FAIR_BY, default=DEFAULT_FAIR_BY,
         help="how the report's summary decides 'fairest' and 'best at both' (default "
@@ -193,6 +197,8 @@ def check_mode_options(args: argparse.Namespace) -> None:
         instructions.check_plan(args.contention, args.threads)
         instructions.find_valgrind()
         args.contention, args.threads = ("uncontended",), (1,)
+        # Every fast path the binary has, sweep points included (one callgrind run each).
+        args.sweeps = args.sweeps or "on"
     if args.record:
         record.check_history(args)
 
@@ -214,4 +220,5 @@ def make_plan(args: argparse.Namespace, table: families.FamilyTable) -> cases.Pl
                            latency_sampling=args.latency_sampling == "on",
                            counters=args.counters, pus=cases.available_pus(),
                            families=selection.families, families_flag=selection.tell_binary,
-                           custom=custom)
+                           custom=custom,
+                           sweeps=None if args.sweeps is None else args.sweeps == "on")

@@ -20,7 +20,12 @@ def check_history(args: argparse.Namespace) -> None:
     from synclab.history import store
 
     try:
+        if not args.history_db:  # reports/ is run_suite's own; a fresh checkout has none yet
+            (REPO / DEFAULT_HISTORY_DB).parent.mkdir(parents=True, exist_ok=True)
         store.check(history_db(args))
+    except OSError as exc:
+        raise UsageError(f"--record: cannot create {REPO / DEFAULT_HISTORY_DB.parent}: "
+                         f"{exc.strerror or exc}") from None
     except store.HistoryError as exc:
         raise UsageError(f"--record: {exc}") from None
 

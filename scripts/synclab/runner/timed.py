@@ -128,9 +128,10 @@ def run_timed(args: argparse.Namespace, argv: list[str], plan: cases.Plan, binar
     info.update(target_info(target))
     results = ResultsFile(out_dir / "results.json", info)
     results.write()
+    estimate = len(selected) * cases.expected_case_seconds(plan.repetitions, plan.duration_ms)
     print(f"{PROG}: {planned} cases, profile {plan.profile}, {plan.repetitions} x "
-          f"{cases.format_duration(plan.duration_ms)}, case timeout {plan.case_timeout_s:g} s; "
-          f"writing {results.path}", file=sys.stderr, flush=True)
+          f"{cases.format_duration(plan.duration_ms)} (about {clock(estimate)}), case timeout "
+          f"{plan.case_timeout_s:g} s; writing {results.path}", file=sys.stderr, flush=True)
 
     run_cases(binary, selected, plan, calibration, results, stop)
     if extra is not None:

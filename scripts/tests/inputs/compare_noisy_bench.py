@@ -8,6 +8,9 @@ Runs fake_bench's main() unchanged, then rewrites the --benchmark_out file it wr
   FAKE_BENCH_SLOWDOWN=P:F[,..]  primitive P is F times slower (1.10 = 10 % more ns per op)
   FAKE_BENCH_SIDE=NAME          written to FAKE_BENCH_LOG=FILE with each case run, in order
   FAKE_BENCH_HIDE=REGEX         cases matching REGEX are not listed (a build without them)
+  FAKE_BENCH_NO_HANDOFFS=REGEX  cases matching REGEX report no handoffs_per_sec (like refcount)
+  FAKE_BENCH_EMPTY_BELOW_MS=N   windows shorter than N ms complete no operation (an error), as a
+                                short window under valgrind may
   FAKE_VALGRIND_IPO=P:N[,..]    instructions per op of primitive P for compare_fake_valgrind,
                                 passed on in the entry (the fake valgrind runs outside this env)
 At one thread the lock changes owner once, as in the real harness:
@@ -75,6 +78,11 @@ def rewrite(path: Path, duration_s: float) -> None:
             ops = max(1, round(entry["ops_per_sec"] * duration_s))
             entry["ops_per_sec"] = ops / duration_s
             entry["handoffs_per_sec"] = 1 / duration_s
+        if duration_s * 1000 < float(os.environ.get("FAKE_BENCH_EMPTY_BELOW_MS", "0")):
+            entry.update(error_occurred=True, error_message="no operation completed in the window")
+        no_handoffs = os.environ.get("FAKE_BENCH_NO_HANDOFFS")
+        if no_handoffs and re.search(no_handoffs, name):
+            entry.pop("handoffs_per_sec", None)
         for item in filter(None, os.environ.get("FAKE_VALGRIND_IPO", "").split(",")):
             ipo_primitive, _, ipo = item.partition(":")
             if ipo_primitive == primitive:
