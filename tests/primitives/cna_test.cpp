@@ -26,6 +26,7 @@
 #include "synclab/testing/broken_cna.hpp"
 #include "synclab/testing/cpu_affinity.hpp"
 #include "synclab/testing/lock_stress.hpp"
+#include "synclab/testing/parity_domains.hpp"
 
 namespace {
 
@@ -42,22 +43,8 @@ void pin_current_thread(int cpu) {
   domains::refresh_current_domain();
 }
 
-class ParityDomains : public ::testing::Test {
+class ParityDomains : public synclab::testing::ParityDomainsTest {
  protected:
-  void SetUp() override {
-    const std::vector<int> cpus = synclab::testing::allowed_cpus();
-    for (const int c : cpus) {
-      if (c % 2 == 0 && !even_) even_ = c;
-      if (c % 2 == 1 && !odd_) odd_ = c;
-    }
-    if (!even_ || !odd_) GTEST_SKIP() << "needs an even and an odd CPU in the affinity mask";
-    std::vector<int> map(static_cast<std::size_t>(cpus.back() + 1));
-    for (std::size_t c = 0; c < map.size(); ++c) map[c] = static_cast<int>(c % 2);
-    domains::install_domain_map(map, "2 domains by CPU parity (test)");
-  }
-  void TearDown() override { domains::reset_domain_map(); }
-
-  [[nodiscard]] int cpu_of_domain(int d) const { return d == 0 ? *even_ : *odd_; }
 
   // The test thread holds the lock in domain 0; waiters in the given domains
   // queue one after the other (each seen at the tail before the next
@@ -108,9 +95,6 @@ class ParityDomains : public ::testing::Test {
     for (const auto& waiter : admitted) order.push_back(waiter.load(std::memory_order_relaxed));
     return order;
   }
-
-  std::optional<int> even_;
-  std::optional<int> odd_;
 };
 
 // Holder in domain 0; waiters queue as 1, 0, 1, 0. The holder skips the first

@@ -26,6 +26,7 @@
 #include "synclab/testing/cpu_affinity.hpp"
 #include "synclab/testing/fifo_order.hpp"
 #include "synclab/testing/lock_stress.hpp"
+#include "synclab/testing/parity_domains.hpp"
 
 namespace {
 
@@ -52,32 +53,8 @@ class AffinityRestorer : synclab::testing::AffinityRestorer {
   ~AffinityRestorer() { domains::refresh_current_domain(); }
 };
 
-// Domain = CPU number mod 2, for every CPU up to the highest allowed one. The
-// tests use one even and one odd CPU (domains 0 and 1).
-class ParityDomains : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const std::vector<int> cpus = synclab::testing::allowed_cpus();
-    for (const int c : cpus) {
-      if (c % 2 == 0 && !even_) even_ = c;
-      if (c % 2 == 1 && !odd_) odd_ = c;
-    }
-    if (!even_ || !odd_) {
-      GTEST_SKIP() << "needs an even and an odd CPU in the affinity mask";
-    }
-    std::vector<int> map(static_cast<std::size_t>(cpus.back() + 1));
-    for (std::size_t c = 0; c < map.size(); ++c) {
-      map[c] = static_cast<int>(c % 2);
-    }
-    domains::install_domain_map(map, "2 domains by CPU parity (test)");
-  }
-  void TearDown() override { domains::reset_domain_map(); }
-
-  [[nodiscard]] int cpu_of_domain(int d) const { return d == 0 ? *even_ : *odd_; }
-
-  std::optional<int> even_;
-  std::optional<int> odd_;
-};
+// One even and one odd CPU stand for domains 0 and 1 (parity_domains.hpp).
+class ParityDomains : public synclab::testing::ParityDomainsTest {};
 
 // --- The registry ---------------------------------------------------------------
 
@@ -101,7 +78,7 @@ TEST_F(ParityDomains, ANewMapIsSeenWithoutARefresh) {
   AffinityRestorer restore;
   pin_current_thread(cpu_of_domain(1));
   ASSERT_EQ(domains::current_domain(), 1u);
-  std::vector<int> all_zero(static_cast<std::size_t>(*odd_ + 1), 0);
+  std::vector<int> all_zero(static_cast<std::size_t>(cpu_of_domain(1) + 1), 0);
   domains::install_domain_map(all_zero, "one domain (test)");
   EXPECT_EQ(domains::current_domain(), 0u) << "the generation check must drop the cached domain";
 }
