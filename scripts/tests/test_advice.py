@@ -61,3 +61,16 @@ def test_one_thread_is_judged_by_speed_and_absent_situations_are_left_out() -> N
     alone = found["uncontended"]
     assert alone.recommended.primitive == "tas_spin" and alone.runner_up is not None
     assert alone.runner_up.primitive == "std_mutex" and "one thread" in alone.why
+
+
+def test_where_no_primitive_is_fair_the_fastest_is_recommended() -> None:
+    # Oversubscribed: every lock batches; "fair enough" would pick the slowest of the unfair.
+    unfair = {"fairness_jain": 0.9, "fairness_jain_short": 0.28, "handoff_ratio": 0.1}
+    less = {"fairness_jain": 0.9, "fairness_jain_short": 0.15, "handoff_ratio": 0.05}
+    found = advice_for([case("std_mutex", "oversubscribed", 8, 2e6, **less),
+                        case("futex_mutex3", "oversubscribed", 8, 3e6, **less),
+                        case("mcs", "oversubscribed", 8, 2e4, **unfair)])
+    over = found["oversubscribed"]
+    assert over.recommended.primitive == "futex_mutex3"
+    assert over.runner_up is not None and over.runner_up.primitive == "std_mutex"
+    assert "no primitive is fair here (the fairest, mcs, has short-term Jain index 0.280" in over.why

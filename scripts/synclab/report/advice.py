@@ -5,7 +5,10 @@ nobody else wants (uncontended), one every thread wants (high), more threads tha
 (oversubscribed); a read-mostly rwlock; a bounded or unbounded channel with one or many threads
 on each side. For each, at the level's highest thread count and first placement:
   recommended  the summary's "best at both": the fastest primitive whose fairness, by the
-               criterion chosen (--fair-by), is fair enough; on one thread simply the fastest
+               criterion chosen (--fair-by), is fair enough; on one thread simply the fastest;
+               and the fastest where no primitive is fair at all (the fairest index below
+               FAIR_AT_ALL: at oversubscription every lock batches, and "fair enough" would
+               only pick the slowest of the unfair)
   runner-up    the next fastest that is also fair enough (on one thread: the next fastest)
   baseline     the family's reference primitive and its throughput, from the same run
   why          one sentence: fast and fair, or which faster primitive was passed over as unfair
@@ -20,6 +23,11 @@ from synclab.metrics import format_value
 from synclab.report.summary import (DEFAULT_FAIR_BY, Winners, WhyAbsent, pick_winners,
                                     registry_reason)
 from synclab.report.tables import Row, ScenarioTable, rows_at_top_threads
+
+
+# Below this index (Jain or short-term Jain) even the fairest primitive of a level is not fair:
+# with two threads 0.5 is one thread taking every acquisition of a block.
+FAIR_AT_ALL = 0.5
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,7 @@ def _channel(shape: str, bounds: str, params: str) -> Situation:
 
 SITUATIONS: tuple[Situation, ...] = (
     *_levels("locks"),
-    *_levels("rwlocks", "reads:90", "read-mostly, "),
+    *_levels("rwlocks", "reads:99", "read-mostly, "),
     Situation("rwlocks", "write-heavy, contended", "high", "reads:50"),
     _channel("spsc", "bounded", "cap:1024/payload:8"),
     _channel("mpmc", "bounded", "cap:1024/payload:8"),
@@ -94,6 +102,13 @@ def _passed_over(recommended: Row, other: Row, winners: Winners) -> str:
             f"{criterion.bound} {floor})")
 
 
+def fairness_out_of_reach(winners: Winners) -> bool:
+    """Even the fairest primitive of the level falls below FAIR_AT_ALL (an index criterion)."""
+    verdict, fairest = winners.verdict, winners.fairest
+    return (verdict is not None and fairest is not None and fairest.fairness is not None
+            and verdict.criterion.higher_is_fairer and fairest.fairness < FAIR_AT_ALL)
+
+
 def _why(recommended: Row, fastest: Row, baseline: Row | None, threads: int,
          winners: Winners) -> str:
     if threads <= 1:
@@ -101,6 +116,11 @@ def _why(recommended: Row, fastest: Row, baseline: Row | None, threads: int,
     verdict = winners.verdict
     if verdict is None:
         return f"the fastest; fairness not judged ({winners.note})"
+    if fairness_out_of_reach(winners):
+        assert winners.fairest is not None and winners.fairest.fairness is not None
+        return (f"the fastest: no primitive is fair here (the fairest, {winners.fairest.primitive}, "
+                f"has {verdict.criterion.label} {verdict.criterion.text(winners.fairest.fairness)} "
+                f"< {FAIR_AT_ALL:g})")
     criterion = verdict.criterion
     mine = recommended.median(criterion.metric)
     said = f"{criterion.label} {criterion.text(mine)}" if mine is not None else criterion.label
@@ -121,9 +141,10 @@ def advise_one(table: ScenarioTable, situation: Situation, fair_by: str,
         return None
     by_speed = sorted((r for r in rows if r.median("ops_per_sec") is not None),
                       key=lambda r: (-_ops(r), r.primitive))
-    chosen = winners.best or winners.fastest
+    speed_only = threads <= 1 or fairness_out_of_reach(winners)
+    chosen = winners.fastest if speed_only else (winners.best or winners.fastest)
     recommended = next(r for r in by_speed if r.primitive == chosen.primitive)
-    eligible = by_speed if threads <= 1 else _fair_enough(by_speed, winners)
+    eligible = by_speed if speed_only else _fair_enough(by_speed, winners)
     runner_up = next((r for r in eligible if r is not recommended), None)
     baseline_row = next((r for r in by_speed if r.is_baseline), None)
     return Advice(situation, threads, placement, recommended, runner_up, table.baseline,
