@@ -37,11 +37,7 @@ using synclab::locks::CnaNode;
 using synclab::locks::WithThreadLocalNode;
 using synclab::testing::CnaForgetsSecondary;
 namespace domains = synclab::locks::cohort_domains;
-
-void pin_current_thread(int cpu) {
-  ASSERT_TRUE(synclab::testing::pin_current_thread(cpu)) << "cannot pin to CPU " << cpu;
-  domains::refresh_current_domain();
-}
+using synclab::testing::pin_and_refresh_domain;
 
 class ParityDomains : public synclab::testing::ParityDomainsTest {
  protected:
@@ -57,7 +53,7 @@ class ParityDomains : public synclab::testing::ParityDomainsTest {
   template <class L>
   std::optional<std::vector<int>> admission_order(const std::vector<int>& waiter_domains) {
     synclab::testing::AffinityRestorer restore;
-    pin_current_thread(cpu_of_domain(0));
+    pin_and_refresh_domain(cpu_of_domain(0));
     L lock;
     CnaNode holder;
     std::vector<std::unique_ptr<CnaNode>> nodes;
@@ -71,7 +67,7 @@ class ParityDomains : public synclab::testing::ParityDomainsTest {
       CnaNode* node = nodes.back().get();
       const int cpu = cpu_of_domain(waiter_domains[i]);
       pool.emplace_back([&, node, cpu, i] {
-        pin_current_thread(cpu);
+        pin_and_refresh_domain(cpu);
         lock.lock(*node);
         const std::size_t place = admissions.fetch_add(1, std::memory_order_relaxed);
         if (place < admitted.size()) admitted[place].store(static_cast<int>(i), std::memory_order_relaxed);
@@ -137,7 +133,7 @@ TEST_F(ParityDomains, ExcludesWithThreadsInBothDomains) {
   for (int t = 0; t < 4; ++t) {
     pool.emplace_back([&, t] {
       synclab::testing::AffinityRestorer restore;
-      pin_current_thread(cpu_of_domain(t % 2));
+      pin_and_refresh_domain(cpu_of_domain(t % 2));
       std::uint64_t mine = 0;
       while (std::chrono::steady_clock::now() < end) {
         lock.lock();

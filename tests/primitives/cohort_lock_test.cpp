@@ -35,15 +35,9 @@ using synclab::harness::HwlocTopology;
 using synclab::harness::plan_cohort_domains;
 using synclab::locks::Cohort;
 namespace domains = synclab::locks::cohort_domains;
+using synclab::testing::pin_and_refresh_domain;
 
 // --- CPUs and pinning ---------------------------------------------------------
-
-// Pinning changes the CPU a thread runs on, so its cached domain is dropped
-// too (the next lookup asks the kernel).
-void pin_current_thread(int cpu) {
-  ASSERT_TRUE(synclab::testing::pin_current_thread(cpu)) << "cannot pin to CPU " << cpu;
-  domains::refresh_current_domain();
-}
 
 // Restores the calling thread's affinity, and drops its cached domain, when
 // it goes out of scope (the drop only marks the cache stale, so it may come
@@ -69,14 +63,14 @@ TEST_F(ParityDomains, ThreadsSeeTheDomainOfTheirCpu) {
   AffinityRestorer restore;
   EXPECT_EQ(domains::domain_count(), 2u);
   for (const int d : {0, 1, 0}) {
-    pin_current_thread(cpu_of_domain(d));
+    pin_and_refresh_domain(cpu_of_domain(d));
     EXPECT_EQ(domains::current_domain(), static_cast<std::uint32_t>(d));
   }
 }
 
 TEST_F(ParityDomains, ANewMapIsSeenWithoutARefresh) {
   AffinityRestorer restore;
-  pin_current_thread(cpu_of_domain(1));
+  pin_and_refresh_domain(cpu_of_domain(1));
   ASSERT_EQ(domains::current_domain(), 1u);
   std::vector<int> all_zero(static_cast<std::size_t>(cpu_of_domain(1) + 1), 0);
   domains::install_domain_map(all_zero, "one domain (test)");
@@ -146,7 +140,7 @@ class PinnedByArrival {
     thread_local const PinnedByArrival* pinned_for = nullptr;
     if (pinned_for != this) {
       const int n = arrivals_.fetch_add(1, std::memory_order_relaxed);
-      pin_current_thread(cpus_[static_cast<std::size_t>(n % 2)]);
+      pin_and_refresh_domain(cpus_[static_cast<std::size_t>(n % 2)]);
       pinned_for = this;
     }
     const std::uint32_t d = domains::current_domain();
@@ -209,12 +203,12 @@ synclab::testing::FifoResult cohort_order(L& lock, int local_waiters, int cpu0, 
   return synclab::testing::acquisition_order(
       local_waiters + 1,
       [&] {
-        pin_current_thread(cpu0);
+        pin_and_refresh_domain(cpu0);
         lock.lock();
       },
       [&] { lock.unlock(); },
       [&](int i) {
-        pin_current_thread(i == remote ? cpu1 : cpu0);
+        pin_and_refresh_domain(i == remote ? cpu1 : cpu0);
         lock.lock();
       },
       [&](int) { lock.unlock(); },

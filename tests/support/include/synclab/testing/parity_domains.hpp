@@ -16,6 +16,13 @@
 
 namespace synclab::testing {
 
+// Pins the calling thread to `cpu` and drops its cached domain: pinning
+// changes the CPU a thread runs on, so the next lookup must ask again.
+inline void pin_and_refresh_domain(int cpu) {
+  ASSERT_TRUE(pin_current_thread(cpu)) << "cannot pin to CPU " << cpu;
+  locks::cohort_domains::refresh_current_domain();
+}
+
 class ParityDomainsTest : public ::testing::Test {
  protected:
   void SetUp() override {
