@@ -15,6 +15,7 @@
 #include "families.hpp"
 #include "support/contract_reporters.hpp"
 #include "synclab/harness/domain_map.hpp"
+#include "synclab/harness/futex_trace.hpp"
 #include "synclab/harness/context.hpp"
 #include "synclab/harness/delay.hpp"
 #include "synclab/harness/perf_counters.hpp"
@@ -142,6 +143,20 @@ void print_help() {
   benchmark::PrintDefaultHelp();
 }
 
+// Registers the futex tracepoints (the probe keeps its events open), says so on
+// stdout, and holds them until stdin reaches its end: run_suite keeps one such
+// process beside a run's cases, so their own events are never the last ones.
+int hold_futex_tracepoints() {
+  const harness::FutexTracepoint& tracepoint = harness::process_futex_tracepoint();
+  std::printf("%s\n", tracepoint.describe().c_str());
+  std::fflush(stdout);
+  if (!tracepoint.available) return 0;
+  char buffer[256];
+  while (std::fread(buffer, 1, sizeof buffer, stdin) > 0) {
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -164,6 +179,7 @@ int main(int argc, char** argv) {
       std::fputs(harness::counter_listing(harness::probe_perf_environment(), options.counters_kernel).c_str(), stdout);
       return 0;
     }
+    if (options.hold_futex_tracepoints) return hold_futex_tracepoints();
     // Resolved once, before any case: the probe opens each event on this
     // thread, and every worker of every case opens the same plan.
     static const harness::CounterPlan counters = harness::resolve_counters(

@@ -55,6 +55,7 @@ constexpr SuiteFlag kSuiteFlags[] = {
     {"counter_rotation", "on|off", "one hardware event group per repetition (default off)"},
     {"list_counters", "", "print every event of every set and whether it opens here, then exit"},
     {"describe", "", "print the run parameters (families, levels, thread counts) as JSON, then exit"},
+    {"hold_futex_tracepoints", "", "keep the futex tracepoints registered until stdin closes (run beside the cases, docs/counters.md)"},
     {"plugin", "PATH[,PATH...]", "lock plugins (synclab/harness/lock_plugin.h) run in every lock scenario (docs/apps.md)"},
     {"test_cases", "", "add the test-only cases (a lock that never unlocks, for the watchdog's tests)"},
 };
@@ -150,6 +151,8 @@ void apply(SuiteOptions& o, std::string_view flag, std::string_view value, bool 
     o.counter_rotation = parse_on_off(flag, value);
   } else if (flag == "list_counters") {
     o.list_counters = !has_value || parse_on_off(flag, value);
+  } else if (flag == "hold_futex_tracepoints") {
+    o.hold_futex_tracepoints = !has_value || parse_on_off(flag, value);
   } else if (flag == "plugin") {
     need_value();
     for (std::string_view path : split_list(value)) o.plugins.emplace_back(path);

@@ -51,6 +51,11 @@ struct SuiteOptions {
   bool counters_kernel = true;    // hardware events count kernel mode too
   bool counter_rotation = false;  // one hardware group per repetition
   bool list_counters = false;     // print every event of every set here, then exit
+  // Keep the futex tracepoints registered for other processes until stdin
+  // closes: the last close of a tracepoint's events waits for an RCU grace
+  // period (tens of ms on a loaded VM), which every case's process would
+  // otherwise pay at exit.
+  bool hold_futex_tracepoints = false;
   bool describe = false;          // print the run parameters as JSON (describe.hpp), then exit
   // Sweeps along one axis (read shares, capacities, payloads, padding widths
   // and distances, spin counts, permits, node-passing twins): on by default;
