@@ -6,15 +6,17 @@ stops the child itself.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import select
 import signal
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from synclab import results
 from synclab.errors import RunError, UsageError, one_line
@@ -185,6 +187,40 @@ class CaseOutcome:
     context: dict[str, Any] = field(default_factory=dict)
     benchmarks: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
+
+
+HOLDER_START_S = 10.0
+
+
+@contextlib.contextmanager
+def futex_tracepoints_held(binary: Path) -> Iterator[bool]:
+    """Keeps the futex tracepoints registered while the block runs, in one process of the
+    binary beside the cases (--synclab_hold_futex_tracepoints, docs/counters.md): a case's
+    process then leaves without being the last user of a tracepoint, whose unregistration
+    waits for an RCU grace period (tens of ms at every exit on a loaded VM). Yields whether
+    the tracepoints are held; when they are not (no tracefs, an older binary), the cases run
+    as they would anyway, only slower to exit. Stdin is the holder's lifeline: when this
+    process ends, however it ends, the holder sees it close and exits."""
+    try:
+        holder = subprocess.Popen([str(binary), "--synclab_hold_futex_tracepoints"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        yield False
+        return
+    assert holder.stdin is not None and holder.stdout is not None
+    try:
+        ready, _, _ = select.select([holder.stdout], [], [], HOLDER_START_S)
+        line = holder.stdout.readline().decode(errors="replace") if ready else ""
+        yield line.startswith("available:") and holder.poll() is None
+    finally:
+        holder.stdin.close()
+        try:
+            holder.wait(timeout=HOLDER_START_S)
+        except subprocess.TimeoutExpired:
+            holder.kill()
+            holder.wait()
+        holder.stdout.close()
 
 
 def run_case(binary: Path, name: str, *, repetitions: int, flags: list[str], timeout_s: float,

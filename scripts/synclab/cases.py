@@ -1,9 +1,13 @@
 """Profiles, the parsing of run_suite's option values, and planning which cases to run.
 
 A profile's repetitions and window are chosen for the regression gate's power
-(docs/regressions.md, "Samples"): every repetition is one window and one sample, and a window's
-noise hardly falls beyond ~60 ms on a shared machine while the number of samples sets what a
-test can see, so profiles take many short windows rather than a few long ones.
+(docs/regressions.md, "Samples"): every repetition is one window and one sample, and a
+one-thread window's noise is the same at 10, 20 or 40 ms on a shared machine while the number
+of samples sets what a test can see, so profiles take many short windows rather than a few
+long ones. Cases of several threads are measured for their behaviour (throughput, fairness,
+latency under contention): their spread between windows is the scheduler's, tens of per cent,
+which no gate of minutes can narrow to 10 %, so the default profile gives them fewer windows,
+each long enough to hold many scheduling quanta (docs/regressions.md, "Contended cases").
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from synclab.errors import regex
-from synclab.names import CONTENTION_LEVELS
+from synclab.names import CONTENTION_LEVELS, parse_case_name
 
 # Grace period of the binary's in-process watchdog (--synclab_watchdog_s), in seconds.
 # run_suite always passes it, so the outer timeout below and the binary agree by construction.
@@ -21,6 +25,20 @@ WATCHDOG_GRACE_S = 10
 CASE_TIMEOUT_SLACK_S = 30.0
 # Per repetition, on top of the measured window: thread start, barrier, counters, statistics.
 REPETITION_OVERHEAD_S = 1.0
+
+
+def format_duration(ms: int) -> str:
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How one case is measured: `repetitions` windows of `duration_ms` each."""
+    repetitions: int
+    duration_ms: int
+
+    def __str__(self) -> str:
+        return f"{self.repetitions} x {format_duration(self.duration_ms)}"
 
 
 @dataclass(frozen=True)
@@ -36,6 +54,9 @@ class Profile:
     # False: --synclab_sweeps=off, each family's key cases only (docs/contention.md, "Key cases
     # and sweeps"); True: the binary's sweeps too.
     sweeps: bool = True
+    # Cases of more than one thread, when they are measured otherwise than one-thread cases
+    # (None: alike).
+    contended: Sampling | None = None
 
 
 PUS_ONLY: tuple[int, ...] = (0,)  # Profile.threads: the placement's PU count alone
@@ -48,7 +69,11 @@ PUS_ONLY: tuple[int, ...] = (0,)  # Profile.threads: the placement's PU count al
 # the default run takes minutes.
 KEY_LEVELS = ("uncontended", "high", "oversubscribed")
 GATE_REPETITIONS = 40
-GATE_WINDOW_MS = 40
+GATE_WINDOW_MS = 20
+# The default run's contended cases: enough windows for a median and its spread (and for a
+# Mann-Whitney test to reach p ~ 1e-5 on a large change), each 50 ms, a dozen scheduling
+# quanta even with four threads per PU.
+DEFAULT_CONTENDED = Sampling(10, 50)
 
 PROFILES: dict[str, Profile] = {
     profile.name: profile
@@ -57,7 +82,8 @@ PROFILES: dict[str, Profile] = {
                 "does it run: every family once (one repetition: no verdict can fire)"),
         Profile("quick", KEY_LEVELS, PUS_ONLY, GATE_REPETITIONS, GATE_WINDOW_MS,
                 "default: each family's key cases at uncontended, high (all PUs) and "
-                "oversubscribed, each case as the gate measures it", sweeps=False),
+                "oversubscribed; one-thread cases as the gate measures them, contended cases "
+                f"{DEFAULT_CONTENDED}", sweeps=False, contended=DEFAULT_CONTENDED),
         Profile("full", CONTENTION_LEVELS, None, GATE_REPETITIONS, 100,
                 "numbers to decide on: the gate's repetitions, longer windows"),
         Profile("gate", ("uncontended",), (1,), GATE_REPETITIONS, GATE_WINDOW_MS,
@@ -78,6 +104,10 @@ def profiles_help() -> str:
         lines.append(f"  {p.name:<7} {','.join(p.contention):<42} {threads:<22} "
                      f"{p.repetitions:>4} {format_duration(p.duration_ms):>8} "
                      f"{'on' if p.sweeps else 'off'}")
+        if p.contended is not None:
+            lines.append(f"  {'':<7} {'(cases of more than one thread)':<65} "
+                         f"{p.contended.repetitions:>4} "
+                         f"{format_duration(p.contended.duration_ms):>8}")
         lines.append(f"  {'':<7} {p.purpose}")
     here = ",".join(map(str, default_threads(available_pus())))
     lines.append(f"  1,2,4,... and PUs: {here} on this machine ({available_pus()} PUs)")
@@ -97,10 +127,6 @@ def parse_duration(text: str) -> int:
     if ms < 1 or abs(value - ms) > 1e-9:
         raise ValueError(f"invalid duration {text!r} (must be a whole number of milliseconds, at least 1ms)")
     return ms
-
-
-def format_duration(ms: int) -> str:
-    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
 
 
 def parse_threads(text: str) -> tuple[int, ...]:
@@ -196,6 +222,8 @@ def default_case_timeout(repetitions: int, duration_ms: int) -> float:
 # the gate profile 98 ms a process.
 PROCESS_START_S = 0.04
 REPETITION_COST_S = 0.02
+# After the cases: the census of the primitives' layouts and the report with its figures.
+SUMMARY_SECONDS = 30.0
 
 
 def expected_case_seconds(repetitions: int, duration_ms: int) -> float:
@@ -257,6 +285,39 @@ class Plan:
     custom: CustomLevel | None = None
     plugins: tuple[str, ...] = ()  # lock plugins run in every lock scenario (runner/apps_plugins.py)
     sweeps: bool = True  # False: --synclab_sweeps=off
+    # Cases of more than one thread, measured otherwise (None: like every other case).
+    contended: Sampling | None = None
+    contended_timeout_s: float | None = None
+
+    def sampling(self, name: str) -> Sampling:
+        """How the case `name` is measured: the contended sampling for a case of more than
+        one thread when the plan has one, the plan's repetitions and window otherwise."""
+        if self.contended is not None and _threads(name) > 1:
+            return self.contended
+        return Sampling(self.repetitions, self.duration_ms)
+
+    def case_timeout(self, name: str) -> float:
+        """The outer watchdog of the case `name`."""
+        if self.contended_timeout_s is not None and _threads(name) > 1:
+            return self.contended_timeout_s
+        return self.case_timeout_s
+
+    def samplings(self) -> str:
+        """The plan's windows in words, e.g. "40 x 20ms (one thread), 10 x 50ms (contended)"."""
+        plain = Sampling(self.repetitions, self.duration_ms)
+        if self.contended is None or self.contended == plain:
+            return str(plain)
+        return f"{plain} (one thread), {self.contended} (more threads)"
+
+    def expected_seconds(self, names: list[str]) -> float:
+        """Rough time the cases `names` take when nothing goes wrong (for estimates only)."""
+        return sum(expected_case_seconds(s.repetitions, s.duration_ms)
+                   for s in map(self.sampling, names))
+
+
+def _threads(name: str) -> int:
+    parsed = parse_case_name(name)
+    return parsed.threads if parsed is not None else 1
 
 
 def make_plan(profile_name: str, *, contention: tuple[str, ...] | None = None,
@@ -267,7 +328,8 @@ def make_plan(profile_name: str, *, contention: tuple[str, ...] | None = None,
               families: tuple[str, ...] = (), families_flag: bool = True,
               custom: CustomLevel | None = None, sweeps: bool | None = None) -> Plan:
     """Fills what the options left open from the profile. `pus` caps the profile's thread list;
-    with a custom level and no levels named, only the custom level runs."""
+    with a custom level and no levels named, only the custom level runs. Repetitions or a
+    window asked for apply to every case, contended or not."""
     profile = PROFILES[profile_name]
     if threads is None and profile.threads is not None:
         cap = placement_pus(placement, pus)
@@ -277,16 +339,22 @@ def make_plan(profile_name: str, *, contention: tuple[str, ...] | None = None,
     duration = duration_ms if duration_ms is not None else profile.duration_ms
     timeout = case_timeout_s if case_timeout_s is not None else default_case_timeout(reps, duration)
     levels = contention if contention is not None else () if custom else profile.contention
+    asked = repetitions is not None or duration_ms is not None
+    contended = None if asked else profile.contended
+    contended_timeout = None if contended is None else case_timeout_s if \
+        case_timeout_s is not None else default_case_timeout(contended.repetitions,
+                                                             contended.duration_ms)
     return Plan(profile.name, levels, threads, placement, reps, duration, timeout, test_cases,
                 latency_sampling, counters, families, families_flag, custom,
-                sweeps=profile.sweeps if sweeps is None else sweeps)
+                sweeps=profile.sweeps if sweeps is None else sweeps, contended=contended,
+                contended_timeout_s=contended_timeout)
 
 
 def synclab_flags(plan: Plan) -> list[str]:
     """The synclab flags that select the cases (used for listing and for running alike)."""
     flags = [f"--synclab_contention={','.join(plan.contention)}"] if plan.contention else []
     flags += [f"--synclab_placement={plan.placement}",
-              f"--synclab_duration_ms={plan.duration_ms}",
+              f"{DURATION_FLAG}{plan.duration_ms}",
               f"--synclab_watchdog_s={WATCHDOG_GRACE_S}"]
     if plan.custom is not None:
         flags += plan.custom.flags()
@@ -305,6 +373,14 @@ def synclab_flags(plan: Plan) -> list[str]:
     if plan.plugins:
         flags.append(f"--synclab_plugin={','.join(plan.plugins)}")
     return flags
+
+
+def with_window(flags: list[str], window_ms: int) -> list[str]:
+    """`flags` with the measured window set to `window_ms` (replacing the one they carry)."""
+    return [f for f in flags if not f.startswith(DURATION_FLAG)] + [f"{DURATION_FLAG}{window_ms}"]
+
+
+DURATION_FLAG = "--synclab_duration_ms="
 
 
 def parse_filter(text: str) -> str:

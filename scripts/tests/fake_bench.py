@@ -14,6 +14,9 @@ Environment, for tests:
   FAKE_BENCH_EMULATED=1    context says emulated "true"
   FAKE_BENCH_FAMILIES=L    the families it has, out of locks,channels,padding (default locks)
   FAKE_BENCH_DESCRIBE=1    it knows --synclab_describe (without: a binary from before the flag)
+  FAKE_BENCH_TRACEPOINTS=L it knows --synclab_hold_futex_tracepoints and prints L; a line
+                           starting "available:" then holds until stdin closes
+  FAKE_BENCH_LOG=PATH      appends "hold start", "case NAME x REPS x MS", "hold end" lines there
 """
 from __future__ import annotations
 
@@ -308,11 +311,31 @@ def entries(name: str, reps: int) -> list[dict[str, Any]]:
     return runs
 
 
+def log(line: str) -> None:
+    if path := os.environ.get("FAKE_BENCH_LOG"):
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+
+def hold_tracepoints(line: str) -> int:
+    print(line, flush=True)
+    if line.startswith("available:"):
+        log("hold start")
+        while sys.stdin.read(256):
+            pass
+        log("hold end")
+    return 0
+
+
 def main() -> int:
     if os.environ.get("FAKE_BENCH_DESCRIBE") == "1":
         BOOL_FLAGS.add("synclab_describe")
+    if "FAKE_BENCH_TRACEPOINTS" in os.environ:
+        BOOL_FLAGS.add("synclab_hold_futex_tracepoints")
     flags = parse_flags(sys.argv[1:])
     machine_pus = int(os.environ.get("FAKE_BENCH_PUS", "2"))
+    if "synclab_hold_futex_tracepoints" in flags:
+        return hold_tracepoints(os.environ["FAKE_BENCH_TRACEPOINTS"])
     if "synclab_describe" in flags:
         print(describe(flags, machine_pus))
         return 0
@@ -354,6 +377,7 @@ def main() -> int:
         if crash and re.search(crash, name):
             print(f"fake_bench: simulated crash in {name}", file=sys.stderr, flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
+        log(f"case {name} x {reps} x {flags.get('synclab_duration_ms', '300')}")
         for rep in range(reps):
             time.sleep(duration_s)
         for entry in entries(name, reps):

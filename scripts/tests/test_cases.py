@@ -51,15 +51,16 @@ def test_profiles_table() -> None:
     assert (smoke.contention, smoke.threads, smoke.repetitions, smoke.duration_ms) == \
         (("uncontended", "high"), (1, 2), 1, 100)
     # Many short windows: the samples the gate's tests need (docs/regressions.md, "Samples").
-    # The default plan is kept short by its cases: the key levels at every PU, no sweeps.
+    # The default plan is kept short by its cases: the key levels at every PU, no sweeps; its
+    # contended cases get fewer, longer windows ("Contended cases").
     assert (quick.contention, quick.threads, quick.repetitions, quick.duration_ms,
-            quick.sweeps) == (("uncontended", "high", "oversubscribed"), cases.PUS_ONLY, 40, 40,
-                              False)
-    assert (full.contention, full.threads, full.repetitions, full.duration_ms, full.sweeps) == \
-        (CONTENTION_LEVELS, None, 40, 100, True)
+            quick.sweeps, quick.contended) == (("uncontended", "high", "oversubscribed"),
+                                               cases.PUS_ONLY, 40, 20, False, cases.Sampling(10, 50))
+    assert (full.contention, full.threads, full.repetitions, full.duration_ms, full.sweeps,
+            full.contended) == (CONTENTION_LEVELS, None, 40, 100, True, None)
     gate = cases.PROFILES["gate"]
     assert (gate.contention, gate.threads, gate.repetitions, gate.duration_ms) == \
-        (("uncontended",), (1,), 40, 40)
+        (("uncontended",), (1,), 40, 20)
     assert cases.DEFAULT_PROFILE == "quick"
     text = cases.profiles_help()
     assert all(name in text for name in cases.PROFILES)
@@ -72,12 +73,37 @@ def test_smoke_threads_are_capped_to_the_placement(pus: int, placement: str,
     assert cases.make_plan("smoke", placement=placement, pus=pus).threads == threads
 
 
+def test_contended_cases_are_sampled_by_the_profile_unless_asked_otherwise() -> None:
+    one, two = "locks/ticket/uncontended/t:1/place:compact", "locks/ticket/high/t:2/place:compact"
+    quick = cases.make_plan("quick", pus=2)
+    assert (quick.sampling(one), quick.sampling(two)) == (cases.Sampling(40, 20),
+                                                          cases.Sampling(10, 50))
+    assert quick.case_timeout(two) == cases.default_case_timeout(10, 50)
+    assert quick.case_timeout(one) == cases.default_case_timeout(40, 20)
+    assert quick.expected_seconds([one, two]) == pytest.approx(
+        cases.expected_case_seconds(40, 20) + cases.expected_case_seconds(10, 50))
+    assert quick.samplings() == "40 x 20ms (one thread), 10 x 50ms (more threads)"
+    # Repetitions or a window asked for apply to every case.
+    for plan in (cases.make_plan("quick", pus=2, repetitions=5),
+                 cases.make_plan("quick", pus=2, duration_ms=30)):
+        assert plan.sampling(two) == plan.sampling(one) and plan.contended is None
+    assert cases.make_plan("full", pus=2).sampling(two) == cases.Sampling(40, 100)
+    # A name that is not a case's (apps, test cases) is measured like a one-thread case.
+    assert quick.sampling("not/a/case") == cases.Sampling(40, 20)
+
+
+def test_with_window_replaces_the_window() -> None:
+    flags = ["--synclab_threads=2", "--synclab_duration_ms=20", "--synclab_sweeps=off"]
+    assert cases.with_window(flags, 50) == ["--synclab_threads=2", "--synclab_sweeps=off",
+                                            "--synclab_duration_ms=50"]
+
+
 def test_plan_defaults_and_overrides() -> None:
     quick = cases.make_plan("quick", pus=2)
-    assert quick.threads == (2,) and quick.repetitions == 40 and quick.duration_ms == 40
+    assert quick.threads == (2,) and quick.repetitions == 40 and quick.duration_ms == 20
     assert cases.make_plan("quick", pus=8, placement="cpus:0-2").threads == (3,)
     assert cases.make_plan("quick", pus=8, threads=(1, 4)).threads == (1, 4)
-    assert quick.case_timeout_s == pytest.approx(40 * (0.04 + 1) + cases.WATCHDOG_GRACE_S + 30)
+    assert quick.case_timeout_s == pytest.approx(40 * (0.02 + 1) + cases.WATCHDOG_GRACE_S + 30)
     custom = cases.make_plan("full", threads=(1, 3), repetitions=2, duration_ms=50,
                              case_timeout_s=7.0, contention=("high",))
     assert (custom.threads, custom.repetitions, custom.duration_ms, custom.case_timeout_s,

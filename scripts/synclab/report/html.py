@@ -330,6 +330,10 @@ def _machine_line(run: Run) -> str:
         count = info.get("repetitions")
         reps = f", {count} repetition{'s' if count != 1 else ''}" if count else ""
         window = f" of {info['duration_ms']} ms" if info.get("duration_ms") else ""
+        contended = info.get("contended_repetitions")
+        if contended and info.get("contended_duration_ms"):
+            window += (f" (one thread; contended cases {contended} of "
+                       f"{info['contended_duration_ms']} ms)")
         parts.append(f"profile {info['profile']}{reps}{window}")
     if ctx.get("git_sha"):
         parts.append(f"synclab {ctx['git_sha']}")

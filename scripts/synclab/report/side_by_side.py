@@ -120,7 +120,9 @@ COMPARED_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("latency sampling", "context", "latency_sampling"), ("git sha", "context", "git_sha"),
     ("host", "context", "host_name"), ("run id", "run", "run_id"),
     ("profile", "run", "profile"), ("repetitions", "run", "repetitions"),
-    ("window (ms)", "run", "duration_ms"), ("started", "run", "started"),
+    ("window (ms)", "run", "duration_ms"),
+    ("contended repetitions", "run", "contended_repetitions"),
+    ("contended window (ms)", "run", "contended_duration_ms"), ("started", "run", "started"),
 )
 
 

@@ -60,9 +60,11 @@ def _ops(entries: list[dict[str, Any]]) -> list[float]:
             if isinstance(e.get("ops_per_sec"), (int, float)) and not e.get("error_occurred")]
 
 
-def run_interleaved(sides: tuple[SideRun, SideRun], names: list[str], repetitions: int,
-                    timeout_s: float, should_stop: Callable[[], bool]) -> bool:
+def run_interleaved(sides: tuple[SideRun, SideRun], names: list[str],
+                    sampling: Callable[[str], cases.Sampling], timeout_s: float,
+                    should_stop: Callable[[], bool]) -> bool:
     """Runs every case: base rep 0, new rep 0, base rep 1, ...; False when interrupted.
+    sampling(name) gives a case's repetitions per side and window.
 
     A side whose repetition fails (timeout, crash) runs no further repetitions of that case;
     the failure is recorded as the case's entry on that side.
@@ -70,18 +72,20 @@ def run_interleaved(sides: tuple[SideRun, SideRun], names: list[str], repetition
     by_name = {side.name: side for side in sides}
 
     def one(name: str, side: str, repetition: int) -> bench.CaseOutcome:
-        run = by_name[side]
-        outcome = bench.run_case(run.binary, name, repetitions=1, flags=run.flags,
+        run, measured = by_name[side], sampling(name)
+        outcome = bench.run_case(run.binary, name, repetitions=1,
+                                 flags=cases.with_window(run.flags, measured.duration_ms),
                                  timeout_s=timeout_s, should_stop=should_stop)
-        outcome.benchmarks = renumbered(outcome.benchmarks, repetition, repetitions)
+        outcome.benchmarks = renumbered(outcome.benchmarks, repetition, measured.repetitions)
         return outcome
 
     def record(name: str, finished: dict[str, list[bench.CaseOutcome]],
                failures: dict[str, bench.CaseOutcome]) -> str:
         return ", ".join(_record_side(side, name, finished[side.name], failures.get(side.name),
-                                      repetitions) for side in sides)
+                                      sampling(name).repetitions) for side in sides)
 
-    return interleave.run_cases(names, list(by_name), repetitions, one, record, should_stop)
+    return interleave.run_cases(names, list(by_name), lambda name: sampling(name).repetitions,
+                                one, record, should_stop)
 
 
 def _record_side(side: SideRun, name: str, finished: list[bench.CaseOutcome],
@@ -160,17 +164,22 @@ def run_ab(args: argparse.Namespace, argv: list[str], plan: cases.Plan,
     duration_ms = (args.duration or instructions.DEFAULT_WINDOW_MS) if instruction_mode \
         else plan.duration_ms
     if not instruction_mode:
-        check_gate_power(args, len(common), repetitions)
+        check_gate_power(args, len(common), min(plan.sampling(n).repetitions for n in common))
+
+    def sampling(name: str) -> cases.Sampling:
+        return cases.Sampling(repetitions, duration_ms) if instruction_mode else plan.sampling(name)
+
     if args.list:
         print("\n".join(common))
         for label, names in (("only in base", only_base), ("only in new", only_new)):
             if names:
                 print(f"{label} (not compared): {', '.join(names)}")
         # Every repetition of an A/B is a process of its own.
-        estimate = len(common) * 2 * repetitions * cases.expected_case_seconds(1, duration_ms)
+        estimate = sum(2 * s.repetitions * cases.expected_case_seconds(1, s.duration_ms)
+                       for s in map(sampling, common))
         timing = "" if instruction_mode else f" (about {clock(estimate)})"
-        print(f"{len(common)} cases, each {repetitions} x base and {repetitions} x new, "
-              f"interleaved{timing}")
+        each = f"{repetitions}" if instruction_mode else plan.samplings()
+        print(f"{len(common)} cases, each {each} per side, base and new interleaved{timing}")
         return EXIT_OK
 
     calibration = bench.calibrate(new_binary, should_stop=stop.is_set)
@@ -179,7 +188,8 @@ def run_ab(args: argparse.Namespace, argv: list[str], plan: cases.Plan,
     ab_info = {"base_ref": args.ab, "base_revision": base_revision, "base_bench": str(base_binary),
                "new_bench": str(new_binary), "interleaved": True,
                "cases_only_in_base": only_base, "cases_only_in_new": only_new}
-    timeout = args.case_timeout or cases.default_case_timeout(1, duration_ms)
+    timeout = args.case_timeout or cases.default_case_timeout(
+        1, max(duration_ms, plan.contended.duration_ms if plan.contended else 0))
     files = {}
     for side, binary in (("base", base_binary), ("new", new_binary)):
         info = rundir.run_info(args, argv, plan, run_id, started, len(common), repetitions,
@@ -188,9 +198,10 @@ def run_ab(args: argparse.Namespace, argv: list[str], plan: cases.Plan,
         info["case_timeout_s"] = timeout  # per repetition: each is its own process
         files[side] = ResultsFile(out_dir / f"{side}.json", info)
         files[side].write()
-    print(f"{PROG}: A/B, {len(common)} cases, {repetitions} x base and {repetitions} x new "
-          f"interleaved, {cases.format_duration(duration_ms)} windows; writing {out_dir}",
-          file=sys.stderr, flush=True)
+    each = f"{repetitions} x {cases.format_duration(duration_ms)}" if instruction_mode \
+        else plan.samplings()
+    print(f"{PROG}: A/B, {len(common)} cases, each {each} per side, base and new interleaved; "
+          f"writing {out_dir}", file=sys.stderr, flush=True)
     if only_base or only_new:
         print(f"{PROG}: not compared: {len(only_base)} cases only in base, {len(only_new)} only in "
               "new (listed in compare.md)", file=sys.stderr, flush=True)
@@ -204,7 +215,8 @@ def run_ab(args: argparse.Namespace, argv: list[str], plan: cases.Plan,
     else:
         sides = (SideRun("base", base_binary, side_flags, files["base"]),
                  SideRun("new", new_binary, side_flags, files["new"]))
-        finished = run_interleaved(sides, common, repetitions, timeout, stop.is_set)
+        with bench.futex_tracepoints_held(new_binary):
+            finished = run_interleaved(sides, common, sampling, timeout, stop.is_set)
     for results in files.values():
         results.run_info["finished"] = rundir.now()
         results.run_info["interrupted"] = not finished

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from synclab import bench, results
+from synclab import bench, cases, results
 
 # The worker thread's function of the harness driver (a lambda inside run_fixed_duration).
 TOGGLE_COLLECT = "*run_fixed_duration*{lambda(int)#1}::operator()*"
@@ -82,8 +82,9 @@ class Measured:
 
 
 def _with_window(flags: list[str], window_ms: int) -> list[str]:
-    kept = [f for f in flags if not f.startswith(("--synclab_duration_ms=", "--synclab_sampling="))]
-    return kept + [f"--synclab_duration_ms={window_ms}", "--synclab_sampling=off"]
+    """One window of `window_ms`, latency sampling off (its timer calls are not the primitive's)."""
+    kept = [f for f in cases.with_window(flags, window_ms) if not f.startswith("--synclab_sampling=")]
+    return kept + ["--synclab_sampling=off"]
 
 
 def run_window(valgrind: str, binary: Path, name: str, flags: list[str], window_ms: int,

@@ -89,10 +89,9 @@ def _main(argv: list[str], stop: StopFlag) -> int:
                                        families.Selection(plan.families, plan.contention,
                                                           plan.families_flag),
                                        plan.custom.name if plan.custom else None, selected))
-                estimate = len(selected) * cases.expected_case_seconds(plan.repetitions,
-                                                                       plan.duration_ms)
-                print(f"{len(selected)} cases (about {clock(estimate)} at {plan.repetitions} x "
-                      f"{cases.format_duration(plan.duration_ms)})")
+                estimate = plan.expected_seconds(selected) + cases.SUMMARY_SECONDS
+                print(f"{len(selected)} cases (about {clock(estimate)} with the census and "
+                      f"report, at {plan.samplings()})")
         if app_plan is not None:
             print(apps.listing(app_plan))
         return EXIT_OK

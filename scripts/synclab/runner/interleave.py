@@ -43,18 +43,20 @@ def alternate(sides: Sequence[str], repetitions: int, run: Callable[[str, int], 
     return finished, failed
 
 
-def run_cases(names: Sequence[str], sides: Sequence[str], repetitions: int,
+def run_cases(names: Sequence[str], sides: Sequence[str], repetitions: int | Callable[[str], int],
               run: Callable[[str, str, int], R],
               record: Callable[[str, dict[str, list[R]], dict[str, R]], str],
               should_stop: Callable[[], bool]) -> bool:
     """Every case in turn, its sides alternating; False when interrupted.
 
-    run(case, side, repetition) measures one repetition; record(case, finished, failed) keeps a
-    case's outcomes and returns its part of the progress line on stderr."""
+    `repetitions` per side: a number, or the number for a case's name. run(case, side,
+    repetition) measures one repetition; record(case, finished, failed) keeps a case's outcomes
+    and returns its part of the progress line on stderr."""
     start = time.monotonic()
     for index, name in enumerate(names, 1):
         print(f"[{index}/{len(names)}] {name} ... ", end="", file=sys.stderr, flush=True)
-        result = alternate(sides, repetitions, lambda side, rep: run(name, side, rep), should_stop)
+        count = repetitions(name) if callable(repetitions) else repetitions
+        result = alternate(sides, count, lambda side, rep: run(name, side, rep), should_stop)
         if result is None:
             print("interrupted", file=sys.stderr, flush=True)
             return False

@@ -95,6 +95,10 @@ def run_info(args: argparse.Namespace, argv: list[str], plan: cases.Plan, run_id
         "interrupted": False, "repetitions": repetitions, "duration_ms": duration_ms,
         "case_timeout_s": plan.case_timeout_s, "delay_iters_per_us": calibration,
         "bench": str(binary), "mode": args.mode,
+        **({} if plan.contended is None else {
+            "contended_repetitions": plan.contended.repetitions,
+            "contended_duration_ms": plan.contended.duration_ms,
+            "contended_case_timeout_s": plan.contended_timeout_s}),
     }
 
 

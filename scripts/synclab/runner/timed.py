@@ -41,15 +41,24 @@ def _progress(outcome: bench.CaseOutcome) -> str:
 def run_cases(binary: Path, names: list[str], plan: cases.Plan, calibration: float,
               results: ResultsFile, stop: StopFlag) -> None:
     """Runs every case in order, recording each outcome and rewriting results.json after it."""
-    info = results.run_info
     flags = cases.synclab_flags(plan) + [f"--synclab_delay_calibration={calibration:g}"]
+    with bench.futex_tracepoints_held(binary):
+        _run_each(binary, names, plan, flags, results, stop)
+
+
+def _run_each(binary: Path, names: list[str], plan: cases.Plan, flags: list[str],
+              results: ResultsFile, stop: StopFlag) -> None:
+    info = results.run_info
     start = time.monotonic()
+    left = plan.expected_seconds(names)
     for index, name in enumerate(names, 1):
         if stop.is_set():
             break
         print(f"[{index}/{len(names)}] {name} ... ", end="", file=sys.stderr, flush=True)
-        outcome = bench.run_case(binary, name, repetitions=plan.repetitions, flags=flags,
-                                 timeout_s=plan.case_timeout_s, should_stop=stop.is_set)
+        sampling = plan.sampling(name)
+        outcome = bench.run_case(binary, name, repetitions=sampling.repetitions,
+                                 flags=cases.with_window(flags, sampling.duration_ms),
+                                 timeout_s=plan.case_timeout(name), should_stop=stop.is_set)
         if outcome.status == "stopped":
             print("interrupted", file=sys.stderr, flush=True)
             break
@@ -58,14 +67,21 @@ def run_cases(binary: Path, names: list[str], plan: cases.Plan, calibration: flo
         else:
             info["cases_timed_out" if outcome.status == "timed_out" else "cases_failed"] += 1
             entries = outcome.benchmarks or [failure_entry(name, outcome.status, outcome.message,
-                                                           plan.repetitions)]
+                                                           sampling.repetitions)]
             results.add_case({}, entries)
         info["cases_done"] += 1
         results.write()
         elapsed = time.monotonic() - start
-        eta = elapsed / index * (len(names) - index)
+        left -= plan.expected_seconds([name])
+        eta = eta_seconds(elapsed, plan.expected_seconds(names[:index]), left)
         print(f"{_progress(outcome)}  (elapsed {clock(elapsed)}, eta {clock(eta)})",
               file=sys.stderr, flush=True)
+
+
+def eta_seconds(elapsed: float, expected_so_far: float, expected_left: float) -> float:
+    """What is left, scaled by how this run's cases have compared with their estimate so far
+    (cases differ in windows, so elapsed time per case would mislead)."""
+    return expected_left * (elapsed / expected_so_far if expected_so_far > 0 else 1.0)
 
 
 def summarise(results: ResultsFile, out_dir: Path, write_html: bool,
@@ -128,9 +144,9 @@ def run_timed(args: argparse.Namespace, argv: list[str], plan: cases.Plan, binar
     info.update(target_info(target))
     results = ResultsFile(out_dir / "results.json", info)
     results.write()
-    estimate = len(selected) * cases.expected_case_seconds(plan.repetitions, plan.duration_ms)
-    print(f"{PROG}: {planned} cases, profile {plan.profile}, {plan.repetitions} x "
-          f"{cases.format_duration(plan.duration_ms)} (about {clock(estimate)}), case timeout "
+    estimate = plan.expected_seconds(selected) + cases.SUMMARY_SECONDS
+    print(f"{PROG}: {planned} cases, profile {plan.profile}, {plan.samplings()} (about "
+          f"{clock(estimate)} with the census and report), case timeout "
           f"{plan.case_timeout_s:g} s; writing {results.path}", file=sys.stderr, flush=True)
 
     run_cases(binary, selected, plan, calibration, results, stop)
