@@ -180,8 +180,9 @@ def test_a_version_2_database_gains_the_views_when_migrated(db: str, tmp_path: P
     assert readable.returncode == 0 and readable.stdout.endswith("8 runs\n")
     assert "series" not in {r.lower() for r in view_names(db)}
     proc = history("migrate", "--db", db)
-    assert proc.returncode == 0 and "schema migrated from version 2 to 3" in proc.stdout
-    assert set(view_names(db)) == {"points", "series"}
+    assert proc.returncode == 0
+    assert f"schema migrated from version 2 to {schema.CURRENT_VERSION}" in proc.stdout
+    assert set(view_names(db)) >= {"points", "series"}
     assert query(db, "SELECT COUNT(*) AS n FROM points")[0]["n"] == 8 * 4 * 2
     assert query(db, "SELECT COUNT(*) AS n FROM cases WHERE family IS NOT NULL")[0]["n"] == 3
     assert query(db, "SELECT COUNT(*) AS n FROM runs WHERE run_time IS NULL")[0]["n"] == 2

@@ -12,6 +12,10 @@ The views split nothing in SQL: the parts of a case name come from the cases tab
 time from runs.run_time, the recorded date as a UTC timestamp (a date without a zone is taken as
 UTC). A name that is not a synclab case name has no parts (NULL), and a date that is not an ISO
 8601 time has no run_time (NULL); runs.date keeps the text as recorded, in points.run_date.
+
+Migration 3 creates the views as written here; changing one later is a migration of its own
+(DROP VIEW, then CREATE VIEW), and a migration that changes a column a view reads drops and
+recreates that view.
 """
 from __future__ import annotations
 
