@@ -22,11 +22,12 @@ native_packages=(
   libhwloc-dev hwloc libpfm4-dev valgrind
   libboost-dev libtbb-dev libabsl-dev libck-dev libconcurrentqueue-dev
   python3 python3-matplotlib python3-numpy python3-scipy python3-pytest python3-yaml
-  pyflakes3 mypy clang-tidy
+  pyflakes3 mypy clang-tidy yamllint
   chromium chromium-driver python3-selenium
   rocksdb-tools
   python3-sqlalchemy python3-psycopg2 postgresql
 )
+# yamllint checks the CI workflows (.github/workflows/, settings in .yamllint) in the tests.
 # rocksdb-tools gives the tests their real program (cache_bench under two locks, tests/interpose).
 # The rest of the apps family (run_suite --family apps, docs/apps.md): the other programs it runs
 # under every lock, and perf for their futex calls. Optional: without them those cases fail with

@@ -7,9 +7,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pytest
+
+if TYPE_CHECKING:
+    import postgres_server
 
 TESTS = Path(__file__).resolve().parent
 SCRIPTS = TESTS.parent
@@ -69,3 +72,33 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], prog: str,
 @pytest.fixture
 def inputs() -> Path:
     return INPUTS
+
+
+# ---------------------------------------------------------------- history databases
+
+HISTORY_ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator["postgres_server.PostgresServer"]:
+    """One PostgreSQL server for the whole session, stopped at its end even after failures."""
+    import postgres_server
+
+    reason = postgres_server.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    server = postgres_server.PostgresServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=HISTORY_ENGINES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A history database that does not hold anything yet: a file path, or a new PostgreSQL
+    database's URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "h.sqlite")
+    server: postgres_server.PostgresServer = request.getfixturevalue("postgres")
+    return server.new_database()

@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,30 +21,6 @@ from conftest import (INPUTS, REPO, SCRIPTS, assert_one_line_error, clean_env, r
 from synclab.history import cli, edivisive, engines, schema, store
 
 HISTORY = SCRIPTS / "synclab" / "history" / "cli.py"
-ENGINES = ("sqlite", "postgresql")
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[postgres_server.PostgresServer]:
-    """One PostgreSQL server for the whole session, stopped at its end even after failures."""
-    reason = postgres_server.missing_reason()
-    if reason:
-        pytest.skip(reason)
-    server = postgres_server.PostgresServer()
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-
-
-@pytest.fixture(params=ENGINES)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A history database that does not hold anything yet: a file path, or a new PostgreSQL
-    database's URL."""
-    if request.param == "sqlite":
-        return str(tmp_path / "h.sqlite")
-    server: postgres_server.PostgresServer = request.getfixturevalue("postgres")
-    return server.new_database()
 
 
 def sql_engine(db: str) -> sa.engine.Engine:
@@ -237,7 +213,7 @@ def test_locked_database_is_reported_and_nothing_is_lost(tmp_path: Path) -> None
 @pytest.mark.parametrize("kind, needle", [
     ("corrupt", "not a readable SQLite database"),
     ("foreign", "not a synclab history database"),
-    ("version", "schema version 99 is newer than this tool's (2)"),
+    ("version", f"schema version 99 is newer than this tool's ({schema.CURRENT_VERSION})"),
     ("missing", "no such history database"),
     ("directory", "is a directory"),
 ])
@@ -415,7 +391,7 @@ def test_a_newer_schema_is_refused_by_readers_and_writers(db: str, tmp_path: Pat
     for args in commands:
         line = assert_one_line_error(history(*args, "--db", db), "history")
         assert "schema version 99 is newer than this tool's" in line
-    execute(db, "UPDATE schema_version SET version = 2")
+    execute(db, f"UPDATE schema_version SET version = {schema.CURRENT_VERSION}")
     assert stored_run_ids(db) == ["r"]
 
 
@@ -512,8 +488,9 @@ def test_a_version_1_file_is_read_unchanged_and_migrated_by_writers(tmp_path: Pa
     assert [item["name"] for item in gab] == [f"{CASE} ns_per_op", f"{OTHER} ns_per_op"]
     assert old.read_bytes() == before  # readers never migrate
     proc = history("migrate", "--db", old)
-    assert proc.returncode == 0 and "schema migrated from version 1 to 2" in proc.stdout
-    assert execute(str(old), "SELECT version FROM schema_version") == [(2,)]
+    assert proc.returncode == 0 and f"schema migrated from version 1 to {schema.CURRENT_VERSION}" in proc.stdout
+    assert execute(str(old), "SELECT version FROM schema_version") == \
+        [(schema.CURRENT_VERSION,)]
     assert execute(str(old), "SELECT COUNT(*) FROM runs WHERE digest IS NULL") == [(0,)]
     assert json.loads(history("export", "--format", "gab", "--run", "run1",
                               "--db", old).stdout) == gab  # the file's order survives

@@ -11,6 +11,8 @@ processes opening one new database at once build it once.
      machines.details (every fingerprint field as JSON, whatever fields it gains),
      measurements.position (the results file's order, which SQLite kept as rowid);
      indexes for the dashboard's queries: runs by machine and date, measurements by metric
+  3  what SQL clients chart (views.py): runs.run_time (the date as a UTC timestamp), the cases
+     table (each case name's parts), the views points and series; runs indexed by run_time
 """
 from __future__ import annotations
 
@@ -20,7 +22,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 import sqlalchemy as sa
 
-CURRENT_VERSION = 2
+from synclab.history import views
+
+CURRENT_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -40,7 +44,8 @@ runs = sa.Table("runs", metadata,
                 sa.Column("mode", sa.Text, nullable=False),
                 sa.Column("source", sa.Text),
                 sa.Column("added", sa.Text, nullable=False),
-                sa.Column("digest", sa.Text))
+                sa.Column("digest", sa.Text),
+                sa.Column("run_time", sa.DateTime(timezone=True)))
 measurements = sa.Table("measurements", metadata,
                         sa.Column("run_id", sa.Text, sa.ForeignKey("runs.run_id"),
                                   primary_key=True),
@@ -51,13 +56,18 @@ measurements = sa.Table("measurements", metadata,
                         sa.Column("q1", sa.Float), sa.Column("q3", sa.Float),
                         sa.Column("iqr", sa.Float),
                         sa.Column("position", sa.Integer))
-TABLES = ("schema_version", "machines", "runs", "measurements")
+cases = sa.Table("cases", metadata,
+                 sa.Column("case_name", sa.Text, primary_key=True),
+                 *(sa.Column(part, sa.Integer if part == "threads" else sa.Text)
+                   for part in views.CASE_PARTS))
+TABLES = ("schema_version", "machines", "runs", "measurements", "cases")
 
 # Indexes of each version, as (name, table, columns).
 INDEXES_V1 = (("measurements_series", "measurements", ("case_name", "metric")),
               ("runs_by_date", "runs", ("date", "run_id")))
 INDEXES_V2 = (("runs_by_machine", "runs", ("machine", "date", "run_id")),
               ("measurements_by_metric", "measurements", ("metric", "case_name", "run_id")))
+INDEXES_V3 = (("runs_by_time", "runs", ("run_time",)),)
 
 # One key for PostgreSQL's advisory lock that serialises migrations ("synclab" in ASCII).
 ADVISORY_LOCK_KEY = 0x73796E636C6162
@@ -130,7 +140,27 @@ def _to_v2(conn: sa.engine.Connection) -> None:
     _indexes(conn, INDEXES_V2)
 
 
-MIGRATIONS: dict[int, Callable[[sa.engine.Connection], None]] = {1: _to_v1, 2: _to_v2}
+def _to_v3(conn: sa.engine.Connection) -> None:
+    kind = sa.DateTime(timezone=True).compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f"ALTER TABLE runs ADD COLUMN run_time {kind}")
+    for run_id, date in conn.execute(sa.select(runs.c.run_id, runs.c.date)).fetchall():
+        conn.execute(runs.update().where(runs.c.run_id == run_id)
+                     .values(run_time=views.utc_time(date)))
+    shape = sa.MetaData()
+    table = sa.Table("cases", shape, sa.Column("case_name", sa.Text, primary_key=True),
+                     *(sa.Column(part, sa.Integer if part == "threads" else sa.Text)
+                       for part in ("family", "primitive", "scenario", "threads", "placement",
+                                    "params")))
+    shape.create_all(conn)
+    names = sa.select(measurements.c.case_name).distinct().order_by(measurements.c.case_name)
+    rows = [views.case_row(name) for name, in conn.execute(names)]
+    if rows:
+        conn.execute(table.insert(), rows)
+    _indexes(conn, INDEXES_V3)
+    views.create(conn)
+
+
+MIGRATIONS: dict[int, Callable[[sa.engine.Connection], None]] = {1: _to_v1, 2: _to_v2, 3: _to_v3}
 assert sorted(MIGRATIONS) == list(range(1, CURRENT_VERSION + 1))
 
 

@@ -6,8 +6,12 @@ Tables (schema.py holds them and their migrations):
                                                 the fingerprint also covers the harness's layout
                                                 (harness_padding_bytes) where a file records it;
                                                 details holds every field it covers
-  runs(run_id, revision, date, machine, mode, source, added, digest)
+  runs(run_id, revision, date, machine, mode, source, added, digest, run_time)
   measurements(run_id, case_name, metric, median, n, q1, q3, iqr, position)
+  cases(case_name, family, primitive, scenario, threads, placement, params)
+                                                each stored case name's parts, for the views
+                                                points and series (views.py) that SQL clients
+                                                such as Grafana chart
 
 `history add` stores all its runs in one transaction, or none. A run id that is already there
 with the same measurements changes nothing, so recording the same results twice is harmless; a
@@ -32,7 +36,7 @@ from synclab.metrics import GB_TIMES
 engines.require_sqlalchemy()  # one line, not a traceback, where python3-sqlalchemy is missing
 import sqlalchemy as sa  # noqa: E402
 
-from synclab.history import schema  # noqa: E402
+from synclab.history import schema, views  # noqa: E402
 
 __all__ = ["HistoryError", "Database", "Added", "Point", "RunRows", "fingerprint", "run_rows",
            "read_results", "add_file", "check", "import_history"]
@@ -178,6 +182,7 @@ class Database:
         ordered = sorted(runs, key=lambda run: run.run_id)  # one lock order for every writer
 
         def add(conn: Any) -> dict[int, Added]:
+            _record_cases(conn, {row[0] for run in ordered for row in run.rows})
             return {id(run): _add_run(conn, run) for run in ordered}
         added = self._run(add)
         return [added[id(run)] for run in runs]
@@ -291,7 +296,7 @@ def _add_run(conn: Any, run: "RunRows") -> Added:
     inserted = conn.execute(_insert_ignoring_duplicates(conn, schema.runs), {
         "run_id": run.run_id, "revision": run.revision, "date": run.date,
         "machine": run.machine, "mode": run.mode, "source": run.source, "added": _now(),
-        "digest": digest}).rowcount
+        "digest": digest, "run_time": views.utc_time(run.date)}).rowcount
     if not inserted:
         stored = conn.execute(sa.select(schema.runs.c.digest)
                               .where(schema.runs.c.run_id == run.run_id)).scalar()
@@ -304,6 +309,17 @@ def _add_run(conn: Any, run: "RunRows") -> Added:
          "q1": q1, "q3": q3, "iqr": iqr, "position": position}
         for position, (case, metric, median, n, q1, q3, iqr) in enumerate(run.rows)])
     return Added(run.run_id, len(run.rows), False)
+
+
+def _record_cases(conn: Any, case_names: set[str]) -> None:
+    """Adds the parts of the case names the cases table does not hold yet, in name order (so
+    concurrent writers take its rows' locks in one order); one another writer adds meanwhile
+    is kept as it is."""
+    known = {row[0] for row in conn.execute(sa.select(schema.cases.c.case_name))}
+    new = sorted(case_names - known)
+    if new:
+        conn.execute(_insert_ignoring_duplicates(conn, schema.cases),
+                     [views.case_row(name) for name in new])
 
 
 def _now() -> str:
