@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -69,3 +69,33 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], prog: str,
 @pytest.fixture
 def inputs() -> Path:
     return INPUTS
+
+
+# ---------------------------------------------------------------- history databases, both engines
+
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """One PostgreSQL server for the whole session, stopped at its end even after failures."""
+    import postgres_server
+
+    reason = postgres_server.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    server = postgres_server.PostgresServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=ENGINES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A history database that does not hold anything yet: a file path, or a new PostgreSQL
+    database's URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "h.sqlite")
+    server = request.getfixturevalue("postgres")
+    return str(server.new_database())

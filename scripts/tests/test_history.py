@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,30 +21,6 @@ from conftest import (INPUTS, REPO, SCRIPTS, assert_one_line_error, clean_env, r
 from synclab.history import cli, edivisive, engines, schema, store
 
 HISTORY = SCRIPTS / "synclab" / "history" / "cli.py"
-ENGINES = ("sqlite", "postgresql")
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[postgres_server.PostgresServer]:
-    """One PostgreSQL server for the whole session, stopped at its end even after failures."""
-    reason = postgres_server.missing_reason()
-    if reason:
-        pytest.skip(reason)
-    server = postgres_server.PostgresServer()
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-
-
-@pytest.fixture(params=ENGINES)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A history database that does not hold anything yet: a file path, or a new PostgreSQL
-    database's URL."""
-    if request.param == "sqlite":
-        return str(tmp_path / "h.sqlite")
-    server: postgres_server.PostgresServer = request.getfixturevalue("postgres")
-    return server.new_database()
 
 
 def sql_engine(db: str) -> sa.engine.Engine:

@@ -25,6 +25,7 @@ fine (a constant series has no change; a step between two constant levels is a c
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -74,9 +75,11 @@ class ChangePoint:
 
 
 def _welch(n1: np.ndarray, s1: np.ndarray, q1: np.ndarray, n2: np.ndarray, s2: np.ndarray,
-           q2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           q2: np.ndarray, max_p: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Welch's test from counts, sums and sums of squares: (log p, mean1, mean2).
-    Two constant sides: p = 1 when equal, 0 when not."""
+    Two constant sides: p = 1 when equal, 0 when not. Where |t| is below the normal quantile
+    of max_p (below which no t distribution reaches max_p either) log p is left at 0: the
+    t distribution's tail is the costly part of a scan, and those splits are not candidates."""
     with np.errstate(divide="ignore", invalid="ignore"):
         m1, m2 = s1 / n1, s2 / n2
         v1 = np.maximum(q1 - s1 * m1, 0.0) / (n1 - 1)
@@ -88,7 +91,11 @@ def _welch(n1: np.ndarray, s1: np.ndarray, q1: np.ndarray, n2: np.ndarray, s2: n
         flat = se2 <= (1e-12 * np.where(scale > 0, scale, 1.0)) ** 2
         t = np.abs(m2 - m1) / np.sqrt(np.where(flat, 1.0, se2))
         df = se2 ** 2 / (a ** 2 / (n1 - 1) + b ** 2 / (n2 - 1))
-        logp = np.log(2.0) + stats.t.logsf(t, np.where(flat, 1.0, df))
+        logp = np.zeros(np.broadcast(t, df).shape)
+        near = ~flat & (t >= stats.norm.isf(max_p / 2)) if max_p < 1 else ~flat
+        near = np.broadcast_to(near, logp.shape)
+        logp[near] = np.log(2.0) + stats.t.logsf(np.broadcast_to(t, logp.shape)[near],
+                                                 np.broadcast_to(df, logp.shape)[near])
         differs = ~np.isclose(m1, m2, rtol=1e-12, atol=0.0)
         logp = np.where(flat, np.where(differs, -np.inf, 0.0), np.minimum(logp, 0.0))
     return logp, m1, m2
@@ -110,7 +117,7 @@ def _scan(x: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
     valid = (n1 >= settings.min_size) & (n2 >= settings.min_size)
     n1, n2 = np.where(valid, n1, 2.0), np.where(valid, n2, 2.0)  # placeholders, masked below
     logp, m1, m2 = _welch(n1, c1[:, t] - c1[:, lo], c2[:, t] - c2[:, lo],
-                          n2, c1[:, hi] - c1[:, t], c2[:, hi] - c2[:, t])
+                          n2, c1[:, hi] - c1[:, t], c2[:, hi] - c2[:, t], settings.max_p)
     before, after = m1 + centre, m2 + centre
     with np.errstate(divide="ignore", invalid="ignore"):
         step = np.where(before != 0, after / before - 1.0, np.inf)
@@ -139,10 +146,14 @@ def _test(x: np.ndarray, start: int, at: int, end: int, settings: Settings) -> f
     right = x[at:min(end, at + settings.window)]
     if len(left) < settings.min_size or len(right) < settings.min_size:
         return 0.0
-    one = np.ones(1)
-    logp, _, _ = _welch(one * len(left), one * left.sum(), one * (left * left).sum(),
-                        one * len(right), one * right.sum(), one * (right * right).sum())
-    return float(logp[0])
+    m1, m2 = float(left.mean()), float(right.mean())
+    a, b = float(left.var(ddof=1)) / len(left), float(right.var(ddof=1)) / len(right)
+    scale = max(abs(m1), abs(m2), 1e-300)
+    if a + b <= (1e-12 * scale) ** 2:  # two constant sides
+        return 0.0 if math.isclose(m1, m2, rel_tol=1e-12, abs_tol=0.0) else -math.inf
+    t = abs(m2 - m1) / math.sqrt(a + b)
+    df = (a + b) ** 2 / (a * a / (len(left) - 1) + b * b / (len(right) - 1))
+    return min(0.0, math.log(2.0) + float(stats.t.logsf(t, df)))
 
 
 def _merge(x: np.ndarray, candidates: list[int], settings: Settings) -> list[tuple[int, float]]:
@@ -194,7 +205,7 @@ def detect_many(x: np.ndarray, settings: Settings = Settings()) -> list[list[Cha
     return out
 
 
-def detect(values: Sequence[float], settings: Settings = Settings()) -> list[ChangePoint]:
+def detect(values: Sequence[float] | np.ndarray, settings: Settings = Settings()) -> list[ChangePoint]:
     """Change points of one series."""
     x = np.asarray(values, dtype=float)
     if x.ndim != 1:
@@ -202,7 +213,7 @@ def detect(values: Sequence[float], settings: Settings = Settings()) -> list[Cha
     return detect_many(x[None, :], settings)[0]
 
 
-def detect_ragged(series: Sequence[Sequence[float]], settings: Settings = Settings()
+def detect_ragged(series: Sequence[Sequence[float] | np.ndarray], settings: Settings = Settings()
                   ) -> list[list[ChangePoint]]:
     """Change points of series of different lengths: those of one length go through
     detect_many together."""

@@ -343,5 +343,5 @@
     `shows one run per bucket of consecutive runs, the runs either side of a change point ` +
     `always. Built ${data.generated} from ${data.database}; method: docs/regressions.md.`;
   update();
-  window.synclabDashboard = {ready: true};
+  window.synclabDashboard = {ready: true, renderedMs: performance.now()};
 })();

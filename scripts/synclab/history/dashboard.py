@@ -206,6 +206,20 @@ def _number(value: float) -> float:
     return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
 
 
+def _numbers(values: np.ndarray) -> list[float]:
+    """Values rounded to SIGNIFICANT_DIGITS, vectorised: an integer divided or multiplied by an
+    exact power of ten is the double nearest the decimal, which JSON then writes short."""
+    v = np.asarray(values, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.where(v != 0, np.floor(np.log10(np.abs(v))), 0).astype(int)
+    shift = SIGNIFICANT_DIGITS - 1 - exponent
+    up = np.clip(shift, 0, 22)
+    down = np.clip(-shift, 0, 22)
+    small = np.round(v * 10.0 ** up) / 10.0 ** up
+    large = np.round(v / 10.0 ** down) * 10.0 ** down
+    return np.where(shift >= 0, small, large).tolist()
+
+
 def _epoch(date: str, fallback: int) -> int:
     try:
         parsed = datetime.datetime.fromisoformat(date.replace("Z", "+00:00"))
@@ -255,11 +269,11 @@ def page_data(table: Table, *, settings: changepoints.Settings, links: Links, ti
     metric_names = sorted({table.keys[k][1] for k in used_keys})
     case_at = {name: i for i, name in enumerate(case_names)}
     metric_at = {name: i for i, name in enumerate(metric_names)}
-    metric_rows = []
+    metric_rows: list[tuple[str, str, int]] = []
     for name in metric_names:
         row = describe(name)
-        metric_rows.append([name, row.label, -1 if row.better == "lower" else
-                            1 if row.better == "higher" else 0])
+        metric_rows.append((name, row.label, -1 if row.better == "lower" else
+                            1 if row.better == "higher" else 0))
     dates = [_epoch(run.date, i) for i, run in enumerate(table.runs)]
     out_series, changes = [], []
     for i, (s, keep) in enumerate(zip(series, shown)):
@@ -267,7 +281,7 @@ def page_data(table: Table, *, settings: changepoints.Settings, links: Links, ti
         case, metric = table.keys[s.key]
         deltas = np.diff(cols, prepend=0).tolist()
         out_series.append([case_at[case], metric_at[metric], s.machine, len(s.values), deltas,
-                           [_number(v) for v in s.values[keep]]])
+                           _numbers(s.values[keep])])
         better = metric_rows[metric_at[metric]][2]
         for c in s.changes:
             change = [i, int(s.runs[c.index]), _number(c.before), _number(c.after),

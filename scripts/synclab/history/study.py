@@ -22,7 +22,6 @@ Nothing is timed; the figures go to docs/regressions.md.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
