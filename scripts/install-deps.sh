@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh --check      report what is missing; exit 0 if nothing, 1 otherwise
 #   scripts/install-deps.sh --list       print the package list
 #   scripts/install-deps.sh --report-only ...   only what the report needs (python3 + matplotlib, numpy)
-#   scripts/install-deps.sh --history-only ...  only what scripts/history needs (the report's + SQLAlchemy, psycopg2)
+#   scripts/install-deps.sh --history-only ...  only what scripts/history needs (the report's + SQLAlchemy, psycopg2, dygraphs)
 #   scripts/install-deps.sh --arch=arm64 ...    also the arm64 cross toolchain, qemu-user, :arm64 libraries
 #   scripts/install-deps.sh --apps ...          also the programs of the apps family (optional group)
 #
@@ -25,7 +25,7 @@ native_packages=(
   pyflakes3 mypy clang-tidy yamllint
   chromium chromium-driver python3-selenium
   rocksdb-tools
-  python3-sqlalchemy python3-psycopg2 postgresql
+  python3-sqlalchemy python3-psycopg2 postgresql libjs-dygraphs
 )
 # yamllint checks the CI workflows (.github/workflows/, settings in .yamllint) in the tests.
 # rocksdb-tools gives the tests their real program (cache_bench under two locks, tests/interpose).
@@ -35,9 +35,10 @@ native_packages=(
 apps_packages=(sysbench linux-perf)
 # What scripts/report needs, and nothing more.
 report_packages=(python3 python3-matplotlib python3-numpy python3-scipy)
-# What scripts/history needs: the report's, and its database layer (SQLAlchemy 1.4 Core; psycopg2
-# for PostgreSQL). The postgresql server itself is needed only by the tests, which start one.
-history_packages=("${report_packages[@]}" python3-sqlalchemy python3-psycopg2)
+# What scripts/history needs: the report's, its database layer (SQLAlchemy 1.4 Core; psycopg2
+# for PostgreSQL) and the dashboard's charting library (dygraphs, inlined into the page). The
+# postgresql server itself is needed only by the tests, which start one.
+history_packages=("${report_packages[@]}" python3-sqlalchemy python3-psycopg2 libjs-dygraphs)
 
 # Extra packages of a target architecture, selected with --arch=NAME: native (the default),
 # x86_64 or arm64. The host's own architecture needs nothing more. arm64 on an x86_64 host is

@@ -15,10 +15,11 @@ PACKAGES = ["build-essential", "g++", "cmake", "ninja-build", "pkg-config", "git
             "libgtest-dev", "libgmock-dev", "libhwloc-dev", "hwloc", "libpfm4-dev", "valgrind", "libboost-dev", "libtbb-dev", "libabsl-dev", "libck-dev", "libconcurrentqueue-dev", "python3",
             "python3-matplotlib", "python3-numpy", "python3-scipy", "python3-pytest", "python3-yaml", "pyflakes3", "mypy", "clang-tidy", "yamllint",
             "chromium", "chromium-driver", "python3-selenium", "rocksdb-tools",
-            "python3-sqlalchemy", "python3-psycopg2", "postgresql"]
+            "python3-sqlalchemy", "python3-psycopg2", "postgresql", "libjs-dygraphs"]
 SHELL_SCRIPTS = ["scripts/install-deps.sh", "scripts/run_suite", "scripts/report", "scripts/run_tests",
                  "scripts/check_python", "scripts/report_load_time",
                  "scripts/compare", "scripts/history", "scripts/census", "scripts/power_study",
+                 "scripts/changepoint_study", "scripts/history_scale",
                  ".ci/run"]
 
 
@@ -48,7 +49,7 @@ def test_list() -> None:
     assert report_only.stdout.split() == ["python3", "python3-matplotlib", "python3-numpy", "python3-scipy"]
     history_only = run_cli([str(INSTALL_DEPS), "--list", "--history-only"])
     assert history_only.stdout.split() == [*report_only.stdout.split(), "python3-sqlalchemy",
-                                           "python3-psycopg2"]
+                                           "python3-psycopg2", "libjs-dygraphs"]
 
 
 def test_check_all_present(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ change points.
     scripts/history add RESULTS.json [MORE.json ...] [--db PATH|URL]
     scripts/history migrate [--db PATH|URL]
     scripts/history import --from sqlite:PATH --db postgresql://USER@HOST/DATABASE
+    scripts/history dashboard --out DIR [--metric M] [--filter REGEX] [--machine FP]
+                              [--report-url URL] [--revision-url URL] [--db PATH|URL]
     scripts/history trend --out DIR [--metric M] [--filter REGEX] [--machine FP] [--db PATH]
     scripts/history export --format bmf|gab|gab-bigger [--run RUN_ID] [--output FILE] [--db PATH]
     scripts/history runs [--db PATH]
@@ -16,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 if __package__ in (None, ""):  # run as a file: make the synclab package importable
     sys.path[0] = str(Path(__file__).resolve().parents[2])
@@ -85,9 +87,10 @@ def make_parser() -> ArgumentParser:
                                "transaction (runs already there are skipped)")
     copy.add_argument("--from", dest="source", required=True, metavar="PATH|URL",
                       help="the database to copy from, e.g. sqlite:reports/history.sqlite")
+    _add_dashboard(sub, common)
     trend = sub.add_parser("trend", parents=[common], allow_abbrev=False,
-                           help="write index.html with one PNG per case x metric and the change "
-                                "points")
+                           help="static images: index.html with one PNG per case x metric and "
+                                "E-divisive's change points")
     trend.add_argument("--out", required=True, metavar="DIR",
                        help="directory for index.html and one PNG per series")
     trend.add_argument("--metric", action="append", type=typed(_metric_names), metavar="M",
@@ -121,6 +124,44 @@ def make_parser() -> ArgumentParser:
     export.add_argument("--output", metavar="FILE", help="write there (atomically), not stdout")
     sub.add_parser("runs", parents=[common], allow_abbrev=False, help="list the stored runs")
     return parser
+
+
+def _add_dashboard(sub: Any, common: ArgumentParser) -> None:
+    from synclab.history import changepoints
+
+    board = sub.add_parser("dashboard", parents=[common], allow_abbrev=False,
+                           help="write one self-contained interactive page (index.html) of every "
+                                "series, with filters and the change points, worst first")
+    board.add_argument("--out", required=True, metavar="DIR", help="directory for index.html")
+    board.add_argument("--metric", action="append", type=typed(_metric_names), metavar="M",
+                       help="only these metric(s), repeatable or comma-separated (default all)")
+    board.add_argument("--filter", type=typed(regex), metavar="REGEX",
+                       help="only cases whose name matches (re.search)")
+    board.add_argument("--machine", metavar="FINGERPRINT",
+                       help="only runs of this machine (a prefix of its fingerprint)")
+    board.add_argument("--report-url", metavar="URL",
+                       help="where a run's report is, with {run_id} filled in (default: the "
+                            "index.html beside the run's results file, where there is one)")
+    board.add_argument("--revision-url", metavar="URL",
+                       help="where a revision is shown, with {revision} filled in, e.g. "
+                            "https://github.com/ORG/REPO/commit/{revision} (default: the "
+                            "revision as text)")
+    board.add_argument("--title", default="synclab history", help="the page's title")
+    board.add_argument("--window", type=typed(_count(changepoints.DEFAULT_MIN_SIZE)),
+                       default=changepoints.DEFAULT_WINDOW, metavar="N",
+                       help="runs either side a change point is judged on (default "
+                            f"{changepoints.DEFAULT_WINDOW})")
+    board.add_argument("--max-p", type=typed(probability("value", "0.001")),
+                       default=changepoints.DEFAULT_MAX_P, metavar="P",
+                       help=f"Welch t-test level of a change point (default "
+                            f"{changepoints.DEFAULT_MAX_P:g})")
+    board.add_argument("--min-step", type=typed(_fraction), default=changepoints.DEFAULT_MIN_STEP,
+                       metavar="F", help="smallest step reported, as a fraction (0.02 = 2 %%; "
+                                         "default 0: every significant step)")
+
+
+_fraction = number("value", "a fraction such as 0.02", lambda value: 0 <= value < 10,
+                   "a fraction, from 0")
 
 
 def _db_path(args: argparse.Namespace) -> str:
@@ -200,6 +241,39 @@ def cmd_trend(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from synclab.history import changepoints, dashboard, store
+
+    out_dir = Path(args.out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {args.out}: exists and is not a directory")
+    if not out_dir.parent.is_dir():
+        raise UsageError(f"--out {args.out}: directory {out_dir.parent} does not exist")
+    links = dashboard.Links(
+        report_url=args.report_url and dashboard.check_template(args.report_url, "run_id",
+                                                                "--report-url"),
+        revision_url=args.revision_url and dashboard.check_template(args.revision_url, "revision",
+                                                                    "--revision-url"),
+        out_dir=out_dir)
+    dashboard.library()  # a missing package is said before the database is read
+    metrics = {m for group in args.metric for m in group} if args.metric else None
+    with store.Database(_db_path(args), timeout=args.timeout) as database:
+        table = dashboard.load(database, metrics)
+        name = database.name
+    if not table.runs:
+        raise UsageError(f"{name}: holds no runs")
+    table = dashboard.narrow(table, case_filter=args.filter, machine=args.machine)
+    if not table.keys or not table.runs:
+        raise UsageError("no series matches --metric/--filter/--machine")
+    settings = changepoints.Settings(window=args.window, max_p=args.max_p,
+                                     min_step=args.min_step)
+    index, data = dashboard.write(table, out_dir, settings=settings, links=links,
+                                  title=args.title, database=name)
+    print(f"{PROG}: {len(data['series'])} series, {len(data['changes'])} change point(s), "
+          f"{index.stat().st_size / 2 ** 20:.1f} MiB: {index}")
+    return EXIT_OK
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from synclab.compare import render
     from synclab.history import store
@@ -250,8 +324,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"add": cmd_add, "migrate": cmd_migrate, "import": cmd_import, "trend": cmd_trend,
-            "export": cmd_export, "runs": cmd_runs}
+COMMANDS = {"add": cmd_add, "migrate": cmd_migrate, "import": cmd_import,
+            "dashboard": cmd_dashboard, "trend": cmd_trend, "export": cmd_export,
+            "runs": cmd_runs}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -219,6 +219,33 @@ class Database:
             return out
         return self._run(read)
 
+    def machines(self) -> dict[str, dict[str, str]]:
+        """fingerprint -> its fields (cpu_model, arch, ...)."""
+        mc = schema.machines.c
+        query = sa.select(mc.fingerprint, *(mc[name] for name in schema.MACHINE_COLUMNS))
+        return self._run(lambda conn: {
+            row[0]: {name: row[i + 1] or "" for i, name in enumerate(schema.MACHINE_COLUMNS)}
+            for row in conn.execute(query)})
+
+    def run_medians(self, run_id: str, metrics: set[str] | None = None
+                    ) -> tuple[list[str], list[str], list[float]]:
+        """Cases, metrics and medians of one run as three columns, in its results file's order:
+        for readers of every series at once (the dashboard), which keep the column of the
+        previous run when a run has the same cases."""
+        m = schema.measurements.c
+        query = (sa.select(m.case_name, m.metric, m.median).where(m.run_id == run_id)
+                 .order_by(*self._file_order()))
+        if metrics is not None:
+            query = query.where(m.metric.in_(sorted(metrics)))
+
+        def read(conn: Any) -> tuple[list[str], list[str], list[float]]:
+            rows = conn.execute(query).fetchall()
+            if not rows:
+                return [], [], []
+            cases, names, medians = zip(*rows)
+            return list(cases), list(names), list(medians)
+        return self._run(read)
+
     def run_rows(self, run_id: str) -> list[tuple[str, str, float, float | None, float | None, int]]:
         """(case, metric, median, q1, q3, n) of one run, in its results file's order."""
         m = schema.measurements.c
