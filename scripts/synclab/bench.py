@@ -193,14 +193,26 @@ HOLDER_START_S = 10.0
 
 
 @contextlib.contextmanager
-def futex_tracepoints_held(binary: Path) -> Iterator[bool]:
+def futex_tracepoints_held(binary: Path, *others: Path) -> Iterator[bool]:
     """Keeps the futex tracepoints registered while the block runs, in one process of the
     binary beside the cases (--synclab_hold_futex_tracepoints, docs/counters.md): a case's
     process then leaves without being the last user of a tracepoint, whose unregistration
     waits for an RCU grace period (tens of ms at every exit on a loaded VM). Yields whether
     the tracepoints are held; when they are not (no tracefs, an older binary), the cases run
-    as they would anyway, only slower to exit. Stdin is the holder's lifeline: when this
-    process ends, however it ends, the holder sees it close and exits."""
+    as they would anyway, only slower to exit. `others`: binaries to try next, in order (the
+    tracepoints are the kernel's: any binary that can hold them serves every side of an A/B).
+    Stdin is the holder's lifeline: when this process ends, however it ends, the holder sees
+    it close and exits."""
+    with _held_by(binary) as held:
+        if held or not others:
+            yield held
+            return
+    with futex_tracepoints_held(*others) as held:
+        yield held
+
+
+@contextlib.contextmanager
+def _held_by(binary: Path) -> Iterator[bool]:
     try:
         holder = subprocess.Popen([str(binary), "--synclab_hold_futex_tracepoints"],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -71,9 +71,9 @@ KEY_LEVELS = ("uncontended", "high", "oversubscribed")
 GATE_REPETITIONS = 40
 GATE_WINDOW_MS = 20
 # The default run's contended cases: enough windows for a median and its spread (and for a
-# Mann-Whitney test to reach p ~ 1e-5 on a large change), each 50 ms, a dozen scheduling
-# quanta even with four threads per PU.
-DEFAULT_CONTENDED = Sampling(10, 50)
+# Mann-Whitney test to reach p ~ 1e-5 on a large change), each 40 ms, about a dozen 3 ms
+# scheduler slices per PU, so every thread runs in every window even at four threads per PU.
+DEFAULT_CONTENDED = Sampling(10, 40)
 
 PROFILES: dict[str, Profile] = {
     profile.name: profile
@@ -216,19 +216,23 @@ def default_case_timeout(repetitions: int, duration_ms: int) -> float:
             + WATCHDOG_GRACE_S + CASE_TIMEOUT_SLACK_S)
 
 
-# Measured on a shared 2-core VM: a process of the bench binary (its delay calibration passed
-# in) starts and ends in about 40 ms, and each repetition adds about 20 ms to its window
-# (threads, barrier, counters): the quick profile's 60 lock cases took 1.14 s a case, an A/B of
-# the gate profile 98 ms a process.
+# Measured on a shared 2-core VM at load 4-5, the futex tracepoints held beside the cases: a
+# process of the bench binary (its delay calibration passed in) starts and ends in about 40 ms,
+# and each repetition adds about 7 ms to its window, plus about 2 ms per thread beyond the
+# first (threads, pinning, barrier, counters): the default run's one-thread cases took 1.13 s
+# a case at 40 x 20 ms, its contended cases 0.71 s at 10 x 50 ms.
 PROCESS_START_S = 0.04
-REPETITION_COST_S = 0.02
-# After the cases: the census of the primitives' layouts and the report with its figures.
-SUMMARY_SECONDS = 30.0
+REPETITION_COST_S = 0.007
+THREAD_COST_S = 0.002
+# Around the cases: the build check and the delay calibration before them, the census of the
+# primitives' code and the report with its figures after them (35 s in the run above).
+OUTSIDE_CASES_S = 35.0
 
 
-def expected_case_seconds(repetitions: int, duration_ms: int) -> float:
+def expected_case_seconds(repetitions: int, duration_ms: int, threads: int = 1) -> float:
     """Rough time one case takes when nothing goes wrong (for estimates only)."""
-    return repetitions * (duration_ms / 1000.0 + REPETITION_COST_S) + PROCESS_START_S
+    per_repetition = duration_ms / 1000.0 + REPETITION_COST_S + THREAD_COST_S * (threads - 1)
+    return repetitions * per_repetition + PROCESS_START_S
 
 
 # A level of the user's own: the binary's bounds (harness/src/suite_options.cpp).
@@ -303,7 +307,7 @@ class Plan:
         return self.case_timeout_s
 
     def samplings(self) -> str:
-        """The plan's windows in words, e.g. "40 x 20ms (one thread), 10 x 50ms (contended)"."""
+        """The plan's windows in words, e.g. "40 x 20ms (one thread), 10 x 40ms (contended)"."""
         plain = Sampling(self.repetitions, self.duration_ms)
         if self.contended is None or self.contended == plain:
             return str(plain)
@@ -311,8 +315,8 @@ class Plan:
 
     def expected_seconds(self, names: list[str]) -> float:
         """Rough time the cases `names` take when nothing goes wrong (for estimates only)."""
-        return sum(expected_case_seconds(s.repetitions, s.duration_ms)
-                   for s in map(self.sampling, names))
+        return sum(expected_case_seconds(s.repetitions, s.duration_ms, _threads(name))
+                   for name, s in zip(names, map(self.sampling, names)))
 
 
 def _threads(name: str) -> int:

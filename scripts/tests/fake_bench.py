@@ -318,9 +318,11 @@ def log(line: str) -> None:
 
 
 def hold_tracepoints(line: str) -> int:
-    print(line, flush=True)
-    if line.startswith("available:"):
+    holds = line.startswith("available:")
+    if holds:
         log("hold start")
+    print(line, flush=True)
+    if holds:
         while sys.stdin.read(256):
             pass
         log("hold end")

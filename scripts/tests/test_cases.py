@@ -55,7 +55,7 @@ def test_profiles_table() -> None:
     # contended cases get fewer, longer windows ("Contended cases").
     assert (quick.contention, quick.threads, quick.repetitions, quick.duration_ms,
             quick.sweeps, quick.contended) == (("uncontended", "high", "oversubscribed"),
-                                               cases.PUS_ONLY, 40, 20, False, cases.Sampling(10, 50))
+                                               cases.PUS_ONLY, 40, 20, False, cases.Sampling(10, 40))
     assert (full.contention, full.threads, full.repetitions, full.duration_ms, full.sweeps,
             full.contended) == (CONTENTION_LEVELS, None, 40, 100, True, None)
     gate = cases.PROFILES["gate"]
@@ -77,12 +77,12 @@ def test_contended_cases_are_sampled_by_the_profile_unless_asked_otherwise() -> 
     one, two = "locks/ticket/uncontended/t:1/place:compact", "locks/ticket/high/t:2/place:compact"
     quick = cases.make_plan("quick", pus=2)
     assert (quick.sampling(one), quick.sampling(two)) == (cases.Sampling(40, 20),
-                                                          cases.Sampling(10, 50))
-    assert quick.case_timeout(two) == cases.default_case_timeout(10, 50)
+                                                          cases.Sampling(10, 40))
+    assert quick.case_timeout(two) == cases.default_case_timeout(10, 40)
     assert quick.case_timeout(one) == cases.default_case_timeout(40, 20)
     assert quick.expected_seconds([one, two]) == pytest.approx(
-        cases.expected_case_seconds(40, 20) + cases.expected_case_seconds(10, 50))
-    assert quick.samplings() == "40 x 20ms (one thread), 10 x 50ms (more threads)"
+        cases.expected_case_seconds(40, 20) + cases.expected_case_seconds(10, 40, threads=2))
+    assert quick.samplings() == "40 x 20ms (one thread), 10 x 40ms (more threads)"
     # Repetitions or a window asked for apply to every case.
     for plan in (cases.make_plan("quick", pus=2, repetitions=5),
                  cases.make_plan("quick", pus=2, duration_ms=30)):

@@ -106,7 +106,7 @@ def test_bad_input_is_one_line(built: tuple[str, Path], tmp_path: Path) -> None:
     assert history("migrate", "--db", empty).returncode == 0
     for args, needle in (
             (["--out", afile], "exists and is not a directory"),
-            (["--out", tmp_path / "no" / "such"], "does not exist"),
+            (["--out", Path("/proc/no/such")], "cannot write under /proc"),
             (["--out", tmp_path / "o", "--filter", "nothing-like-this"], "no series matches"),
             (["--out", tmp_path / "o", "--revision-url", "https://x/{sha}"],
              "only {revision} may be filled in"),

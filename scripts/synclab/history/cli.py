@@ -244,11 +244,10 @@ def cmd_trend(args: argparse.Namespace) -> int:
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from synclab.history import changepoints, dashboard, store
 
+    from synclab.runner.rundir import check_out_dir
+
     out_dir = Path(args.out)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {args.out}: exists and is not a directory")
-    if not out_dir.parent.is_dir():
-        raise UsageError(f"--out {args.out}: directory {out_dir.parent} does not exist")
+    check_out_dir(args.out)  # missing directories are made, as run_suite makes its own
     links = dashboard.Links(
         report_url=args.report_url and dashboard.check_template(args.report_url, "run_id",
                                                                 "--report-url"),

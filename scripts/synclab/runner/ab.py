@@ -215,7 +215,7 @@ def run_ab(args: argparse.Namespace, argv: list[str], plan: cases.Plan,
     else:
         sides = (SideRun("base", base_binary, side_flags, files["base"]),
                  SideRun("new", new_binary, side_flags, files["new"]))
-        with bench.futex_tracepoints_held(new_binary):
+        with bench.futex_tracepoints_held(new_binary, base_binary):
             finished = run_interleaved(sides, common, sampling, timeout, stop.is_set)
     for results in files.values():
         results.run_info["finished"] = rundir.now()

@@ -89,7 +89,7 @@ def _main(argv: list[str], stop: StopFlag) -> int:
                                        families.Selection(plan.families, plan.contention,
                                                           plan.families_flag),
                                        plan.custom.name if plan.custom else None, selected))
-                estimate = plan.expected_seconds(selected) + cases.SUMMARY_SECONDS
+                estimate = plan.expected_seconds(selected) + cases.OUTSIDE_CASES_S
                 print(f"{len(selected)} cases (about {clock(estimate)} with the census and "
                       f"report, at {plan.samplings()})")
         if app_plan is not None:

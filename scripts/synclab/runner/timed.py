@@ -144,7 +144,7 @@ def run_timed(args: argparse.Namespace, argv: list[str], plan: cases.Plan, binar
     info.update(target_info(target))
     results = ResultsFile(out_dir / "results.json", info)
     results.write()
-    estimate = plan.expected_seconds(selected) + cases.SUMMARY_SECONDS
+    estimate = plan.expected_seconds(selected) + cases.OUTSIDE_CASES_S
     print(f"{PROG}: {planned} cases, profile {plan.profile}, {plan.samplings()} (about "
           f"{clock(estimate)} with the census and report), case timeout "
           f"{plan.case_timeout_s:g} s; writing {results.path}", file=sys.stderr, flush=True)
