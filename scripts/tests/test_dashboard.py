@@ -211,6 +211,10 @@ def test_chromium_draws_the_series_and_the_filters_change_them(built: tuple[str,
     _, index = built
     open_page(browser, index)
     assert browser.execute_script("return window.synclabDashboard && window.synclabDashboard.ready")
+    # First sight: one chart per case, its primary metric (what the gate judges).
+    first = browser.execute_script(CHARTS)
+    assert len(first) == 2 and {c[1] for c in first} <= {"ns_per_op", "cpu_ns_per_op"}
+    Select(browser.find_element("id", "f-metric")).select_by_value("")
     charts = browser.execute_script(CHARTS)
     assert len(charts) == 6  # 2 cases x 3 metrics, each with both machines' lines
     assert all(n == 2 and canvases >= 1 for _, _, n, canvases in charts)
@@ -236,12 +240,16 @@ def test_chromium_draws_the_series_and_the_filters_change_them(built: tuple[str,
 
 @needs_chromium
 def test_chromium_shows_a_long_history_without_errors(browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.support.ui import Select
+
     table = synthetic_table(40, 25_000)
     index, data = dashboard.write(table, tmp_path, settings=SETTINGS,
                                   links=dashboard.Links(out_dir=tmp_path), title="long",
                                   database="synthetic")
     assert sum(s[3] for s in data["series"]) >= 10 ** 6
     open_page(browser, index)
+    assert len(browser.execute_script(CHARTS)) == 10  # first sight: each case's primary metric
+    Select(browser.find_element("id", "f-metric")).select_by_value("")
     charts = browser.execute_script(CHARTS)
     assert len(charts) == 12 and all(c[3] >= 1 for c in charts)
     text = browser.find_element("id", "status").text

@@ -27,7 +27,7 @@ import numpy as np
 
 from synclab.history import changepoints
 from synclab.history.engines import HistoryError
-from synclab.metrics import describe
+from synclab.metrics import describe, primary_metric
 from synclab.names import parse_case_name
 
 HERE = Path(__file__).resolve().parent
@@ -248,6 +248,13 @@ def _case_fields(case: str) -> list[Any]:
     return [case, name.family, name.primitive, name.scenario, name.threads, name.placement]
 
 
+def _primary_at(case: str, carried: set[str], metric_at: dict[str, int]) -> int:
+    """The index of the case's primary metric, the one the gate judges (-1: none)."""
+    name = parse_case_name(case)
+    primary = primary_metric(carried, name.threads if name is not None else None)
+    return metric_at[primary] if primary is not None else -1
+
+
 def _rank(change: list[Any], better: int) -> tuple[int, float]:
     """Sort key, worst first: steps the wrong way by size, then steps of metrics without a
     direction, then improvements."""
@@ -269,6 +276,9 @@ def page_data(table: Table, *, settings: changepoints.Settings, links: Links, ti
     metric_names = sorted({table.keys[k][1] for k in used_keys})
     case_at = {name: i for i, name in enumerate(case_names)}
     metric_at = {name: i for i, name in enumerate(metric_names)}
+    carried: dict[str, set[str]] = {}
+    for key in used_keys:
+        carried.setdefault(table.keys[key][0], set()).add(table.keys[key][1])
     metric_rows: list[tuple[str, str, int]] = []
     for name in metric_names:
         row = describe(name)
@@ -306,7 +316,8 @@ def page_data(table: Table, *, settings: changepoints.Settings, links: Links, ti
                  "report": [_report_link(r, links) for r in table.runs],
                  "source": [r.source for r in table.runs]},
         "machines": machine_rows,
-        "cases": [_case_fields(name) for name in case_names],
+        "cases": [_case_fields(name) + [_primary_at(name, carried[name], metric_at)]
+                  for name in case_names],
         "metrics": metric_rows,
         "series": out_series,
         "changes": [change for _, change in changes],
