@@ -16,7 +16,7 @@ Environment, for tests:
   FAKE_BENCH_DESCRIBE=1    it knows --synclab_describe (without: a binary from before the flag)
   FAKE_BENCH_TRACEPOINTS=L it knows --synclab_hold_futex_tracepoints and prints L; a line
                            starting "available:" then holds until stdin closes
-  FAKE_BENCH_LOG=PATH      appends "hold start", "case NAME x REPS x MS", "hold end" lines there
+  FAKE_BENCH_EVENTS=PATH   appends "hold start", "case NAME x REPS x MS", "hold end" lines there
 """
 from __future__ import annotations
 
@@ -312,7 +312,7 @@ def entries(name: str, reps: int) -> list[dict[str, Any]]:
 
 
 def log(line: str) -> None:
-    if path := os.environ.get("FAKE_BENCH_LOG"):
+    if path := os.environ.get("FAKE_BENCH_EVENTS"):
         with open(path, "a", encoding="utf-8") as out:
             out.write(line + "\n")
 

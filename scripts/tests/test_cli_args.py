@@ -87,7 +87,7 @@ def test_list_with_filter_and_options() -> None:
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[:2] == ["locks/tas_spin/low/t:1/place:cpus:1", "locks/tas_spin/high/t:1/place:cpus:1"]
-    assert lines[-1].startswith("2 cases (about ") and lines[-1].endswith(" at 40 x 40ms)")
+    assert lines[-1].startswith("2 cases (about ") and lines[-1].endswith(" at 40 x 20ms (one thread), 10 x 40ms (more threads))")
 
 
 def test_list_with_the_hang_case() -> None:

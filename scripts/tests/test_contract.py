@@ -41,6 +41,9 @@ OPTIONS: dict[str, list[str]] = {
     "history export": ["--help", "--db", "--timeout", "--format", "--run", "--metrics",
                        "--output"],
     "history runs": ["--help", "--db", "--timeout"],
+    "history dashboard": ["--help", "--db", "--timeout", "--out", "--metric", "--filter",
+                          "--machine", "--report-url", "--revision-url", "--title", "--window",
+                          "--max-p", "--min-step"],
 }
 
 

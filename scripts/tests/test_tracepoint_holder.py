@@ -19,7 +19,7 @@ def holder_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     log = tmp_path / "log.txt"
     for key in [k for k in os.environ if k.startswith("FAKE_BENCH_")]:
         monkeypatch.delenv(key)
-    monkeypatch.setenv("FAKE_BENCH_LOG", str(log))
+    monkeypatch.setenv("FAKE_BENCH_EVENTS", str(log))
     return log
 
 
@@ -62,7 +62,7 @@ def test_the_next_binary_holds_when_the_first_cannot(holder_env: Path,
 
 def test_a_run_measures_its_cases_while_held(holder_env: Path) -> None:
     env = clean_env(FAKE_BENCH_TRACEPOINTS="available: /fake/tracing",
-                    FAKE_BENCH_LOG=str(holder_env))
+                    FAKE_BENCH_EVENTS=str(holder_env))
     proc = run_suite("--profile", "quick", "--filter", "std_mutex", "--repetitions", "2",
                      "--duration", "1ms", "--out", str(holder_env.parent / "run"), "--no-report",
                      env=env)
@@ -73,7 +73,7 @@ def test_a_run_measures_its_cases_while_held(holder_env: Path) -> None:
 
 
 def test_the_contended_cases_get_their_own_windows(holder_env: Path) -> None:
-    env = clean_env(FAKE_BENCH_LOG=str(holder_env))
+    env = clean_env(FAKE_BENCH_EVENTS=str(holder_env))
     proc = run_suite("--profile", "quick", "--filter", "std_mutex", "--out",
                      str(holder_env.parent / "run"), "--no-report", env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr

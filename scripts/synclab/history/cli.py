@@ -244,7 +244,7 @@ def cmd_trend(args: argparse.Namespace) -> int:
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from synclab.history import changepoints, dashboard, store
 
-    from synclab.runner.rundir import check_out_dir
+    from synclab.out_dir import check_out_dir
 
     out_dir = Path(args.out)
     check_out_dir(args.out)  # missing directories are made, as run_suite makes its own

@@ -24,7 +24,7 @@ from synclab.numfmt import clock
 from synclab.runner import PROG, REPO, apps, apps_plugins, families
 from synclab.runner.build import resolve_binary
 from synclab.runner.options import check_mode_options, make_parser, make_plan
-from synclab.runner.rundir import check_out_dir
+from synclab.out_dir import check_out_dir
 from synclab.runner.stop import StopFlag
 from synclab.runner.target import emulate_binary, resolve_target
 

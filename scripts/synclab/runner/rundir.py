@@ -5,9 +5,7 @@ import argparse
 import datetime
 import re
 import socket
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -46,26 +44,6 @@ def new_run_dir(base: Path, run_id: str) -> Path:
         n += 1
         candidate = base / f"{run_id}-{n}"
     return candidate
-
-
-def check_out_dir(out: str | None) -> None:
-    """Refuse an --out the run could not write, before anything is built or run.
-
-    Permission bits do not answer this (root passes them; /proc and read-only mounts refuse
-    anyway), so a scratch directory is made where the run's files will go, and removed."""
-    if not out:
-        return
-    target = Path(out)
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a directory")
-    existing = next(p for p in (target, *target.absolute().parents) if p.exists())
-    if not existing.is_dir():
-        raise UsageError(f"--out {out}: {existing} is not a directory")
-    try:
-        shutil.rmtree(tempfile.mkdtemp(prefix=".synclab-out-check-", dir=existing))
-    except OSError as exc:
-        raise UsageError(f"--out {out}: cannot write under {existing}: "
-                         f"{exc.strerror or exc}") from None
 
 
 def open_run_dir(args: argparse.Namespace, run_id: str) -> Path:
