@@ -2,15 +2,20 @@
 be judged (a lock, a level, a peer or a metric absent), the figure's data, and the built page."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
-from inputs.make_inputs import context, lock_entries
+from conftest import INPUTS
 from synclab.load import Run, parse
 from synclab.report.build import build_report
 from synclab.report.families import frontier
 from synclab.report.families.base import FamilyRun, Skip
 from synclab.report.tables import families, scenario_tables
+
+if str(INPUTS) not in sys.path:  # the builders of the report tests' inputs
+    sys.path.insert(0, str(INPUTS))
+from make_inputs import context, lock_entries  # noqa: E402
 
 # ops/s at high t:2 and the handoff ratio of each lock: every high goal met (hemlock and twa
 # just at the bar, reciprocating well above), malthusian_mcs 12x mcs and 0.6x std_mutex.
@@ -24,8 +29,9 @@ HANDOFFS = {"std_mutex": 0.05, "ck_mcs": 0.98, "tbb_queuing_mutex": 0.97, "hemlo
 
 def planted(high: dict[str, float] | None = None, oversubscribed: dict[str, float] | None = None,
             handoffs: dict[str, float] | None = None, high_threads: int = 2,
-            **overrides: Any) -> Run:
-    """A locks run of three repetitions (medians exactly the numbers given) on a 2-PU machine."""
+            extra: tuple[dict[str, Any], ...] = (), **overrides: Any) -> Run:
+    """A locks run of three repetitions (medians exactly the numbers given) on a 2-PU machine,
+    with `extra` entries (a failed case) and context `overrides`."""
     levels: dict[str, dict[int, dict[str, tuple[float, float]]]] = {}
     if high is not None:
         levels["high"] = {high_threads: {p: (ops, 0.9) for p, ops in high.items()}}
@@ -39,7 +45,7 @@ def planted(high: dict[str, float] | None = None, oversubscribed: dict[str, floa
             entry["handoff_ratio"] = ratios[primitive]
     ctx = context(num_cpus=2, **overrides)
     ctx["schema_version"] = 2
-    return parse({"context": ctx, "benchmarks": entries}, "planted.json")
+    return parse({"context": ctx, "benchmarks": [*extra, *entries]}, "planted.json")
 
 
 def locks(run: Run) -> FamilyRun:
@@ -125,13 +131,10 @@ def test_high_with_fewer_threads_than_pus_a_failed_case_and_an_emulated_run() ->
     one_thread = verdicts(planted(HIGH, high_threads=1))[goal("twa", "ck_mcs")]
     assert one_thread.verdict == frontier.NOT_MEASURED
     assert one_thread.why == "`high` ran at most t:1, fewer threads than the machine's 2 PUs"
-    run = planted({p: ops for p, ops in HIGH.items() if p != "twa"}, OVERSUBSCRIBED)
     failed = {"name": "locks/twa/high/t:2/place:compact", "run_type": "iteration",
               "error_occurred": True, "error_message": "watchdog: no progress for 1 s"}
-    run = parse({"context": dict(run.context), "benchmarks": [failed]
-                 + [{"name": r.name, "run_type": r.run_type, "label": r.label,
-                     "repetition_index": r.repetition_index, **r.values} for r in run.records]},
-                "failed.json")
+    run = planted({p: ops for p, ops in HIGH.items() if p != "twa"}, OVERSUBSCRIBED,
+                  extra=(failed,))
     twa = verdicts(run)[goal("twa", "ck_mcs")]
     assert twa.verdict == frontier.NOT_MEASURED
     assert "failed (watchdog: no progress for 1 s)" in twa.why
