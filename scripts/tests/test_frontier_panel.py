@@ -107,7 +107,7 @@ def test_a_run_without_the_level_is_not_measured_and_names_the_levels_it_has() -
     found = verdicts(planted(HIGH))
     mcs = found[goal("malthusian_mcs", "mcs")]
     assert mcs.verdict == frontier.NOT_MEASURED and mcs.ratio is None
-    assert mcs.why == "the run has no `oversubscribed` level of locks (levels measured: high)"
+    assert mcs.why == "the run has no 'oversubscribed' level of locks (levels measured: high)"
     assert found[goal("twa", "ck_mcs")].verdict == frontier.MET
 
 
@@ -130,7 +130,7 @@ def test_a_missing_peer_and_a_missing_handoff_ratio_are_not_measured() -> None:
 def test_high_with_fewer_threads_than_pus_a_failed_case_and_an_emulated_run() -> None:
     one_thread = verdicts(planted(HIGH, high_threads=1))[goal("twa", "ck_mcs")]
     assert one_thread.verdict == frontier.NOT_MEASURED
-    assert one_thread.why == "`high` ran at most t:1, fewer threads than the machine's 2 PUs"
+    assert one_thread.why == "'high' ran at most t:1, fewer threads than the machine's 2 PUs"
     failed = {"name": "locks/twa/high/t:2/place:compact", "run_type": "iteration",
               "error_occurred": True, "error_message": "watchdog: no progress for 1 s"}
     run = planted({p: ops for p, ops in HIGH.items() if p != "twa"}, OVERSUBSCRIBED,

@@ -125,7 +125,7 @@ def judge(goal: Goal, family: FamilyRun) -> list[Judgement]:
     level_tables = [t for t in family.tables if t.scenario == goal.level]
     if not level_tables:
         levels = ", ".join(dict.fromkeys(t.scenario for t in family.tables)) or "none"
-        return [Judgement(goal, "", NOT_MEASURED, f"the run has no `{goal.level}` level of "
+        return [Judgement(goal, "", NOT_MEASURED, f"the run has no '{goal.level}' level of "
                                                   f"locks (levels measured: {levels})")]
     with_lock = [t for t in level_tables if goal.lock in t.primitives]
     if not with_lock:
@@ -146,7 +146,7 @@ def _judge_at(goal: Goal, run: Run, tables: Sequence[ScenarioTable], rows: Mappi
               threads: int, where: str) -> Judgement:
     pus = _num_pus(run)
     if goal.level == HIGH and pus is not None and threads < pus:
-        return Judgement(goal, where, NOT_MEASURED, f"`high` ran at most t:{threads}, fewer "
+        return Judgement(goal, where, NOT_MEASURED, f"'high' ran at most t:{threads}, fewer "
                                                     f"threads than the machine's {pus} PUs")
     for primitive in (goal.lock, goal.other):
         if primitive not in rows:
@@ -228,7 +228,7 @@ def goal_table(family: FamilyRun) -> FamilyTable:
         rows, tuple(j.verdict == MISSED for j in found),
         ("The ratio is the lock's median ops/s over the other lock's median, both from this run "
          "at the same level, thread count and placement; its spread is the lock's own spread "
-         "over the other's median. `high` counts only with one thread per PU.",
+         "over the other's median. 'high' counts only with one thread per PU.",
          "A goal is met when the median ratio reaches the bar and, where the goal asks for it, "
          "the lock's median handoff ratio (share of acquisitions that changed owner) is at "
          "least the other's: a faster lock that hands over less often is batching, not "
@@ -306,13 +306,13 @@ def figure_data(family: FamilyRun) -> Prepared:
     measured = {row.primitive for t in family.tables if t.scenario in LEVELS for row in t.rows}
     if not measured & set(FRONTIER_LOCKS):
         return Skip("frontier locks against handoff ratio: none of "
-                    f"{', '.join(FRONTIER_LOCKS)} was measured at `high` or `oversubscribed`")
+                    f"{', '.join(FRONTIER_LOCKS)} was measured at 'high' or 'oversubscribed'")
     levels = [_level_points(table) for level in LEVELS
               if (table := _main_table(family.tables, level)) is not None]
     levels = [level for level in levels if level.points]
     if not levels:
         return Skip("frontier locks against handoff ratio: no lock reported a handoff ratio "
-                    f"at `high` or `oversubscribed` ({why_absent(family.run, 'locks', HANDOFF)})")
+                    f"at 'high' or 'oversubscribed' ({why_absent(family.run, 'locks', HANDOFF)})")
     return FrontierFigure(tuple(levels))
 
 
@@ -323,12 +323,12 @@ def _draw(data: FrontierFigure, ax: Any, title: str, emulated: bool) -> None:
 
 FRONTIER_FIGURE = Overview(
     "frontier", "the frontier locks: throughput against handoff ratio",
-    "One point per lock at `high` (one thread per PU) and at `oversubscribed`: x = handoff "
+    "One point per lock at 'high' (one thread per PU) and at 'oversubscribed': x = handoff "
     "ratio (1 = every acquisition changed owner, near 0 = one thread keeps the lock), y = "
     "ops/s (log) with the spread over repetitions. The 2015–2025 locks are coloured and "
     "named, the locks their goals compare with are named in black, the rest are grey. The "
     "green region is where every goal of the level is met: at least as fast as the bar "
-    "and, at `high`, handing over at least as often as the queue locks compared with.",
+    "and, at 'high', handing over at least as often as the queue locks compared with.",
     figure_data, _draw, "the frontier locks: throughput against handoff ratio",
     lambda data: (5.2 * len(data.levels) + 0.4, 5.4))
 
