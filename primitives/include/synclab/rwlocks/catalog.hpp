@@ -7,6 +7,7 @@
 #pragma once
 
 #include "synclab/rwlocks/bravo.hpp"
+#include "synclab/rwlocks/per_cpu_rwlock.hpp"
 #include "synclab/rwlocks/rw_minimal.hpp"
 #include "synclab/rwlocks/rw_writer_counter.hpp"
 #include "synclab/rwlocks/rw_writer_pref.hpp"
@@ -17,9 +18,10 @@ namespace synclab::rwlocks {
 using BravoRwWriterPref = Bravo<RwWriterPref>;
 static_assert(RwLockable<BravoRwWriterPref>);
 static_assert(BravoRwWriterPref::name == "bravo_rw_writer_pref");
+static_assert(PerCpuRwLock::name == "per_cpu_rw_writer_pref");
 
 // The three steps of Rust Atomics and Locks ch. 9, in the book's order; then
-// BRAVO over the last of them (Dice & Kogan 2019).
-using OurRwLocks = synclab::TypeList<RwMinimal, RwWriterCounter, RwWriterPref, BravoRwWriterPref>;
+// BRAVO over the last of them (Dice & Kogan 2019) and the per-CPU lock.
+using OurRwLocks = synclab::TypeList<RwMinimal, RwWriterCounter, RwWriterPref, BravoRwWriterPref, PerCpuRwLock>;
 
 }  // namespace synclab::rwlocks
