@@ -10,6 +10,10 @@
 //   writer_wait_under_reader_stream
 //                               how long a writer waits against readers that
 //                               keep the lock read-held without a gap
+//   writer_after_a_migrated_read
+//                               a reader moved to another CPU inside its
+//                               read section leaves the lock free when it
+//                               leaves (a writer gets in)
 //
 // Every check bounds its own time. Where a broken lock can leave a thread
 // stuck, the check reports the stall and calls a rescue so the test ends;
@@ -18,6 +22,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <atomic>
 #include <chrono>
@@ -32,6 +37,7 @@
 
 #include "synclab/arch/cpu_relax.hpp"
 #include "synclab/rwlocks/concepts.hpp"
+#include "synclab/testing/cpu_affinity.hpp"
 #include "synclab/testing/typed_tests.hpp"
 #include "synclab/type_list.hpp"
 
@@ -281,6 +287,52 @@ StreamResult writer_wait_under_reader_stream(L& lock, int readers, std::chrono::
   }
   writer.join();
   for (auto& t : pool) t.join();
+  return result;
+}
+
+struct MigratedRead {
+  bool migrated = false;  // the reader ran lock_shared() on one CPU and unlock_shared() on the other
+  bool writer_got_in = false;  // a writer then acquired within the limit
+};
+
+// A reader thread pinned to `from` takes the read lock, pins itself to `to`
+// (the kernel moves it before the call returns) and releases it. Then a
+// writer must get in within `limit`; if it does not, rescue() must free it
+// so the thread can be joined. `migrated` is false when the pinning did not
+// put the reader where asked (the caller skips).
+template <rwlocks::RwLockable L, class Rescue>
+MigratedRead writer_after_a_migrated_read(L& lock, int from, int to, std::chrono::milliseconds limit,
+                                          Rescue rescue) {
+  MigratedRead result;
+  std::thread reader([&] {
+    const AffinityRestorer restore;
+    if (!pin_current_thread(from) || sched_getcpu() != from) return;
+    lock.lock_shared();
+    const bool moved = pin_current_thread(to) && sched_getcpu() == to;
+    lock.unlock_shared();
+    result.migrated = moved;
+  });
+  reader.join();
+  if (!result.migrated) return result;
+  std::atomic<bool> acquired{false};
+  std::thread writer([&] {
+    lock.lock();
+    acquired.store(true, std::memory_order_release);
+    lock.unlock();
+  });
+  result.writer_got_in = rw_detail::wait_until([&] { return acquired.load(std::memory_order_acquire); },
+                                               rw_detail::Clock::now() + limit);
+  if (!result.writer_got_in) {
+    rescue();
+    if (!rw_detail::wait_until([&] { return acquired.load(std::memory_order_acquire); },
+                               rw_detail::Clock::now() + rw_detail::kHangGrace)) {
+      std::fprintf(stderr, "writer_after_a_migrated_read: %.*s: the rescue did not free the writer\n",
+                   static_cast<int>(L::name.size()), L::name.data());
+      std::fflush(stderr);
+      std::abort();
+    }
+  }
+  writer.join();
   return result;
 }
 
