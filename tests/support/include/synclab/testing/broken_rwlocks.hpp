@@ -138,9 +138,12 @@ class PerCpuUnlocksCurrentCpuSlot
  public:
   static constexpr std::string_view name = "broken_per_cpu_unlocks_current_cpu_slot";
 
-  // Test only: frees every slot no writer holds, so a writer stuck on one proceeds.
+  // Test only: frees every slot no writer holds, so a writer stuck on one
+  // proceeds. Last slot first: the writer, once woken, takes the later slots,
+  // and must find them repaired (on a wrapped count its CAS would make the
+  // state look write-locked, which no rescue can tell from a holder).
   void rescue() noexcept {
-    for (std::uint32_t i = 0; i < slot_count(); ++i) slot_lock(i).forget_readers();
+    for (std::uint32_t i = slot_count(); i-- > 0;) slot_lock(i).forget_readers();
   }
 };
 
