@@ -31,26 +31,7 @@ using BravoLocks = ::testing::Types<synclab::rwlocks::Bravo<synclab::rwlocks::Rw
                                     synclab::rwlocks::Bravo<synclab::peers::StdSharedMutex>>;
 TYPED_TEST_SUITE(BravoLock, BravoLocks, PrimitiveName);
 
-// True if a writer on another thread gets the lock within the hang bound.
-template <class L>
-bool writer_gets_in(L& lock) {
-  std::atomic<bool> acquired{false};
-  std::thread writer([&] {
-    lock.lock();
-    acquired.store(true, std::memory_order_release);
-    lock.unlock();
-  });
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!acquired.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(1ms);
-  const bool got_in = acquired.load(std::memory_order_acquire);
-  if (!got_in) {
-    std::fprintf(stderr, "BravoLock: the writer is stuck\n");
-    std::abort();  // a writer that cannot be joined: end the test here rather than hang
-  }
-  writer.join();
-  return got_in;
-}
+using synclab::testing::writer_gets_in;
 
 // Reads until the bias is on (the first read after construction or after the
 // inhibit window turns it on), within the hang bound.

@@ -25,24 +25,7 @@ namespace {
 using namespace std::chrono_literals;
 using synclab::rwlocks::PerCpuRwLock;
 
-// Whether a writer on another thread gets the lock; a stuck writer aborts the test.
-bool writer_gets_in(PerCpuRwLock& lock) {
-  std::atomic<bool> acquired{false};
-  std::thread writer([&] {
-    lock.lock();
-    acquired.store(true, std::memory_order_release);
-    lock.unlock();
-  });
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!acquired.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(1ms);
-  if (!acquired.load(std::memory_order_acquire)) {
-    std::fprintf(stderr, "PerCpuRwLock: the writer is stuck\n");
-    std::abort();  // a writer that cannot be joined: end the test here rather than hang
-  }
-  writer.join();
-  return true;
-}
+using synclab::testing::writer_gets_in;
 
 TEST(PerCpuRwLock, OneSlotPerConfiguredCpu) {
   const PerCpuRwLock lock;

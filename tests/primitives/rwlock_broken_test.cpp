@@ -35,34 +35,27 @@ TEST(RwWriterPrefSeedTypo, LostWriterWakeUpIsCaughtByTheHangDetector) {
   EXPECT_GT(stalls, 0) << "the writer was woken in each of " << rounds << " rounds";
 }
 
-// A reader that never looks at the writer: readers see half-written patterns.
-TEST(RwReaderIgnoresWriter, OverlapIsCaughtByTheReaderCheck) {
+// Fresh rounds of the overlap check (four threads, 200 ms each) until a
+// reader sees a writer or 10 s have passed.
+template <class L>
+void expect_overlap_caught(int read_percent) {
   const auto give_up = std::chrono::steady_clock::now() + 10s;
   std::uint64_t caught = 0;
   int rounds = 0;
   do {
-    RwReaderIgnoresWriter lock;
-    const auto result = synclab::testing::stress_readers_and_writers(lock, 4, 50, 200ms, 1'000'000);
-    caught = result.overlaps;
+    L lock;
+    caught = synclab::testing::stress_readers_and_writers(lock, 4, read_percent, 200ms, 1'000'000).overlaps;
     ++rounds;
   } while (caught == 0 && std::chrono::steady_clock::now() < give_up);
   EXPECT_GT(caught, 0u) << "no reader saw a writer in " << rounds << " rounds";
 }
 
+// A reader that never looks at the writer: readers see half-written patterns.
+TEST(RwReaderIgnoresWriter, OverlapIsCaughtByTheReaderCheck) { expect_overlap_caught<RwReaderIgnoresWriter>(50); }
+
 // BRAVO whose writer does not wait for the fast-path readers: the
 // mutual-exclusion check sees readers overlapping the writer.
-TEST(BravoWriterSkipsDrain, OverlapIsCaughtByTheReaderCheck) {
-  const auto give_up = std::chrono::steady_clock::now() + 10s;
-  std::uint64_t caught = 0;
-  int rounds = 0;
-  do {
-    BravoWriterSkipsDrain lock;
-    const auto result = synclab::testing::stress_readers_and_writers(lock, 4, 90, 200ms, 1'000'000);
-    caught = result.overlaps;
-    ++rounds;
-  } while (caught == 0 && std::chrono::steady_clock::now() < give_up);
-  EXPECT_GT(caught, 0u) << "no reader saw a writer in " << rounds << " rounds";
-}
+TEST(BravoWriterSkipsDrain, OverlapIsCaughtByTheReaderCheck) { expect_overlap_caught<BravoWriterSkipsDrain>(90); }
 
 // The same defect, seen directly: a reader inside through the table (the bias
 // is on after one slow read), and the writer gets in before it leaves.

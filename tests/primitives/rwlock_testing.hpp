@@ -14,6 +14,7 @@
 //                               a reader moved to another CPU inside its
 //                               read section leaves the lock free when it
 //                               leaves (a writer gets in)
+//   writer_gets_in              the lock is free: a writer gets in
 //
 // Every check bounds its own time. Where a broken lock can leave a thread
 // stuck, the check reports the stall and calls a rescue so the test ends;
@@ -71,6 +72,24 @@ bool wait_until(Done done, Clock::time_point deadline) {
     std::this_thread::yield();
   }
   return true;
+}
+
+// Waits up to `limit` for `acquired`; if it stays false, calls rescue() and
+// waits again, and if even that fails prints what hung and aborts (the
+// writer thread could never be joined). Returns whether it came in time.
+template <class Rescue>
+bool writer_in_time_or_rescued(const std::atomic<bool>& acquired, std::chrono::milliseconds limit, Rescue rescue,
+                               const char* check, std::string_view primitive) {
+  const auto in = [&] { return acquired.load(std::memory_order_acquire); };
+  if (wait_until(in, Clock::now() + limit)) return true;
+  rescue();
+  if (!wait_until(in, Clock::now() + kHangGrace)) {
+    std::fprintf(stderr, "%s: %.*s: the rescue did not free the writer\n", check,
+                 static_cast<int>(primitive.size()), primitive.data());
+    std::fflush(stderr);
+    std::abort();
+  }
+  return false;
 }
 
 }  // namespace rw_detail
@@ -217,18 +236,7 @@ WriterBehindReaders writer_behind_readers(L& lock, std::chrono::milliseconds hol
   reader_out.store(true, std::memory_order_relaxed);
   lock.unlock_shared();
   WriterBehindReaders result;
-  result.woken = rw_detail::wait_until([&] { return acquired.load(std::memory_order_acquire); },
-                                       rw_detail::Clock::now() + limit);
-  if (!result.woken) {
-    rescue();
-    if (!rw_detail::wait_until([&] { return acquired.load(std::memory_order_acquire); },
-                               rw_detail::Clock::now() + rw_detail::kHangGrace)) {
-      std::fprintf(stderr, "writer_behind_readers: %.*s: the rescue did not free the writer\n",
-                   static_cast<int>(L::name.size()), L::name.data());
-      std::fflush(stderr);
-      std::abort();
-    }
-  }
+  result.woken = rw_detail::writer_in_time_or_rescued(acquired, limit, rescue, "writer_behind_readers", L::name);
   writer.join();
   result.entered_while_read_held = acquired_early.load();
   return result;
@@ -320,20 +328,25 @@ MigratedRead writer_after_a_migrated_read(L& lock, int from, int to, std::chrono
     acquired.store(true, std::memory_order_release);
     lock.unlock();
   });
-  result.writer_got_in = rw_detail::wait_until([&] { return acquired.load(std::memory_order_acquire); },
-                                               rw_detail::Clock::now() + limit);
-  if (!result.writer_got_in) {
-    rescue();
-    if (!rw_detail::wait_until([&] { return acquired.load(std::memory_order_acquire); },
-                               rw_detail::Clock::now() + rw_detail::kHangGrace)) {
-      std::fprintf(stderr, "writer_after_a_migrated_read: %.*s: the rescue did not free the writer\n",
-                   static_cast<int>(L::name.size()), L::name.data());
-      std::fflush(stderr);
-      std::abort();
-    }
-  }
+  result.writer_got_in =
+      rw_detail::writer_in_time_or_rescued(acquired, limit, rescue, "writer_after_a_migrated_read", L::name);
   writer.join();
   return result;
+}
+
+// Whether a writer on another thread gets the lock within `limit` (the
+// lock left free); a writer still stuck after that aborts the test.
+template <rwlocks::RwLockable L>
+bool writer_gets_in(L& lock, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  std::atomic<bool> acquired{false};
+  std::thread writer([&] {
+    lock.lock();
+    acquired.store(true, std::memory_order_release);
+    lock.unlock();
+  });
+  const bool in_time = rw_detail::writer_in_time_or_rescued(acquired, limit, [] {}, "writer_gets_in", L::name);
+  writer.join();
+  return in_time;
 }
 
 }  // namespace synclab::testing
