@@ -18,6 +18,7 @@ namespace synclab::rwlocks {
 using BravoRwWriterPref = Bravo<RwWriterPref>;
 static_assert(RwLockable<BravoRwWriterPref>);
 static_assert(BravoRwWriterPref::name == "bravo_rw_writer_pref");
+static_assert(sizeof(BravoRwWriterPref) == 24);
 static_assert(PerCpuRwLock::name == "per_cpu_rw_writer_pref");
 
 // The three steps of Rust Atomics and Locks ch. 9, in the book's order; then
