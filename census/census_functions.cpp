@@ -19,6 +19,9 @@
 //     void synclab_census::lock<synclab_census::Name<(char)108, ...>, Name<...>, FutexMutex3>(...)
 //   which scripts/synclab/census reads back as synclab_census__locks__futex_mutex3__lock.
 //
+//   For every reader-writer lock in synclab::rwlocks::OurRwLocks and
+//   synclab::peers::PeerRwLocks: lock, unlock, lock_shared, unlock_shared.
+//
 //   And the memory-ordering microcases of the book's Figure 7-1: load, store, exchange,
 //   fetch_add, compare_exchange (strong and weak) on std::atomic<uint32_t> and
 //   <uint64_t>, and atomic_thread_fence, for every valid ordering out of relaxed, acquire,
@@ -39,7 +42,9 @@
 #include "synclab/concepts.hpp"
 #include "synclab/locks/catalog.hpp"
 #include "synclab/peers/lock_peers.hpp"
+#include "synclab/peers/rwlock_peers.hpp"
 #include "synclab/refcount/catalog.hpp"
+#include "synclab/rwlocks/catalog.hpp"
 #include "synclab/type_list.hpp"
 
 namespace synclab_census {
@@ -128,6 +133,34 @@ auto lock_table(synclab::TypeList<Ls...>) {
   return std::array{lock_functions<Family, Ls>()...};
 }
 
+// Reader-writer locks: both modes, e.g. synclab_census__rwlocks__bravo_rw_writer_pref__lock_shared.
+struct Rwlocks {
+  static constexpr std::string_view name = "rwlocks";
+};
+
+template <class Family, class Primitive, class L>
+[[gnu::noinline]] void lock_shared(L& l) {
+  l.lock_shared();
+}
+
+template <class Family, class Primitive, class L>
+[[gnu::noinline]] void unlock_shared(L& l) {
+  l.unlock_shared();
+}
+
+template <class Family, class L>
+auto rwlock_functions() {
+  using F = NameOf<Family>;
+  using P = NameOf<L>;
+  return std::array<AnyFunction, 4>{erase(&lock<F, P, L>), erase(&unlock<F, P, L>), erase(&lock_shared<F, P, L>),
+                                    erase(&unlock_shared<F, P, L>)};
+}
+
+template <class Family, class... Ls>
+auto rwlock_table(synclab::TypeList<Ls...>) {
+  return std::array{rwlock_functions<Family, Ls>()...};
+}
+
 // Reference counts: clone is one increment, drop (reset) one decrement and,
 // on the last one, the fence and the free.
 struct Refcount {
@@ -160,6 +193,9 @@ auto refcount_table(synclab::TypeList<Hs...>) {
 
 extern const auto synclab_census_refcount_table = synclab_census::refcount_table<synclab_census::Refcount>(
     synclab::refcount::OurRefCounts<int>{});
+
+extern const auto synclab_census_rwlock_table = synclab_census::rwlock_table<synclab_census::Rwlocks>(
+    synclab::Concat<synclab::rwlocks::OurRwLocks, synclab::peers::PeerRwLocks>{});
 
 // Keeps every instantiation above in the object (external linkage, never read).
 extern const auto synclab_census_lock_table = synclab_census::lock_table<synclab_census::Locks>(

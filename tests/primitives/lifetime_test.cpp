@@ -33,6 +33,9 @@
 #include "synclab/condvars/catalog.hpp"
 #include "synclab/locks/catalog.hpp"
 #include "synclab/locks/cohort_domains.hpp"
+#include "synclab/peers/std_shared_mutex.hpp"
+#include "synclab/rwlocks/bravo.hpp"
+#include "synclab/rwlocks/rw_writer_pref.hpp"
 #include "synclab/rwlocks/catalog.hpp"
 #include "synclab/semaphores/catalog.hpp"
 #include "synclab/stall_point.hpp"
@@ -185,9 +188,13 @@ Use<L> shared() {
   return {[](L& l) { l.lock_shared(); }, [](L& l) { l.unlock_shared(); }};
 }
 
+// Ours, and BRAVO over std::shared_mutex (whose own unlock the standard lets
+// be the last access): its table paths are ours.
 template <class L>
 class RwLockLifetime : public LifetimeTest {};
-TYPED_TEST_SUITE(RwLockLifetime, GTestTypes<synclab::rwlocks::OurRwLocks>::type, PrimitiveName);
+using RwLocks = GTestTypes<synclab::Concat<synclab::rwlocks::OurRwLocks,
+                                          synclab::TypeList<synclab::rwlocks::Bravo<synclab::peers::StdSharedMutex>>>>::type;
+TYPED_TEST_SUITE(RwLockLifetime, RwLocks, PrimitiveName);
 
 // Every pairing of modes, with the last user arriving after the release and
 // waiting before it (a writer behind a reader raises the writer-waiting
@@ -205,6 +212,32 @@ TYPED_TEST(RwLockLifetime, LastUserDestroysItRightAfterItsUnlockInEveryMode) {
         EXPECT_TRUE(r.untouched) << "the previous holder's unlock wrote to the lock after releasing it";
       }
     }
+  }
+}
+
+// BRAVO's fast path: the holder reads through the visible readers table (the
+// bias was turned on by a read before), so its unlock empties a table slot
+// and must touch the lock no more; the last user is a writer that revokes.
+template <class L>
+class BravoLifetime : public LifetimeTest {};
+using BravoLocks = ::testing::Types<synclab::rwlocks::Bravo<synclab::rwlocks::RwWriterPref>,
+                                    synclab::rwlocks::Bravo<synclab::peers::StdSharedMutex>>;
+TYPED_TEST_SUITE(BravoLifetime, BravoLocks, PrimitiveName);
+
+TYPED_TEST(BravoLifetime, WriterDestroysItRightAfterAVisibleReadersUnlock) {
+  using L = TypeParam;
+  const Use<L> visible_reader{[](L& l) {
+                                l.lock_shared();  // slow: turns the bias on
+                                l.unlock_shared();
+                                l.lock_shared();
+                                EXPECT_EQ(l.visible_readers(), 1);
+                              },
+                              [](L& l) { l.unlock_shared(); }};
+  for (const bool waits : {false, true}) {
+    SCOPED_TRACE(waits ? "writer waiting" : "writer arriving");
+    const auto r = destroy_after_last_release(visible_reader, exclusive<L>(), waits);
+    EXPECT_TRUE(r.holder_held) << "the reader's unlock has no stall point";
+    EXPECT_TRUE(r.untouched) << "the visible reader's unlock wrote to the lock after emptying its slot";
   }
 }
 

@@ -1,7 +1,10 @@
 // Writer starvation: against readers that keep the lock read-held without a
 // gap, a writer-preferring lock must let a writer in within a bounded time
 // (here: well under the 10 s limit, which is a hang detector, not a speed
-// requirement). Checked for rw_writer_pref and pthread_rwlock_writer_pref;
+// requirement). Checked for rw_writer_pref, BRAVO over it (the revoked bias
+// sends new readers to rw_writer_pref, which the writer holds), the per-CPU
+// lock (each slot is an rw_writer_pref, and readers of slots the writer has
+// not reached yet back out at its gate) and pthread_rwlock_writer_pref;
 // the reader-preferring locks (rw_minimal, rw_writer_counter, the default
 // pthread_rwlock and std::shared_mutex on glibc) make no such promise, and
 // rw_minimal is used to show the stream really starves such a lock.
@@ -12,6 +15,8 @@
 
 #include "rwlock_testing.hpp"
 #include "synclab/peers/pthread_rwlock.hpp"
+#include "synclab/rwlocks/bravo.hpp"
+#include "synclab/rwlocks/per_cpu_rwlock.hpp"
 #include "synclab/rwlocks/rw_minimal.hpp"
 #include "synclab/rwlocks/rw_writer_pref.hpp"
 
@@ -22,7 +27,9 @@ using synclab::testing::PrimitiveName;
 
 template <class L>
 class WriterPreferring : public ::testing::Test {};
-using WriterPreferringLocks = ::testing::Types<synclab::rwlocks::RwWriterPref, synclab::peers::PthreadRwlockWriterPref>;
+using WriterPreferringLocks =
+    ::testing::Types<synclab::rwlocks::RwWriterPref, synclab::rwlocks::Bravo<synclab::rwlocks::RwWriterPref>,
+                     synclab::rwlocks::PerCpuRwLock, synclab::peers::PthreadRwlockWriterPref>;
 TYPED_TEST_SUITE(WriterPreferring, WriterPreferringLocks, PrimitiveName);
 
 TYPED_TEST(WriterPreferring, WriterIsNotStarvedByAStreamOfReaders) {

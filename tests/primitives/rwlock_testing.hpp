@@ -10,6 +10,11 @@
 //   writer_wait_under_reader_stream
 //                               how long a writer waits against readers that
 //                               keep the lock read-held without a gap
+//   writer_after_a_migrated_read
+//                               a reader moved to another CPU inside its
+//                               read section leaves the lock free when it
+//                               leaves (a writer gets in)
+//   writer_gets_in              the lock is free: a writer gets in
 //
 // Every check bounds its own time. Where a broken lock can leave a thread
 // stuck, the check reports the stall and calls a rescue so the test ends;
@@ -18,6 +23,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <atomic>
 #include <chrono>
@@ -32,6 +38,7 @@
 
 #include "synclab/arch/cpu_relax.hpp"
 #include "synclab/rwlocks/concepts.hpp"
+#include "synclab/testing/cpu_affinity.hpp"
 #include "synclab/testing/typed_tests.hpp"
 #include "synclab/type_list.hpp"
 
@@ -65,6 +72,24 @@ bool wait_until(Done done, Clock::time_point deadline) {
     std::this_thread::yield();
   }
   return true;
+}
+
+// Waits up to `limit` for `acquired`; if it stays false, calls rescue() and
+// waits again, and if even that fails prints what hung and aborts (the
+// writer thread could never be joined). Returns whether it came in time.
+template <class Rescue>
+bool writer_in_time_or_rescued(const std::atomic<bool>& acquired, std::chrono::milliseconds limit, Rescue rescue,
+                               const char* check, std::string_view primitive) {
+  const auto in = [&] { return acquired.load(std::memory_order_acquire); };
+  if (wait_until(in, Clock::now() + limit)) return true;
+  rescue();
+  if (!wait_until(in, Clock::now() + kHangGrace)) {
+    std::fprintf(stderr, "%s: %.*s: the rescue did not free the writer\n", check,
+                 static_cast<int>(primitive.size()), primitive.data());
+    std::fflush(stderr);
+    std::abort();
+  }
+  return false;
 }
 
 }  // namespace rw_detail
@@ -211,18 +236,7 @@ WriterBehindReaders writer_behind_readers(L& lock, std::chrono::milliseconds hol
   reader_out.store(true, std::memory_order_relaxed);
   lock.unlock_shared();
   WriterBehindReaders result;
-  result.woken = rw_detail::wait_until([&] { return acquired.load(std::memory_order_acquire); },
-                                       rw_detail::Clock::now() + limit);
-  if (!result.woken) {
-    rescue();
-    if (!rw_detail::wait_until([&] { return acquired.load(std::memory_order_acquire); },
-                               rw_detail::Clock::now() + rw_detail::kHangGrace)) {
-      std::fprintf(stderr, "writer_behind_readers: %.*s: the rescue did not free the writer\n",
-                   static_cast<int>(L::name.size()), L::name.data());
-      std::fflush(stderr);
-      std::abort();
-    }
-  }
+  result.woken = rw_detail::writer_in_time_or_rescued(acquired, limit, rescue, "writer_behind_readers", L::name);
   writer.join();
   result.entered_while_read_held = acquired_early.load();
   return result;
@@ -282,6 +296,57 @@ StreamResult writer_wait_under_reader_stream(L& lock, int readers, std::chrono::
   writer.join();
   for (auto& t : pool) t.join();
   return result;
+}
+
+struct MigratedRead {
+  bool migrated = false;  // the reader ran lock_shared() on one CPU and unlock_shared() on the other
+  bool writer_got_in = false;  // a writer then acquired within the limit
+};
+
+// A reader thread pinned to `from` takes the read lock, pins itself to `to`
+// (the kernel moves it before the call returns) and releases it. Then a
+// writer must get in within `limit`; if it does not, rescue() must free it
+// so the thread can be joined. `migrated` is false when the pinning did not
+// put the reader where asked (the caller skips).
+template <rwlocks::RwLockable L, class Rescue>
+MigratedRead writer_after_a_migrated_read(L& lock, int from, int to, std::chrono::milliseconds limit,
+                                          Rescue rescue) {
+  MigratedRead result;
+  std::thread reader([&] {
+    const AffinityRestorer restore;
+    if (!pin_current_thread(from) || sched_getcpu() != from) return;
+    lock.lock_shared();
+    const bool moved = pin_current_thread(to) && sched_getcpu() == to;
+    lock.unlock_shared();
+    result.migrated = moved;
+  });
+  reader.join();
+  if (!result.migrated) return result;
+  std::atomic<bool> acquired{false};
+  std::thread writer([&] {
+    lock.lock();
+    acquired.store(true, std::memory_order_release);
+    lock.unlock();
+  });
+  result.writer_got_in =
+      rw_detail::writer_in_time_or_rescued(acquired, limit, rescue, "writer_after_a_migrated_read", L::name);
+  writer.join();
+  return result;
+}
+
+// Whether a writer on another thread gets the lock within `limit` (the
+// lock left free); a writer still stuck after that aborts the test.
+template <rwlocks::RwLockable L>
+bool writer_gets_in(L& lock, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  std::atomic<bool> acquired{false};
+  std::thread writer([&] {
+    lock.lock();
+    acquired.store(true, std::memory_order_release);
+    lock.unlock();
+  });
+  const bool in_time = rw_detail::writer_in_time_or_rescued(acquired, limit, [] {}, "writer_gets_in", L::name);
+  writer.join();
+  return in_time;
 }
 
 }  // namespace synclab::testing

@@ -1,16 +1,19 @@
 # rwlocks: stress, contract and negative tests (included from CMakeLists.txt).
 #
 # The reader-writer lock contract for every lock of ours and every peer, the
-# writer-starvation check for the writer-preferring ones, the seqlock's
+# writer-starvation check for the writer-preferring ones, what is particular
+# to BRAVO and to the per-CPU lock, the seqlock's
 # torn-read check, and the negative tests proving the checks catch the
 # broken twins (synclab/testing/broken_rwlocks.hpp, seqlock_testing.hpp).
 synclab_primitives_test(rwlock_contract_test stress)
 synclab_primitives_test(rwlock_starvation_test stress)
 synclab_primitives_test(seqlock_test stress)
+synclab_primitives_test(bravo_test stress)
+synclab_primitives_test(per_cpu_rwlock_test stress)
 synclab_primitives_test(rwlock_broken_test negative)
 synclab_primitives_test(seqlock_broken_test negative)
 set_tests_properties(rwlock_contract_test rwlock_starvation_test seqlock_test rwlock_broken_test seqlock_broken_test
-  PROPERTIES TIMEOUT 180)
+  bravo_test per_cpu_rwlock_test PROPERTIES TIMEOUT 180)
 if(SYNCLAB_SANITIZER STREQUAL "thread")
   # The reader that ignores the writer races on the protected lines, which TSan
   # reports too; this test is judged by its own assertions.

@@ -5,18 +5,24 @@
 // here once; a peer whose library is not available is left out of the list,
 // and kRwLockPeersMissing says which and why (the bench adds it to the
 // results context as `rwlock_peers_missing`).
+//
+// BRAVO over std::shared_mutex (rwlocks/bravo.hpp, our transform applied to
+// the standard lock) is listed here too: it needs the peer's adapter, and it
+// is measured beside the plain std_shared_mutex.
 #pragma once
 
 #include "synclab/peers/ck_rwlock.hpp"
 #include "synclab/peers/pthread_rwlock.hpp"
 #include "synclab/peers/std_shared_mutex.hpp"
 #include "synclab/peers/tbb_spin_rw_mutex.hpp"
+#include "synclab/rwlocks/bravo.hpp"
 #include "synclab/type_list.hpp"
 
 namespace synclab::peers {
 
 namespace rwlock_peers_detail {
-using Always = synclab::TypeList<StdSharedMutex, PthreadRwlock, PthreadRwlockWriterPref>;
+using Always =
+    synclab::TypeList<StdSharedMutex, PthreadRwlock, PthreadRwlockWriterPref, rwlocks::Bravo<StdSharedMutex>>;
 #if SYNCLAB_HAVE_TBB
 using Tbb = synclab::TypeList<TbbSpinRwMutex>;
 #else

@@ -11,8 +11,10 @@
 #include <string_view>
 
 #include "synclab/arch/cpu_relax.hpp"
+#include "synclab/rwlocks/bravo.hpp"
 #include "synclab/rwlocks/concepts.hpp"
 #include "synclab/rwlocks/detail.hpp"
+#include "synclab/rwlocks/per_cpu_rwlock.hpp"
 #include "synclab/rwlocks/rw_writer_pref.hpp"
 #include "synclab/wait/futex.hpp"
 
@@ -84,7 +86,70 @@ class RwReaderIgnoresWriter {
   std::atomic<std::uint32_t> readers_{0};
 };
 
+// BROKEN: BRAVO whose revoking writer does not wait for the visible readers
+// to leave: the real lock (rwlocks/bravo.hpp) over rw_writer_pref with its
+// DrainsVisibleReaders parameter off.
+//
+// The writer turns the reader bias off, so no new reader takes the fast path,
+// but the readers already inside through the table are still reading when
+// the writer starts writing. (Its revocation also takes no time, so the bias
+// comes back at once and most readers are fast-path readers.)
+//
+// Must be caught by: the overlap check of stress_readers_and_writers (a
+// reader sees a half-written pattern), and writer_behind_readers with the
+// reader on the fast path (the writer gets in while the reader is inside).
+class BravoWriterSkipsDrain : public rwlocks::Bravo<rwlocks::RwWriterPref, /*DrainsVisibleReaders=*/false> {
+ public:
+  static constexpr std::string_view name = "broken_bravo_writer_skips_drain";
+};
+
+// rw_writer_pref with a test-only reset, as the slot lock of the broken
+// per-CPU lock below, so a test can free what the twin leaves stuck.
+class RescuableRwWriterPref : public rwlocks::RwWriterPref {
+ public:
+  // Test only: forgets the readers and the waiting bit (not a writer holding
+  // the lock), bumps the wake counter and wakes every sleeper.
+  void forget_readers() noexcept {
+    std::uint64_t w = word_.load(std::memory_order_relaxed);
+    while (rwlocks::detail::state_of(w) != kWriteLocked &&
+           !word_.compare_exchange_weak(w, (w & kCounterBits) + rwlocks::detail::kCounterOne,
+                                        std::memory_order_release, std::memory_order_relaxed)) {
+    }
+    wait::futex_wake_all(word_, wait::Half::high);
+    wait::futex_wake_all(word_, wait::Half::low);
+  }
+};
+
+// BROKEN: the per-CPU lock whose reader unlocks the slot of the CPU it runs
+// on at unlock time, instead of the slot it took: the real lock
+// (rwlocks/per_cpu_rwlock.hpp) with its UnlocksRecordedSlot parameter off
+// (over RescuableRwWriterPref, the slot lock with a rescue).
+//
+// Right as long as the reader never migrates. A reader that moves from CPU a
+// to CPU b inside its read section leaves slot a read-held forever and takes
+// one reader too many off slot b (whose count wraps): the next writer waits
+// on one of them for good.
+//
+// Must be caught by: writer_after_a_migrated_read (rwlock_testing.hpp),
+// which pins the reader to one CPU for lock_shared() and another for
+// unlock_shared(); its hang detector then calls rescue() so the writer ends.
+class PerCpuUnlocksCurrentCpuSlot
+    : public rwlocks::BasicPerCpuRwLock<RescuableRwWriterPref, /*UnlocksRecordedSlot=*/false> {
+ public:
+  static constexpr std::string_view name = "broken_per_cpu_unlocks_current_cpu_slot";
+
+  // Test only: frees every slot no writer holds, so a writer stuck on one
+  // proceeds. Last slot first: the writer, once woken, takes the later slots,
+  // and must find them repaired (on a wrapped count its CAS would make the
+  // state look write-locked, which no rescue can tell from a holder).
+  void rescue() noexcept {
+    for (std::uint32_t i = slot_count(); i-- > 0;) slot_lock(i).forget_readers();
+  }
+};
+
 static_assert(synclab::rwlocks::RwLockable<RwWriterPrefSeedTypo>);
 static_assert(synclab::rwlocks::RwLockable<RwReaderIgnoresWriter>);
+static_assert(synclab::rwlocks::RwLockable<BravoWriterSkipsDrain>);
+static_assert(synclab::rwlocks::RwLockable<PerCpuUnlocksCurrentCpuSlot>);
 
 }  // namespace synclab::testing
