@@ -361,7 +361,53 @@ def test_new_database_has_the_current_schema_and_indexes(db: str) -> None:
             indexes = {i["name"] for t in ("runs", "measurements") for i in inspector.get_indexes(t)}
     finally:
         eng.dispose()
-    assert {name for name, _, _ in schema.INDEXES_V1 + schema.INDEXES_V2} <= indexes
+    created = {name for name, _, _ in schema.INDEXES_V1 + schema.INDEXES_V2 + schema.INDEXES_V3}
+    assert created - set(schema.INDEXES_DROPPED_V4) <= indexes
+    assert not set(schema.INDEXES_DROPPED_V4) & indexes
+
+
+def test_sqlite_connections_hold_a_run_of_changed_pages_in_their_cache(tmp_path: Path) -> None:
+    """Every connection of the history to an SQLite file has its larger page cache (SQLite's
+    default, 2 MiB, is what a new connection has without it)."""
+    db = str(tmp_path / "h.sqlite")
+    for create in (True, False):
+        with store.Database(db, create=create) as database:
+            with database.engine.connect() as conn:
+                size = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        assert size == -engines.SQLITE_CACHE_KIB
+    plain = sqlite3.connect(db)
+    assert plain.execute("PRAGMA cache_size").fetchone()[0] != -engines.SQLITE_CACHE_KIB
+    plain.close()
+
+
+def measurement_indexes(db: str) -> set[str]:
+    eng = sql_engine(db)
+    try:
+        with eng.connect() as conn:
+            return {i["name"] for i in sa.inspect(conn).get_indexes("measurements")}
+    finally:
+        eng.dispose()
+
+
+def test_version_4_drops_the_index_by_series_and_keeps_every_row(db: str, tmp_path: Path) -> None:
+    """A version-3 database holding runs (version 4 less one index) migrates to 4: the index by
+    series is gone, and every run and series reads back as before."""
+    paths = three_runs(tmp_path)
+    assert history("add", *paths, "--db", db).returncode == 0
+    execute(db, "CREATE INDEX measurements_series ON measurements (case_name, metric)")
+    execute(db, "UPDATE schema_version SET version = 3")
+    with store.Database(db) as database:
+        assert database.version == 3
+        runs, series = database.runs(), database.series()
+    assert "measurements_series" in measurement_indexes(db)
+    proc = history("migrate", "--db", db)
+    assert proc.returncode == 0 and "schema migrated from version 3 to 4" in proc.stdout
+    assert "measurements_series" not in measurement_indexes(db)
+    assert "measurements_by_metric" in measurement_indexes(db)
+    with store.Database(db) as database:
+        assert database.version == 4
+        assert (database.runs(), database.series()) == (runs, series)
+    assert history("add", *paths, "--db", db).stdout.count("already recorded") == 3
 
 
 def test_a_run_id_with_other_measurements_is_refused_and_nothing_is_written(
