@@ -389,25 +389,35 @@ def measurement_indexes(db: str) -> set[str]:
         eng.dispose()
 
 
-def test_version_4_drops_the_index_by_series_and_keeps_every_row(db: str, tmp_path: Path) -> None:
-    """A version-3 database holding runs (version 4 less one index) migrates to 4: the index by
-    series is gone, and every run and series reads back as before."""
+def test_version_4_migrates_a_version_3_database_and_keeps_every_row(db: str, tmp_path: Path
+                                                                     ) -> None:
+    """A version-3 database holding runs (version 4 less its layout column and index by run,
+    plus the index by series) migrates to 4: the layouts it computes are the ones `history add`
+    stores, the index by series is gone, and every run and series reads back as before."""
     paths = three_runs(tmp_path)
+    paths.append(write(tmp_path / "other.json", results_doc("run9", "9abc", "2024-01-09",
+                                                            {OTHER: 50.0, CASE: 40.0})))
     assert history("add", *paths, "--db", db).returncode == 0
-    execute(db, "CREATE INDEX measurements_series ON measurements (case_name, metric)")
-    execute(db, "UPDATE schema_version SET version = 3")
+    layouts = execute(db, "SELECT run_id, layout FROM runs ORDER BY run_id")
+    assert len({layout for _, layout in layouts}) == 2  # the other file lists its cases in
+    for statement in ("DROP INDEX measurements_by_run",  # another order
+                      "ALTER TABLE runs DROP COLUMN layout",
+                      "CREATE INDEX measurements_series ON measurements (case_name, metric)",
+                      "UPDATE schema_version SET version = 3"):
+        execute(db, statement)
     with store.Database(db) as database:
         assert database.version == 3
         runs, series = database.runs(), database.series()
-    assert "measurements_series" in measurement_indexes(db)
     proc = history("migrate", "--db", db)
     assert proc.returncode == 0 and "schema migrated from version 3 to 4" in proc.stdout
-    assert "measurements_series" not in measurement_indexes(db)
-    assert "measurements_by_metric" in measurement_indexes(db)
+    assert execute(db, "SELECT run_id, layout FROM runs ORDER BY run_id") == layouts
+    indexes = measurement_indexes(db)
+    assert "measurements_series" not in indexes
+    assert {"measurements_by_run", "measurements_by_metric"} <= indexes
     with store.Database(db) as database:
         assert database.version == 4
         assert (database.runs(), database.series()) == (runs, series)
-    assert history("add", *paths, "--db", db).stdout.count("already recorded") == 3
+    assert history("add", *paths, "--db", db).stdout.count("already recorded") == 4
 
 
 def test_a_run_id_with_other_measurements_is_refused_and_nothing_is_written(

@@ -101,16 +101,14 @@ def load(database: Any, metrics: set[str] | None = None) -> Table:
             for r in database.runs()]
     index: dict[tuple[str, str], int] = {}
     columns: list[tuple[np.ndarray, np.ndarray]] = []
-    previous: tuple[list[str], list[str], np.ndarray] | None = None
-    for run in runs:
-        cases, names, medians = database.run_medians(run.run_id, metrics)
-        if previous is not None and previous[0] == cases and previous[1] == names:
-            rows = previous[2]
-        else:
-            rows = np.array([index.setdefault(key, len(index)) for key in zip(cases, names)],
-                            dtype=np.int64)
-            previous = (cases, names, rows)
-        columns.append((rows, np.asarray(medians, dtype=float)))
+    rows = np.empty(0, dtype=np.int64)
+
+    def take(keys: list[tuple[str, str]] | None, medians: Sequence[float]) -> None:
+        nonlocal rows
+        if keys is not None:
+            rows = np.array([index.setdefault(key, len(index)) for key in keys], dtype=np.int64)
+        columns.append((rows, np.array(medians, dtype=float)))
+    database.read_medians([run.run_id for run in runs], metrics, take)
     values = np.full((len(index), len(runs)), np.nan)
     for r, (rows, medians) in enumerate(columns):
         values[rows, r] = medians
