@@ -97,6 +97,20 @@ def test_ragged_series_match_their_own_detection() -> None:
     assert [c.index for c in ragged[0]] == [20] and ragged[1] == []
 
 
+def test_series_scanned_in_blocks_match_their_own_detection(monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    """Many series are scanned a block at a time: the answer of every series, those with a
+    step (every seventh, at its own run) and those without, is its answer alone."""
+    rng = np.random.default_rng(11)
+    x = 100 * np.exp(rng.normal(0, 0.01, (100, 60)))
+    for row in range(0, 100, 7):
+        x[row, 20 + row % 30:] *= 1.1
+    monkeypatch.setattr(changepoints, "SCAN_VALUES", 61 * 8)  # blocks of 8 series
+    together = changepoints.detect_many(x)
+    assert together == [changepoints.detect(row) for row in x]
+    assert all(together[row] for row in range(0, 100, 7))
+
+
 def test_the_study_runs_on_an_aa_history(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     paths = [write(tmp_path / f"r{i}.json",

@@ -3,6 +3,7 @@ to reports and revisions, machines side by side), its size budget, downsampling 
 bad input; and the page in headless Chromium: series drawn, no console error, filters work."""
 from __future__ import annotations
 
+import gc
 import json
 import re
 import shutil
@@ -131,6 +132,40 @@ def test_without_dygraphs_the_reason_is_named(built: tuple[str, Path], tmp_path:
 
 
 # ---------------------------------------------------------------- scale: downsampling, budget
+
+def test_the_table_holds_each_runs_medians_whatever_its_layout(db: str, tmp_path: Path) -> None:
+    """Runs whose files list their cases in another order, leave one out, or come back to an
+    earlier layout: every median lands in its own series and run (a reader that kept the
+    previous run's key order would swap CASE and OTHER, whose values differ by 10 x)."""
+    third = "locks/ticket/uncontended/t:1/place:compact"
+    layouts = [(CASE, OTHER, third), (CASE, OTHER, third), (OTHER, CASE, third),
+               (OTHER, CASE), (OTHER, CASE), (CASE, OTHER, third), (third, CASE)]
+    base = {CASE: 10.0, OTHER: 100.0, third: 1000.0}
+    paths = []
+    for i, cases in enumerate(layouts):
+        doc = results_doc(f"r{i}", f"{i}abc", f"2024-01-{i + 1:02d}", {c: base[c] + i for c in cases})
+        paths.append(write(tmp_path / f"r{i}.json", doc))
+    assert history("add", *paths, "--db", db).returncode == 0
+    from synclab.history import store
+
+    with store.Database(db) as database:
+        table = dashboard.load(database)
+        only = dashboard.load(database, {"ns_per_op"})
+        expected = {run.run_id: {(case, metric): median
+                                 for case, metric, median, *_ in database.run_rows(run.run_id)}
+                    for run in table.runs}
+    assert [run.run_id for run in table.runs] == [f"r{i}" for i in range(len(layouts))]
+    for r, run in enumerate(table.runs):
+        got = {key: table.values[k, r] for k, key in enumerate(table.keys)
+               if not np.isnan(table.values[k, r])}
+        assert got == expected[run.run_id]
+        shown = {key[0]: only.values[k, r] for k, key in enumerate(only.keys)
+                 if not np.isnan(only.values[k, r])}
+        assert shown == {case: expected[run.run_id][case, "ns_per_op"] for case in layouts[r]}
+        assert all(abs(shown[case] / (base[case] + r) - 1) < 0.05 for case in layouts[r])
+    assert {metric for _, metric in only.keys} == {"ns_per_op"}
+    assert gc.isenabled()  # the reader's pause of the cycle collector is over
+
 
 def test_a_series_of_100000_runs_is_cut_to_its_share_and_keeps_its_step() -> None:
     rng = np.random.default_rng(1)

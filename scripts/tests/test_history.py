@@ -361,7 +361,63 @@ def test_new_database_has_the_current_schema_and_indexes(db: str) -> None:
             indexes = {i["name"] for t in ("runs", "measurements") for i in inspector.get_indexes(t)}
     finally:
         eng.dispose()
-    assert {name for name, _, _ in schema.INDEXES_V1 + schema.INDEXES_V2} <= indexes
+    created = {name for name, _, _ in schema.INDEXES_V1 + schema.INDEXES_V2 + schema.INDEXES_V3}
+    assert created - set(schema.INDEXES_DROPPED_V4) <= indexes
+    assert not set(schema.INDEXES_DROPPED_V4) & indexes
+
+
+def test_sqlite_connections_hold_a_run_of_changed_pages_in_their_cache(tmp_path: Path) -> None:
+    """Every connection of the history to an SQLite file has its larger page cache (SQLite's
+    default, 2 MiB, is what a new connection has without it)."""
+    db = str(tmp_path / "h.sqlite")
+    for create in (True, False):
+        with store.Database(db, create=create) as database:
+            with database.engine.connect() as conn:
+                size = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        assert size == -engines.SQLITE_CACHE_KIB
+    plain = sqlite3.connect(db)
+    assert plain.execute("PRAGMA cache_size").fetchone()[0] != -engines.SQLITE_CACHE_KIB
+    plain.close()
+
+
+def measurement_indexes(db: str) -> set[str]:
+    eng = sql_engine(db)
+    try:
+        with eng.connect() as conn:
+            return {i["name"] for i in sa.inspect(conn).get_indexes("measurements")}
+    finally:
+        eng.dispose()
+
+
+def test_version_4_migrates_a_version_3_database_and_keeps_every_row(db: str, tmp_path: Path
+                                                                     ) -> None:
+    """A version-3 database holding runs (version 4 less its layout column and index by run,
+    plus the index by series) migrates to 4: the layouts it computes are the ones `history add`
+    stores, the index by series is gone, and every run and series reads back as before."""
+    paths = three_runs(tmp_path)
+    paths.append(write(tmp_path / "other.json", results_doc("run9", "9abc", "2024-01-09",
+                                                            {OTHER: 50.0, CASE: 40.0})))
+    assert history("add", *paths, "--db", db).returncode == 0
+    layouts = execute(db, "SELECT run_id, layout FROM runs ORDER BY run_id")
+    assert len({layout for _, layout in layouts}) == 2  # the other file lists its cases in
+    for statement in ("DROP INDEX measurements_by_run",  # another order
+                      "ALTER TABLE runs DROP COLUMN layout",
+                      "CREATE INDEX measurements_series ON measurements (case_name, metric)",
+                      "UPDATE schema_version SET version = 3"):
+        execute(db, statement)
+    with store.Database(db) as database:
+        assert database.version == 3
+        runs, series = database.runs(), database.series()
+    proc = history("migrate", "--db", db)
+    assert proc.returncode == 0 and "schema migrated from version 3 to 4" in proc.stdout
+    assert execute(db, "SELECT run_id, layout FROM runs ORDER BY run_id") == layouts
+    indexes = measurement_indexes(db)
+    assert "measurements_series" not in indexes
+    assert {"measurements_by_run", "measurements_by_metric"} <= indexes
+    with store.Database(db) as database:
+        assert database.version == 4
+        assert (database.runs(), database.series()) == (runs, series)
+    assert history("add", *paths, "--db", db).stdout.count("already recorded") == 4
 
 
 def test_a_run_id_with_other_measurements_is_refused_and_nothing_is_written(

@@ -27,15 +27,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
-from scipy import stats
 
 DEFAULT_WINDOW = 12
 DEFAULT_MIN_SIZE = 3
 DEFAULT_MAX_P = 1e-3
 DEFAULT_MIN_STEP = 0.0
+# Values one scan takes at once: series are scanned in blocks of this many values, so that the
+# scan's dozen temporary arrays stay a few MiB each (20,000 series x 1,000 runs at once would
+# make each 160 MB, and the scan would spend its time faulting fresh memory in).
+SCAN_VALUES = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -74,12 +77,20 @@ class ChangePoint:
         return self.after / self.before - 1 if self.before else None
 
 
+def _scipy_stats() -> Any:
+    """scipy.stats, imported when a test is first run: importing it takes half a second, which
+    every command line that names this module's defaults (`history add` among them) would pay."""
+    from scipy import stats
+    return stats
+
+
 def _welch(n1: np.ndarray, s1: np.ndarray, q1: np.ndarray, n2: np.ndarray, s2: np.ndarray,
            q2: np.ndarray, max_p: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Welch's test from counts, sums and sums of squares: (log p, mean1, mean2).
     Two constant sides: p = 1 when equal, 0 when not. Where |t| is below the normal quantile
     of max_p (below which no t distribution reaches max_p either) log p is left at 0: the
     t distribution's tail is the costly part of a scan, and those splits are not candidates."""
+    stats = _scipy_stats()
     with np.errstate(divide="ignore", invalid="ignore"):
         m1, m2 = s1 / n1, s2 / n2
         v1 = np.maximum(q1 - s1 * m1, 0.0) / (n1 - 1)
@@ -142,6 +153,7 @@ def _peaks(logp: np.ndarray, step: np.ndarray, settings: Settings) -> list[int]:
 
 def _test(x: np.ndarray, start: int, at: int, end: int, settings: Settings) -> float:
     """log p of the split `at` of x[start:end], at most `window` runs either side."""
+    stats = _scipy_stats()
     left = x[max(start, at - settings.window):at]
     right = x[at:min(end, at + settings.window)]
     if len(left) < settings.min_size or len(right) < settings.min_size:
@@ -195,13 +207,18 @@ def detect_many(x: np.ndarray, settings: Settings = Settings()) -> list[list[Cha
     count, n = x.shape
     if n < 2 * settings.min_size or count == 0:
         return [[] for _ in range(count)]
-    logp, step = _scan(x, settings)
     limit = np.log(settings.max_p)
-    hit = np.flatnonzero(np.any((logp <= limit) & (np.abs(step) >= settings.min_step), axis=1))
     out: list[list[ChangePoint]] = [[] for _ in range(count)]
-    for row in hit:  # only series with a candidate go on, one at a time
-        candidates = _peaks(logp[row], step[row], settings)
-        out[row] = _levels(x[row], _merge(x[row], candidates, settings), settings)
+    rows = max(1, SCAN_VALUES // (n + 1))
+    for first in range(0, count, rows):
+        block = x[first:first + rows]
+        logp, step = _scan(block, settings)
+        hit = np.flatnonzero(np.any((logp <= limit) & (np.abs(step) >= settings.min_step),
+                                    axis=1))
+        for row in hit:  # only series with a candidate go on, one at a time
+            candidates = _peaks(logp[row], step[row], settings)
+            out[first + row] = _levels(block[row], _merge(block[row], candidates, settings),
+                                       settings)
     return out
 
 

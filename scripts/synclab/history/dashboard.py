@@ -101,16 +101,14 @@ def load(database: Any, metrics: set[str] | None = None) -> Table:
             for r in database.runs()]
     index: dict[tuple[str, str], int] = {}
     columns: list[tuple[np.ndarray, np.ndarray]] = []
-    previous: tuple[list[str], list[str], np.ndarray] | None = None
-    for run in runs:
-        cases, names, medians = database.run_medians(run.run_id, metrics)
-        if previous is not None and previous[0] == cases and previous[1] == names:
-            rows = previous[2]
-        else:
-            rows = np.array([index.setdefault(key, len(index)) for key in zip(cases, names)],
-                            dtype=np.int64)
-            previous = (cases, names, rows)
-        columns.append((rows, np.asarray(medians, dtype=float)))
+    rows = np.empty(0, dtype=np.int64)
+
+    def take(keys: list[tuple[str, str]] | None, medians: Sequence[float]) -> None:
+        nonlocal rows
+        if keys is not None:
+            rows = np.array([index.setdefault(key, len(index)) for key in keys], dtype=np.int64)
+        columns.append((rows, np.array(medians, dtype=float)))
+    database.read_medians([run.run_id for run in runs], metrics, take)
     values = np.full((len(index), len(runs)), np.nan)
     for r, (rows, medians) in enumerate(columns):
         values[rows, r] = medians
@@ -207,6 +205,10 @@ def _number(value: float) -> float:
 
 
 def _numbers(values: np.ndarray) -> list[float]:
+    return _rounded(values).tolist()
+
+
+def _rounded(values: np.ndarray) -> np.ndarray:
     """Values rounded to SIGNIFICANT_DIGITS, vectorised: an integer divided or multiplied by an
     exact power of ten is the double nearest the decimal, which JSON then writes short."""
     v = np.asarray(values, dtype=float)
@@ -217,7 +219,7 @@ def _numbers(values: np.ndarray) -> list[float]:
     down = np.clip(-shift, 0, 22)
     small = np.round(v * 10.0 ** up) / 10.0 ** up
     large = np.round(v / 10.0 ** down) * 10.0 ** down
-    return np.where(shift >= 0, small, large).tolist()
+    return np.where(shift >= 0, small, large)
 
 
 def _epoch(date: str, fallback: int) -> int:
@@ -286,12 +288,16 @@ def page_data(table: Table, *, settings: changepoints.Settings, links: Links, ti
                             1 if row.better == "higher" else 0))
     dates = [_epoch(run.date, i) for i, run in enumerate(table.runs)]
     out_series, changes = [], []
+    # Rounded all at once: one vectorised pass, not one per series.
+    lengths = np.cumsum([len(keep) for keep in shown])[:-1]
+    rounded = np.split(_rounded(np.concatenate(
+        [s.values[keep] for s, keep in zip(series, shown)] or [np.empty(0)])), lengths)
     for i, (s, keep) in enumerate(zip(series, shown)):
         cols = s.runs[keep]
         case, metric = table.keys[s.key]
         deltas = np.diff(cols, prepend=0).tolist()
         out_series.append([case_at[case], metric_at[metric], s.machine, len(s.values), deltas,
-                           _numbers(s.values[keep])])
+                           rounded[i].tolist()])
         better = metric_rows[metric_at[metric]][2]
         for c in s.changes:
             change = [i, int(s.runs[c.index]), _number(c.before), _number(c.after),

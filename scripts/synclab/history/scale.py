@@ -2,18 +2,20 @@
 """history_scale: the history at the size of a year of runs, timed on both engines.
 
     scripts/history_scale [--runs 1000] [--series 20000] [--engine sqlite|postgresql|both]
-                          [--work DIR] [--json FILE]
+                          [--at N[,N...]] [--work DIR] [--json FILE]
 
 Fills a new database with --runs runs of --series case x metric series each (the default
 profile's shape on a many-core machine: about 20,000; 8,648 on this 2-PU one), then times:
 
-  add        `history add` of one more run from its results file (reading the file, and the
-             transaction alone)
+  add        `history add` of one more run from its results file: reading the file, the
+             transaction alone, the command in this process, and the command as a new process
+             (interpreter start and imports included)
   dashboard  `history dashboard` over every series
   render     the page's first render in headless Chromium (navigation start to the page's
              ready mark)
 
-The filling goes through the same add_runs transaction as `history add`, ten runs at a time,
+With --at, the same times are taken also when the fill reaches each of those sizes, so one
+fill shows how they grow. The filling goes through the same add_runs transaction as `history add`, ten runs at a time,
 without results files. PostgreSQL runs on a throwaway server (scripts/tests/postgres_server.py).
 A benchmark, not a test: nothing is asserted; the figures go to docs/regressions.md.
 """
@@ -24,6 +26,7 @@ import contextlib
 import io
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +40,8 @@ import numpy as np  # noqa: E402
 
 from synclab.history import cli, store  # noqa: E402
 
-SCRIPTS = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+SCRIPTS = HERE.parents[1]
 METRICS = ("ns_per_op", "ops_per_sec", "lat_p50_ns", "lat_p99_ns", "fairness_jain",
            "handoffs_per_sec", "cpu_ns_per_op", "ctx_switches_per_op", "context_switches_per_op",
            "cpu_migrations_per_op", "run_length_mean", "run_length_max", "lat_samples",
@@ -73,7 +77,8 @@ def run_of(i: int, keys: list[tuple[str, str]], rng: np.random.Generator) -> sto
 
 
 def results_file(path: Path, i: int, keys: list[tuple[str, str]]) -> None:
-    """A results file of one more run, as run_suite writes it (2 repetitions a case)."""
+    """A results file of one more run, as run_suite writes it (2 repetitions a case); its run
+    id, extra-i, is none of the fill's."""
     by_case: dict[str, list[str]] = {}
     for case, metric in keys:
         by_case.setdefault(case, []).append(metric)
@@ -87,7 +92,7 @@ def results_file(path: Path, i: int, keys: list[tuple[str, str]]) -> None:
     context = {"schema_version": 2, "git_sha": f"{i:040x}", "cpu_model": "Scale CPU",
                "arch": "x86_64", "topology": "64 PUs", "kernel": "Linux",
                "compiler": "g++ 12.2.0", "emulated": "false",
-               "synclab_run": {"run_id": f"scale-{i:05d}", "started": "2026-01-01T00:00:00+00:00"}}
+               "synclab_run": {"run_id": f"extra-{i:05d}", "started": "2026-01-01T00:00:00+00:00"}}
     path.write_text(json.dumps({"context": context, "benchmarks": benchmarks}))
 
 
@@ -134,33 +139,58 @@ def first_render_ms(index: Path, loads: int = 3) -> list[float]:
     return times
 
 
-def measure(engine: str, runs: int, keys: list[tuple[str, str]], work: Path) -> dict[str, Any]:
+def measure(engine: str, runs: int, keys: list[tuple[str, str]], work: Path,
+            at: Sequence[int] = ()) -> Iterator[dict[str, Any]]:
+    """Fills a new database to each size of `at` and then `runs`, and times it at each."""
     rng = np.random.default_rng(1)
-    out: dict[str, Any] = {"engine": engine, "runs": runs, "series": len(keys),
-                           "rows": runs * len(keys)}
+    filled, fill_s = 0, 0.0
     with database(engine, work) as db:
-        began = time.monotonic()
-        with store.Database(db, create=True, timeout=600) as history:
-            for start in range(0, runs, BATCH):
-                history.add_runs([run_of(i, keys, rng) for i in range(start, min(runs, start + BATCH))])
-        out["fill_s"] = round(time.monotonic() - began, 1)
-        extra = work / "extra.json"
-        results_file(extra, runs, keys)
-        began = time.monotonic()
-        parsed = store.read_results(extra)
-        out["add_read_file_s"] = round(time.monotonic() - began, 2)
-        with store.Database(db, create=True, timeout=600) as history:
+        for size in sorted({*at, runs}):
             began = time.monotonic()
-            history.add_runs([parsed])
-            out["add_transaction_s"] = round(time.monotonic() - began, 2)
-        results_file(extra, runs + 1, keys)
-        out["add_command_s"] = round(quiet(["add", str(extra), "--db", db])[1], 2)
-        board = work / f"board-{engine}"
-        out["dashboard_s"] = round(quiet(["dashboard", "--db", db, "--out", str(board)])[1], 1)
-        index = board / "index.html"
-        out["page_mib"] = round(index.stat().st_size / 2 ** 20, 1)
+            with store.Database(db, create=True, timeout=600) as history:
+                for start in range(filled, size, BATCH):
+                    history.add_runs([run_of(i, keys, rng)
+                                      for i in range(start, min(size, start + BATCH))])
+            fill_s += time.monotonic() - began
+            filled = size
+            yield {"engine": engine, "runs": size, "series": len(keys), "rows": size * len(keys),
+                   "fill_s": round(fill_s, 1), **timings(engine, db, size, keys, work)}
+
+
+def timings(engine: str, db: str, size: int, keys: list[tuple[str, str]], work: Path
+            ) -> dict[str, Any]:
+    """One `history add` (reading the file; the transaction; the whole command), the dashboard
+    and its first render, over a history of size runs (and the extra runs timed before)."""
+    out: dict[str, Any] = {}
+    extra = work / "extra.json"
+    results_file(extra, 2 * size, keys)
+    began = time.monotonic()
+    parsed = store.read_results(extra)
+    out["add_read_file_s"] = round(time.monotonic() - began, 2)
+    with store.Database(db, create=True, timeout=600) as history:
+        began = time.monotonic()
+        history.add_runs([parsed])
+        out["add_transaction_s"] = round(time.monotonic() - began, 2)
+    results_file(extra, 2 * size + 1, keys)
+    out["add_command_s"] = round(quiet(["add", str(extra), "--db", db])[1], 2)
+    results_file(extra, 2 * size + 2, keys)  # a new process: the interpreter and imports too
+    began = time.monotonic()
+    subprocess.run([sys.executable, str(HERE / "cli.py"), "add", str(extra), "--db", db],
+                   check=True, capture_output=True, timeout=600)
+    out["add_process_s"] = round(time.monotonic() - began, 2)
+    board = work / f"board-{engine}"
+    out["dashboard_s"] = round(quiet(["dashboard", "--db", db, "--out", str(board)])[1], 1)
+    index = board / "index.html"
+    out["page_mib"] = round(index.stat().st_size / 2 ** 20, 1)
     out["first_render_ms"] = [round(t) for t in first_render_ms(index)]
     return out
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text}: not a list of run counts") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -168,12 +198,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--series", type=int, default=20_000)
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--at", type=_sizes, default=[], metavar="N[,N...]",
+                        help="also time the history when the fill reaches these runs")
     parser.add_argument("--work", type=Path, help="directory for the databases and pages "
                                                   "(default a temporary one, removed after)")
     parser.add_argument("--json", type=Path, metavar="FILE")
     args = parser.parse_args(argv)
-    if args.runs < 2 or args.series < 1:
-        print("history_scale: error: --runs at least 2, --series at least 1", file=sys.stderr)
+    if args.runs < 2 or args.series < 1 or any(not 2 <= n <= args.runs for n in args.at):
+        print("history_scale: error: --runs at least 2, --series at least 1, --at within "
+              "2..--runs", file=sys.stderr)
         return 2
     keys = series_keys(args.series)
     work = args.work or Path(tempfile.mkdtemp(prefix="history-scale-"))
@@ -182,8 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures = []
     try:
         for engine in engines:
-            figures.append(measure(engine, args.runs, keys, work))
-            print(json.dumps(figures[-1]), flush=True)
+            for figure in measure(engine, args.runs, keys, work, args.at):
+                figures.append(figure)
+                print(json.dumps(figure), flush=True)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

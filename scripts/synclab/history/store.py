@@ -6,7 +6,7 @@ Tables (schema.py holds them and their migrations):
                                                 the fingerprint also covers the harness's layout
                                                 (harness_padding_bytes) where a file records it;
                                                 details holds every field it covers
-  runs(run_id, revision, date, machine, mode, source, added, digest, run_time)
+  runs(run_id, revision, date, machine, mode, source, added, digest, run_time, layout)
   measurements(run_id, case_name, metric, median, n, q1, q3, iqr, position)
   cases(case_name, family, primitive, scenario, threads, placement, params)
                                                 each stored case name's parts, for the views
@@ -22,11 +22,12 @@ migrate) bring it to the current schema first.
 from __future__ import annotations
 
 import datetime
+import gc
 import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from synclab import load
 from synclab.history import engines
@@ -227,24 +228,51 @@ class Database:
             row[0]: {name: row[i + 1] or "" for i, name in enumerate(schema.MACHINE_COLUMNS)}
             for row in conn.execute(query)})
 
-    def run_medians(self, run_id: str, metrics: set[str] | None = None
-                    ) -> tuple[list[str], list[str], list[float]]:
-        """Cases, metrics and medians of one run as three columns, in its results file's order:
-        for readers of every series at once (the dashboard), which keep the column of the
-        previous run when a run has the same cases."""
-        m = schema.measurements.c
-        query = (sa.select(m.case_name, m.metric, m.median).where(m.run_id == run_id)
-                 .order_by(*self._file_order()))
-        if metrics is not None:
-            query = query.where(m.metric.in_(sorted(metrics)))
+    def read_medians(self, run_ids: Sequence[str], metrics: set[str] | None,
+                     take: Callable[[list[tuple[str, str]] | None, tuple[float, ...]], None]
+                     ) -> None:
+        """For each run of run_ids, in order and in one transaction: take(keys, medians), its
+        (case, metric) keys and their medians in its results file's order; keys is None when
+        they are the previous run's. For readers of every series at once (the dashboard): a
+        year of runs holds 20 million medians, so a run of the previous run's layout is read as
+        its medians alone, from the index by run, and rows come straight from the driver's
+        cursor with Python's cycle collector paused (rows of numbers and names hold no cycles;
+        without the pause it walks every row read so far, again and again)."""
+        m, r = schema.measurements.c, schema.runs.c
+        wanted = [] if metrics is None else [m.metric.in_(
+            [sa.bindparam(f"metric_{i}", name) for i, name in enumerate(sorted(metrics))])]
+        of_run = m.run_id == sa.bindparam("run_id")
+        rows_query = (sa.select(m.case_name, m.metric, m.median).where(of_run, *wanted)
+                      .order_by(*self._file_order()))
+        medians_query = (sa.select(m.median).where(of_run, *wanted)
+                         .order_by(*self._file_order()))
+        layouts_query = sa.select(r.run_id, r.layout if self.version >= 4 else sa.null())
 
-        def read(conn: Any) -> tuple[list[str], list[str], list[float]]:
-            rows = conn.execute(query).fetchall()
-            if not rows:
-                return [], [], []
-            cases, names, medians = zip(*rows)
-            return list(cases), list(names), list(medians)
-        return self._run(read)
+        def read(conn: Any) -> None:
+            layouts = dict(conn.execute(layouts_query).fetchall())
+            rows_sql, rows_arguments = _driver_statement(conn, rows_query)
+            medians_sql, medians_arguments = _driver_statement(conn, medians_query)
+            cursor = conn.connection.cursor()
+            previous: Any = None
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                for run in run_ids:
+                    layout = layouts.get(run)
+                    if layout is not None and layout == previous:
+                        cursor.execute(medians_sql, medians_arguments(run))
+                        take(None, tuple(median for median, in cursor.fetchall()))
+                        continue
+                    cursor.execute(rows_sql, rows_arguments(run))
+                    rows = cursor.fetchall()
+                    cases, names, medians = zip(*rows) if rows else ((), (), ())
+                    take(list(zip(cases, names)), medians)
+                    previous = layout
+            finally:
+                if collecting:
+                    gc.enable()
+                cursor.close()
+        self._run(read)
 
     def run_rows(self, run_id: str) -> list[tuple[str, str, float, float | None, float | None, int]]:
         """(case, metric, median, q1, q3, n) of one run, in its results file's order."""
@@ -304,6 +332,19 @@ def _version(conn: Any, name: str) -> int:
     return version
 
 
+def _driver_statement(conn: Any, query: Any) -> tuple[str, Callable[[str], Any]]:
+    """query with one free parameter, run_id, as the driver's SQL text and a function from a
+    run id to the driver's arguments (positional or named, as its paramstyle wants)."""
+    compiled = query.compile(dialect=conn.dialect)
+
+    def arguments(run_id: str) -> Any:
+        params = compiled.construct_params({"run_id": run_id})
+        if compiled.positional:
+            return tuple(params[name] for name in compiled.positiontup)
+        return params
+    return str(compiled), arguments
+
+
 def _insert_ignoring_duplicates(conn: Any, table: Any) -> Any:
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects import postgresql as dialect
@@ -323,7 +364,8 @@ def _add_run(conn: Any, run: "RunRows") -> Added:
     inserted = conn.execute(_insert_ignoring_duplicates(conn, schema.runs), {
         "run_id": run.run_id, "revision": run.revision, "date": run.date,
         "machine": run.machine, "mode": run.mode, "source": run.source, "added": _now(),
-        "digest": digest, "run_time": views.utc_time(run.date)}).rowcount
+        "digest": digest, "run_time": views.utc_time(run.date),
+        "layout": schema.run_layout((case, metric) for case, metric, *_ in run.rows)}).rowcount
     if not inserted:
         stored = conn.execute(sa.select(schema.runs.c.digest)
                               .where(schema.runs.c.run_id == run.run_id)).scalar()
