@@ -50,7 +50,7 @@ def _run_each(binary: Path, names: list[str], plan: cases.Plan, flags: list[str]
               results: ResultsFile, stop: StopFlag) -> None:
     info = results.run_info
     start = time.monotonic()
-    left = plan.expected_seconds(names)
+    expected_total, expected_done = plan.expected_seconds(names), 0.0
     for index, name in enumerate(names, 1):
         if stop.is_set():
             break
@@ -72,8 +72,8 @@ def _run_each(binary: Path, names: list[str], plan: cases.Plan, flags: list[str]
         info["cases_done"] += 1
         results.write()
         elapsed = time.monotonic() - start
-        left -= plan.expected_seconds([name])
-        eta = eta_seconds(elapsed, plan.expected_seconds(names[:index]), left)
+        expected_done += plan.expected_seconds([name])
+        eta = eta_seconds(elapsed, expected_done, expected_total - expected_done)
         print(f"{_progress(outcome)}  (elapsed {clock(elapsed)}, eta {clock(eta)})",
               file=sys.stderr, flush=True)
 
