@@ -354,7 +354,8 @@ def test_new_database_has_the_current_schema_and_indexes(db: str) -> None:
     try:
         with eng.connect() as conn:
             inspector = sa.inspect(conn)
-            assert set(inspector.get_table_names()) == set(schema.TABLES)
+            tables = {t for t in inspector.get_table_names() if not t.startswith("sqlite_")}
+            assert tables == set(schema.TABLES)
             for table in schema.metadata.sorted_tables:
                 columns = [c["name"] for c in inspector.get_columns(table.name)]
                 assert sorted(columns) == sorted(table.columns.keys()), table.name
@@ -362,8 +363,9 @@ def test_new_database_has_the_current_schema_and_indexes(db: str) -> None:
     finally:
         eng.dispose()
     created = {name for name, _, _ in schema.INDEXES_V1 + schema.INDEXES_V2 + schema.INDEXES_V3}
-    assert created - set(schema.INDEXES_DROPPED_V4) <= indexes
-    assert not set(schema.INDEXES_DROPPED_V4) & indexes
+    dropped = set(schema.INDEXES_DROPPED_V4 + schema.INDEXES_DROPPED_V5)
+    assert created - dropped <= indexes
+    assert not dropped & indexes
 
 
 def test_sqlite_connections_hold_a_run_of_changed_pages_in_their_cache(tmp_path: Path) -> None:
@@ -389,11 +391,12 @@ def measurement_indexes(db: str) -> set[str]:
         eng.dispose()
 
 
-def test_version_4_migrates_a_version_3_database_and_keeps_every_row(db: str, tmp_path: Path
-                                                                     ) -> None:
-    """A version-3 database holding runs (version 4 less its layout column and index by run,
-    plus the index by series) migrates to 4: the layouts it computes are the ones `history add`
-    stores, the index by series is gone, and every run and series reads back as before."""
+def test_a_version_3_database_migrates_to_the_current_one_and_keeps_every_row(
+        db: str, tmp_path: Path) -> None:
+    """A version-3 database holding runs (the current schema less runs.layout and the index by
+    run, plus the indexes by series of versions 1 and 2) migrates: the layouts it computes are
+    the ones `history add` stores, no index by series is left, and every run and series reads
+    back as before."""
     paths = three_runs(tmp_path)
     paths.append(write(tmp_path / "other.json", results_doc("run9", "9abc", "2024-01-09",
                                                             {OTHER: 50.0, CASE: 40.0})))
@@ -403,21 +406,102 @@ def test_version_4_migrates_a_version_3_database_and_keeps_every_row(db: str, tm
     for statement in ("DROP INDEX measurements_by_run",  # another order
                       "ALTER TABLE runs DROP COLUMN layout",
                       "CREATE INDEX measurements_series ON measurements (case_name, metric)",
+                      "CREATE INDEX measurements_by_metric ON measurements "
+                      "(metric, case_name, run_id)",
                       "UPDATE schema_version SET version = 3"):
         execute(db, statement)
     with store.Database(db) as database:
         assert database.version == 3
         runs, series = database.runs(), database.series()
     proc = history("migrate", "--db", db)
-    assert proc.returncode == 0 and "schema migrated from version 3 to 4" in proc.stdout
+    assert proc.returncode == 0
+    assert f"schema migrated from version 3 to {schema.CURRENT_VERSION}" in proc.stdout
     assert execute(db, "SELECT run_id, layout FROM runs ORDER BY run_id") == layouts
     indexes = measurement_indexes(db)
-    assert "measurements_series" not in indexes
-    assert {"measurements_by_run", "measurements_by_metric"} <= indexes
+    assert not {"measurements_series", "measurements_by_metric"} & indexes
+    assert "measurements_by_run" in indexes
     with store.Database(db) as database:
-        assert database.version == 4
+        assert database.version == schema.CURRENT_VERSION
         assert (database.runs(), database.series()) == (runs, series)
     assert history("add", *paths, "--db", db).stdout.count("already recorded") == 4
+
+
+def test_version_5_drops_the_index_by_series_and_keeps_every_row(db: str, tmp_path: Path
+                                                                  ) -> None:
+    paths = three_runs(tmp_path)
+    assert history("add", *paths, "--db", db).returncode == 0
+    with store.Database(db) as database:
+        runs, series = database.runs(), database.series()
+    execute(db, "CREATE INDEX measurements_by_metric ON measurements (metric, case_name, run_id)")
+    execute(db, "UPDATE schema_version SET version = 4")
+    proc = history("migrate", "--db", db)
+    assert proc.returncode == 0 and "schema migrated from version 4 to 5" in proc.stdout
+    assert "measurements_by_metric" not in measurement_indexes(db)
+    with store.Database(db) as database:
+        assert (database.runs(), database.series()) == (runs, series)
+
+
+def awkward_run(run_id: str) -> store.RunRows:
+    """Names and numbers a bulk path could mangle: quotes, commas, a newline, a backslash, a
+    tab, non-ASCII text; doubles that only an exact text form keeps; missing quartiles."""
+    names = ['locks/a"b/uncontended/t:1/place:compact', "locks/a,b/high/t:2/place:cpus:0,1",
+             "odd\\name\twith\nnewline", "ünïcode/名前", "'quoted'"]
+    numbers = [0.1 + 0.2, 1e-300, 1.7976931348623157e308, -0.0, 123456789.123456789]
+    rows: list[tuple[Any, ...]] = [(name, metric, numbers[i % len(numbers)], 3 + i,
+             None if i % 3 == 0 else numbers[(i + 1) % len(numbers)],
+             None if i % 3 == 0 else numbers[(i + 2) % len(numbers)], None if i % 3 == 0 else 0.5)
+            for i, (name, metric) in enumerate((n, m) for n in names
+                                               for m in ("ns_per_op", "odd,metric"))]
+    fields = {"cpu_model": "Awkward CPU", "arch": "x86_64", "topology": "2 PUs",
+              "kernel": "Linux", "compiler": "g++", "emulated": "false"}
+    return store.RunRows(run_id, "abc", "2024-01-01T00:00:00+00:00", store.fingerprint(fields),
+                         fields, "time", "", rows)
+
+
+def test_the_bulk_insert_stores_every_value_exactly(db: str) -> None:
+    """The rows the driver's bulk path (COPY on PostgreSQL) stores read back as they went in,
+    in their order, and the same run added again is recognised by its digest."""
+    run = awkward_run("awkward-1")
+    with store.Database(db, create=True) as database:
+        assert database.add_run(run) == store.Added("awkward-1", len(run.rows), False)
+        assert database.add_run(run).skipped
+        stored = database.run_rows("awkward-1")
+    assert stored == [(case, metric, median, q1, q3, n)
+                      for case, metric, median, n, q1, q3, _ in run.rows]
+    iqrs = [row[0] for row in execute(db, "SELECT iqr FROM measurements ORDER BY position")]
+    assert iqrs == [row[6] for row in run.rows]
+
+
+def one_series_plan(db: str) -> str:
+    """SQLite's plan for a panel's query of one series through the points view (docs/ci.md)."""
+    query = ("SELECT run_time, median FROM points WHERE family = 'locks' AND primitive = 'p3' "
+             "AND scenario = 'high' AND threads = 2 AND metric = 'ns_per_op' ORDER BY 1")
+    with sqlite3.connect(db) as conn:
+        return " | ".join(row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + query))
+
+
+def test_a_series_is_read_through_the_primary_key_on_sqlite(tmp_path: Path) -> None:
+    """Without an index by series, one series is a probe of the primary key per run; SQLite's
+    planner takes that path only with statistics, which every add refreshes. Planted: the
+    same history without its statistics is read by a scan of every measurement."""
+    db = str(tmp_path / "h.sqlite")
+    fields = {"cpu_model": "Plan CPU", "arch": "x86_64", "topology": "2 PUs", "kernel": "Linux",
+              "compiler": "g++", "emulated": "false"}
+    rows: list[tuple[Any, ...]] = [
+        (f"locks/p{p}/{level}/t:{t}/place:compact", metric, 100.0 + p, 10, 99.0, 101.0, 2.0)
+        for p in range(40) for level, t in (("uncontended", 1), ("high", 2))
+        for metric in ("ns_per_op", "ops_per_sec", "fairness_jain", "lat_p99_ns")]
+    with store.Database(db, create=True) as database:
+        for i in range(0, 30, 10):
+            database.add_runs([store.RunRows(f"run-{j:03d}", f"{j:040x}",
+                                             f"2024-01-{1 + j % 28:02d}T00:00:00+00:00",
+                                             store.fingerprint(fields), fields, "time", "", rows)
+                               for j in range(i, i + 10)])
+    plan = one_series_plan(db)
+    assert "SCAN m" not in plan and "(run_id=? AND case_name=? AND metric=?)" in plan, plan
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM sqlite_stat1")
+    assert "SCAN m" in one_series_plan(db)
 
 
 def test_a_run_id_with_other_measurements_is_refused_and_nothing_is_written(

@@ -20,6 +20,11 @@ processes opening one new database at once build it once.
      measurements_by_metric (metric, case_name, run_id) answers every lookup of one case and
      metric it answered, and each index ordered by series costs a `history add` a changed page
      per series (20,000 pages on a default-profile run)
+  5  measurements_by_metric dropped: it was the last index ordered by series, and a run added
+     to a year of history changed a page of it per series (80 MB of random pages, most of
+     `history add`'s time). A query of one series goes through the primary key (run_id,
+     case_name, metric) instead, one probe per run (bulk.py: SQLite's planner needs its
+     statistics for that, and every add refreshes them)
 """
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ import sqlalchemy as sa
 
 from synclab.history import views
 
-CURRENT_VERSION = 4
+CURRENT_VERSION = 5
 
 metadata = sa.MetaData()
 
@@ -78,6 +83,7 @@ INDEXES_V2 = (("runs_by_machine", "runs", ("machine", "date", "run_id")),
 INDEXES_V3 = (("runs_by_time", "runs", ("run_time",)),)
 INDEXES_V4 = (("measurements_by_run", "measurements", ("run_id", "position", "median")),)
 INDEXES_DROPPED_V4 = ("measurements_series",)
+INDEXES_DROPPED_V5 = ("measurements_by_metric",)
 
 # One key for PostgreSQL's advisory lock that serialises migrations ("synclab" in ASCII).
 ADVISORY_LOCK_KEY = 0x73796E636C6162
@@ -190,8 +196,13 @@ def _to_v4(conn: sa.engine.Connection) -> None:
     _indexes(conn, INDEXES_V4)
 
 
+def _to_v5(conn: sa.engine.Connection) -> None:
+    for name in INDEXES_DROPPED_V5:
+        conn.exec_driver_sql(f"DROP INDEX {name}")
+
+
 MIGRATIONS: dict[int, Callable[[sa.engine.Connection], None]] = {
-    1: _to_v1, 2: _to_v2, 3: _to_v3, 4: _to_v4}
+    1: _to_v1, 2: _to_v2, 3: _to_v3, 4: _to_v4, 5: _to_v5}
 assert sorted(MIGRATIONS) == list(range(1, CURRENT_VERSION + 1))
 
 

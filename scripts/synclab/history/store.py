@@ -37,7 +37,7 @@ from synclab.metrics import GB_TIMES
 engines.require_sqlalchemy()  # one line, not a traceback, where python3-sqlalchemy is missing
 import sqlalchemy as sa  # noqa: E402
 
-from synclab.history import schema, views  # noqa: E402
+from synclab.history import bulk, schema, views  # noqa: E402
 
 __all__ = ["HistoryError", "Database", "Added", "Point", "RunRows", "fingerprint", "run_rows",
            "read_results", "add_file", "check", "import_history"]
@@ -151,6 +151,7 @@ class Database:
         version = _version(conn, self.name)  # another process may have migrated meanwhile
         if version < schema.CURRENT_VERSION:
             schema.migrate(conn, version)
+            bulk.refresh_statistics(conn)
         return version
 
     def _run(self, work: Callable[[Any], T]) -> T:
@@ -184,7 +185,9 @@ class Database:
 
         def add(conn: Any) -> dict[int, Added]:
             _record_cases(conn, {row[0] for run in ordered for row in run.rows})
-            return {id(run): _add_run(conn, run) for run in ordered}
+            added = {id(run): _add_run(conn, run) for run in ordered}
+            bulk.refresh_statistics(conn)
+            return added
         added = self._run(add)
         return [added[id(run)] for run in runs]
 
@@ -373,10 +376,7 @@ def _add_run(conn: Any, run: "RunRows") -> Added:
             raise HistoryError(f"run {run.run_id} is already recorded with other measurements "
                                f"({run.source or 'this input'} differs); nothing added")
         return Added(run.run_id, 0, True)
-    conn.execute(schema.measurements.insert(), [
-        {"run_id": run.run_id, "case_name": case, "metric": metric, "median": median, "n": n,
-         "q1": q1, "q3": q3, "iqr": iqr, "position": position}
-        for position, (case, metric, median, n, q1, q3, iqr) in enumerate(run.rows)])
+    bulk.insert_measurements(conn, run.run_id, run.rows)
     return Added(run.run_id, len(run.rows), False)
 
 
