@@ -32,6 +32,22 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def dpkg_query_shim(missing: set[str], host: str = "amd64") -> str:
+    """A stand-in for `dpkg-query -W -f=FORMAT NAME...` as install-deps.sh calls it: a line
+    NAME<TAB>ARCH<TAB>install ok installed for each name, for the host architecture and arm64,
+    except what `missing` names (NAME: the host's; NAME:ARCH: that architecture's)."""
+    names = " " + " ".join(sorted(missing)) + " "
+    return ("#!/bin/sh\n"
+            "for arg; do\n"
+            "  case \"$arg\" in -*) continue;; esac\n"
+            f"  for a in {host} arm64; do\n"
+            f"    case \"{names}\" in *\" $arg:$a \"*) continue;; esac\n"
+            f"    if [ \"$a\" = {host} ]; then case \"{names}\" in *\" $arg \"*) continue;; esac; fi\n"
+            "    printf '%s\\t%s\\tinstall ok installed\\n' \"$arg\" \"$a\"\n"
+            "  done\n"
+            "done\n")
+
+
 def run_cli(argv: list[str], *, timeout: float = 60, env: dict[str, str] | None = None,
             cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FAKE_BENCH, REPO, assert_one_line_error, clean_env, run_cli, run_suite
+from conftest import (FAKE_BENCH, REPO, assert_one_line_error, clean_env, dpkg_query_shim, run_cli,
+                      run_suite)
 from synclab import arch, cases
 from synclab.census import objects
 from synclab.elf import elf_arch
@@ -187,11 +188,7 @@ def deps_shims(tmp_path: Path, *, missing: set[str], foreign: str = "", uid: int
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     scripts = {
-        "dpkg-query": "#!/bin/sh\nfor pkg; do :; done\ncase \" " + " ".join(sorted(missing)) +
-                      " \" in *\" $pkg \"*) exit 1;; esac\n"
-                      "case \"$pkg\" in *:" + host + ") base=${pkg%:*}; case \" " +
-                      " ".join(sorted(missing)) + " \" in *\" $base \"*) exit 1;; esac;; esac\n"
-                      "printf 'install ok installed'\n",
+        "dpkg-query": dpkg_query_shim(missing, host),
         "dpkg": "#!/bin/sh\ncase \"$1\" in --print-architecture) echo " + host + ";;\n"
                 "--print-foreign-architectures) printf '" + foreign + "';;\n"
                 "*) echo \"dpkg $*\" >> " + str(tmp_path / "dpkg.log") + ";; esac\n",
