@@ -13,6 +13,8 @@ profile's shape on a many-core machine: about 20,000; 8,648 on this 2-PU one), t
   dashboard  `history dashboard` over every series
   render     the page's first render in headless Chromium (navigation start to the page's
              ready mark)
+  series     a query of one series through the points view, as a Grafana panel asks it
+             (docs/ci.md): by family, primitive and metric, and by case name and metric
 
 With --at, the same times are taken also when the fill reaches each of those sizes, so one
 fill shows how they grow. The filling goes through the same add_runs transaction as `history add`, ten runs at a time,
@@ -25,6 +27,7 @@ import argparse
 import contextlib
 import io
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -37,6 +40,7 @@ if __package__ in (None, ""):  # run as a file: make the synclab package importa
     sys.path[0] = str(Path(__file__).resolve().parents[2])
 
 import numpy as np  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
 
 from synclab.history import cli, store  # noqa: E402
 
@@ -178,11 +182,37 @@ def timings(engine: str, db: str, size: int, keys: list[tuple[str, str]], work: 
     subprocess.run([sys.executable, str(HERE / "cli.py"), "add", str(extra), "--db", db],
                    check=True, capture_output=True, timeout=600)
     out["add_process_s"] = round(time.monotonic() - began, 2)
+    out["series_query_ms"] = series_query_ms(db, keys[0][0], keys[0][1])
     board = work / f"board-{engine}"
     out["dashboard_s"] = round(quiet(["dashboard", "--db", db, "--out", str(board)])[1], 1)
     index = board / "index.html"
     out["page_mib"] = round(index.stat().st_size / 2 ** 20, 1)
     out["first_render_ms"] = [round(t) for t in first_render_ms(index)]
+    return out
+
+
+def series_query_ms(db: str, case: str, metric: str) -> dict[str, float]:
+    """Milliseconds to read one series through the points view, each query's best of three."""
+    from synclab import names
+
+    parts = names.parse_case_name(case)
+    assert parts is not None
+    queries = {
+        "by_parts": ("SELECT run_time, median FROM points WHERE family = :family AND "
+                     "primitive = :primitive AND metric = :metric ORDER BY 1",
+                     {"family": parts.family, "primitive": parts.primitive, "metric": metric}),
+        "by_case": ("SELECT run_time, median FROM points WHERE case_name = :case AND "
+                    "metric = :metric ORDER BY 1", {"case": case, "metric": metric})}
+    out = {}
+    with store.Database(db, timeout=600) as history:
+        with history.engine.connect() as conn:
+            for name, (sql, params) in queries.items():
+                best = math.inf
+                for _ in range(3):
+                    began = time.monotonic()
+                    conn.execute(sa.text(sql), params).fetchall()
+                    best = min(best, time.monotonic() - began)
+                out[name] = round(best * 1000, 1)
     return out
 
 
