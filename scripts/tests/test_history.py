@@ -404,6 +404,7 @@ def test_a_version_3_database_migrates_to_the_current_one_and_keeps_every_row(
     layouts = execute(db, "SELECT run_id, layout FROM runs ORDER BY run_id")
     assert len({layout for _, layout in layouts}) == 2  # the other file lists its cases in
     for statement in ("DROP INDEX measurements_by_run",  # another order
+                      "DROP VIEW catalog", "DROP TABLE series_keys",
                       "ALTER TABLE runs DROP COLUMN layout",
                       "CREATE INDEX measurements_series ON measurements (case_name, metric)",
                       "CREATE INDEX measurements_by_metric ON measurements "
@@ -426,17 +427,23 @@ def test_a_version_3_database_migrates_to_the_current_one_and_keeps_every_row(
     assert history("add", *paths, "--db", db).stdout.count("already recorded") == 4
 
 
-def test_version_5_drops_the_index_by_series_and_keeps_every_row(db: str, tmp_path: Path
+def test_version_5_drops_the_index_by_series_and_lists_every_series_once(db: str, tmp_path: Path
                                                                   ) -> None:
     paths = three_runs(tmp_path)
     assert history("add", *paths, "--db", db).returncode == 0
     with store.Database(db) as database:
         runs, series = database.runs(), database.series()
-    execute(db, "CREATE INDEX measurements_by_metric ON measurements (metric, case_name, run_id)")
-    execute(db, "UPDATE schema_version SET version = 4")
+    keys = execute(db, "SELECT machine, case_name, metric FROM series_keys ORDER BY 1, 2, 3")
+    assert len(keys) == len(series) > 0
+    for statement in ("DROP VIEW catalog", "DROP TABLE series_keys",
+                      "CREATE INDEX measurements_by_metric ON measurements "
+                      "(metric, case_name, run_id)", "UPDATE schema_version SET version = 4"):
+        execute(db, statement)
     proc = history("migrate", "--db", db)
     assert proc.returncode == 0 and "schema migrated from version 4 to 5" in proc.stdout
     assert "measurements_by_metric" not in measurement_indexes(db)
+    assert execute(db, "SELECT machine, case_name, metric FROM series_keys "
+                       "ORDER BY 1, 2, 3") == keys
     with store.Database(db) as database:
         assert (database.runs(), database.series()) == (runs, series)
 

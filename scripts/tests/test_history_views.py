@@ -123,6 +123,13 @@ def test_the_views_hold_every_stored_measurement(db: str, tmp_path: Path) -> Non
         assert row["runs"] == len(series[(row["case_name"], row["metric"], row["machine"])]) == 4
         assert (as_utc(row["first_run_time"]), as_utc(row["last_run_time"])) == \
             ("2024-01-01T08:00:00", "2024-01-02T00:00:00")
+    # the catalog: the same series, with the same parts, without the counts
+    described = ("machine", "cpu_model", "arch", "emulated", "case_name", *views.CASE_PARTS,
+                 "metric")
+    catalog = query(db, "SELECT * FROM catalog")
+    assert set(catalog[0]) == set(described)
+    assert sorted(tuple(row[c] for c in described) for row in catalog) == \
+        sorted(tuple(row[c] for c in described) for row in rows)
 
 
 def test_run_time_is_the_true_time_and_absent_when_the_date_is_not_one(
@@ -184,7 +191,8 @@ def test_a_version_2_database_gains_the_views_when_migrated(db: str, tmp_path: P
     proc = history("migrate", "--db", db)
     assert proc.returncode == 0
     assert f"schema migrated from version 2 to {schema.CURRENT_VERSION}" in proc.stdout
-    assert set(view_names(db)) >= {"points", "series"}
+    assert set(view_names(db)) >= {"points", "series", "catalog"}
+    assert query(db, "SELECT COUNT(*) AS n FROM catalog")[0]["n"] == 2 * 4 * 2
     assert query(db, "SELECT COUNT(*) AS n FROM points")[0]["n"] == 8 * 4 * 2
     assert query(db, "SELECT COUNT(*) AS n FROM cases WHERE family IS NOT NULL")[0]["n"] == 3
     assert query(db, "SELECT COUNT(*) AS n FROM runs WHERE run_time IS NULL")[0]["n"] == 2
@@ -281,6 +289,9 @@ def test_the_documented_read_only_role_reads_the_views_only(postgres: Any) -> No
     reader = postgres.url(name, role, password)
     assert query(reader, "SELECT COUNT(*) AS n FROM points") == [{"n": 0}]
     assert query(reader, "SELECT COUNT(*) AS n FROM series") == [{"n": 0}]
+    assert query(reader, "SELECT COUNT(*) AS n FROM catalog") == [{"n": 0}]
+    with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+        query(reader, "SELECT COUNT(*) FROM series_keys")
     with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
         query(reader, "SELECT COUNT(*) FROM measurements")
     with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):

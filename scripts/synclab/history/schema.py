@@ -24,7 +24,10 @@ processes opening one new database at once build it once.
      to a year of history changed a page of it per series (80 MB of random pages, most of
      `history add`'s time). A query of one series goes through the primary key (run_id,
      case_name, metric) instead, one probe per run (bulk.py: SQLite's planner needs its
-     statistics for that, and every add refreshes them)
+     statistics for that, and every add refreshes them). The series_keys table (one row per
+     machine x case x metric, written when a run brings a new one) and the catalog view over
+     it: what a dashboard's drop-down lists read in milliseconds, where the series view
+     aggregates every measurement
 """
 from __future__ import annotations
 
@@ -73,7 +76,12 @@ cases = sa.Table("cases", metadata,
                  sa.Column("case_name", sa.Text, primary_key=True),
                  *(sa.Column(part, sa.Integer if part == "threads" else sa.Text)
                    for part in views.CASE_PARTS))
-TABLES = ("schema_version", "machines", "runs", "measurements", "cases")
+series_keys = sa.Table("series_keys", metadata,
+                        sa.Column("machine", sa.Text, sa.ForeignKey("machines.fingerprint"),
+                                  primary_key=True),
+                        sa.Column("case_name", sa.Text, primary_key=True),
+                        sa.Column("metric", sa.Text, primary_key=True))
+TABLES = ("schema_version", "machines", "runs", "measurements", "cases", "series_keys")
 
 # Indexes of each version, as (name, table, columns).
 INDEXES_V1 = (("measurements_series", "measurements", ("case_name", "metric")),
@@ -199,6 +207,18 @@ def _to_v4(conn: sa.engine.Connection) -> None:
 def _to_v5(conn: sa.engine.Connection) -> None:
     for name in INDEXES_DROPPED_V5:
         conn.exec_driver_sql(f"DROP INDEX {name}")
+    shape = sa.MetaData()
+    sa.Table("machines", shape, sa.Column("fingerprint", sa.Text, primary_key=True))
+    sa.Table("series_keys", shape,
+             sa.Column("machine", sa.Text, sa.ForeignKey("machines.fingerprint"),
+                       primary_key=True),
+             sa.Column("case_name", sa.Text, primary_key=True),
+             sa.Column("metric", sa.Text, primary_key=True))
+    shape.tables["series_keys"].create(conn)
+    conn.exec_driver_sql("INSERT INTO series_keys (machine, case_name, metric) "
+                         "SELECT DISTINCT r.machine, m.case_name, m.metric "
+                         "FROM measurements m JOIN runs r ON r.run_id = m.run_id")
+    conn.exec_driver_sql(views.CATALOG)
 
 
 MIGRATIONS: dict[int, Callable[[sa.engine.Connection], None]] = {

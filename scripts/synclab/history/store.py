@@ -10,8 +10,10 @@ Tables (schema.py holds them and their migrations):
   measurements(run_id, case_name, metric, median, n, q1, q3, iqr, position)
   cases(case_name, family, primitive, scenario, threads, placement, params)
                                                 each stored case name's parts, for the views
-                                                points and series (views.py) that SQL clients
-                                                such as Grafana chart
+                                                points, series and catalog (views.py) that SQL
+                                                clients such as Grafana chart
+  series_keys(machine, case_name, metric)       every series the history holds, for the
+                                                catalog view
 
 `history add` stores all its runs in one transaction, or none. A run id that is already there
 with the same measurements changes nothing, so recording the same results twice is harmless; a
@@ -377,7 +379,20 @@ def _add_run(conn: Any, run: "RunRows") -> Added:
                                f"({run.source or 'this input'} differs); nothing added")
         return Added(run.run_id, 0, True)
     bulk.insert_measurements(conn, run.run_id, run.rows)
+    _record_series_keys(conn, run)
     return Added(run.run_id, len(run.rows), False)
+
+
+def _record_series_keys(conn: Any, run: "RunRows") -> None:
+    """Adds the run's (case, metric) keys its machine did not have yet, in key order (one lock
+    order for concurrent writers); usually none, after the machine's first run."""
+    k = schema.series_keys.c
+    known = set(conn.execute(sa.select(k.case_name, k.metric).where(k.machine == run.machine)))
+    new = sorted({(case, metric) for case, metric, *_ in run.rows} - known)
+    if new:
+        conn.execute(_insert_ignoring_duplicates(conn, schema.series_keys),
+                     [{"machine": run.machine, "case_name": case, "metric": metric}
+                      for case, metric in new])
 
 
 def _record_cases(conn: Any, case_names: set[str]) -> None:

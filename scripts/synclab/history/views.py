@@ -5,7 +5,11 @@ chart without synclab's code, the same on SQLite and PostgreSQL (docs/ci.md show
           (fingerprint, cpu_model, arch, emulated), the case name and its parts (family,
           primitive, scenario, threads, placement, params), metric, median, q1, q3, iqr, n
   series  one row per machine x case x metric: its parts as above, how many runs hold it,
-          the first and the last run time
+          the first and the last run time (an aggregate of every measurement: seconds to
+          minutes on a large history)
+  catalog one row per machine x case x metric as well, without the counts: the series_keys
+          table that `history add` keeps, with the machine's and the case's parts; what a
+          dashboard's lists of families, primitives, metrics and machines read (milliseconds)
 
 The views split nothing in SQL: the parts of a case name come from the cases table, which
 `history add` fills with names.parse_case_name (the same split the reports use), and a run's
@@ -49,10 +53,21 @@ SELECT {', '.join(_SERIES_KEYS)},
 FROM points
 GROUP BY {', '.join(_SERIES_KEYS)}
 """
+# Version 3's views; catalog came with version 5's series_keys table.
 VIEWS = {"points": POINTS, "series": SERIES}
+
+CATALOG = f"""
+CREATE VIEW catalog AS
+SELECT k.machine, mc.cpu_model, mc.arch, mc.emulated,
+       k.case_name, {', '.join(f'c.{part}' for part in CASE_PARTS)}, k.metric
+FROM series_keys k
+JOIN machines mc ON mc.fingerprint = k.machine
+LEFT JOIN cases c ON c.case_name = k.case_name
+"""
 
 
 def create(conn: sa.engine.Connection) -> None:
+    """Version 3's views (a migration to version 3 creates them as they were then)."""
     for statement in VIEWS.values():
         conn.exec_driver_sql(statement)
 
