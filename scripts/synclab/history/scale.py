@@ -9,7 +9,10 @@ profile's shape on a many-core machine: about 20,000; 8,648 on this 2-PU one), t
 
   add        `history add` of one more run from its results file: reading the file, the
              transaction alone, the command in this process, and the command as a new process
-             (interpreter start and imports included)
+             (interpreter start and imports included); for the transaction and the new
+             process also the CPU time they took (this process's or the child's: on a shared
+             machine the wall time also holds the time spent waiting for a CPU; a PostgreSQL
+             server's own CPU time is not in it)
   dashboard  `history dashboard` over every series
   render     the page's first render in headless Chromium (navigation start to the page's
              ready mark)
@@ -28,6 +31,7 @@ import contextlib
 import io
 import json
 import math
+import resource
 import shutil
 import subprocess
 import sys
@@ -172,16 +176,20 @@ def timings(engine: str, db: str, size: int, keys: list[tuple[str, str]], work: 
     parsed = store.read_results(extra)
     out["add_read_file_s"] = round(time.monotonic() - began, 2)
     with store.Database(db, create=True, timeout=600) as history:
-        began = time.monotonic()
+        began, cpu = time.monotonic(), time.process_time()
         history.add_runs([parsed])
         out["add_transaction_s"] = round(time.monotonic() - began, 2)
+        out["add_transaction_cpu_s"] = round(time.process_time() - cpu, 2)
     results_file(extra, 2 * size + 1, keys)
     out["add_command_s"] = round(quiet(["add", str(extra), "--db", db])[1], 2)
     results_file(extra, 2 * size + 2, keys)  # a new process: the interpreter and imports too
-    began = time.monotonic()
+    began, children = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, str(HERE / "cli.py"), "add", str(extra), "--db", db],
                    check=True, capture_output=True, timeout=600)
     out["add_process_s"] = round(time.monotonic() - began, 2)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["add_process_cpu_s"] = round(after.ru_utime + after.ru_stime
+                                     - children.ru_utime - children.ru_stime, 2)
     out["series_query_ms"] = series_query_ms(db, keys[0][0], keys[0][1])
     board = work / f"board-{engine}"
     out["dashboard_s"] = round(quiet(["dashboard", "--db", db, "--out", str(board)])[1], 1)
