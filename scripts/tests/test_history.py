@@ -797,3 +797,4 @@ def test_concurrent_writers_lose_and_duplicate_nothing(db: str, tmp_path: Path) 
     rows = WRITERS * RUNS_PER_WRITER * 6 + SHARED_RUNS * 3
     assert execute(db, "SELECT COUNT(*) FROM measurements") == [(rows,)]
     assert execute(db, "SELECT COUNT(*) FROM machines") == [(1,)]
+    assert execute(db, "SELECT COUNT(*) FROM series_keys") == [(6,)]  # two cases x 3 metrics
