@@ -6,7 +6,9 @@
 //   caller builds it on its own stack; a combiner (possibly another thread)
 //   runs it through the type-erased CombineRequest base (one indirect call),
 //   which constructs f()'s result in the call's own storage; the caller takes
-//   the result out once the combiner has marked the request done. The combiner
+//   the result out once the combiner has marked the request done. A small
+//   function object called as const is copied into the call (one line for the
+//   combiner to read), any other is referenced. The combiner
 //   must not touch the call after marking it done: the caller may return and
 //   its stack frame go away at once. Every ordering is the combiner's (the
 //   done flag is released by the combiner and acquired by the caller); this
@@ -45,6 +47,13 @@ class CombineCall final : public CombineRequest {
                 "lock_combine returns the critical section's result by value: return a value or a pointer");
   static_assert(std::is_void_v<result_type> || std::is_move_constructible_v<result_type>);
 
+  // A small function object that is called as const and trivially copyable
+  // (a lambda capturing references and numbers) is copied into the call, so a
+  // combiner reads the request and its captures from the same line; any other
+  // is referred to where the caller keeps it.
+  static constexpr bool kHeldByValue =
+      std::is_trivially_copyable_v<F> && sizeof(F) <= 32 && std::is_invocable_v<const F&>;
+
   explicit CombineCall(F& f) noexcept : CombineRequest{&CombineCall::run_erased}, f_(f) {}
   CombineCall(const CombineCall&) = delete;
   CombineCall& operator=(const CombineCall&) = delete;
@@ -81,7 +90,7 @@ class CombineCall final : public CombineRequest {
   struct Empty {};
   using Storage = std::conditional_t<std::is_void_v<result_type>, Empty, result_type>;
 
-  F& f_;
+  std::conditional_t<kHeldByValue, F, F&> f_;
   alignas(Storage) unsigned char storage_[sizeof(Storage)];
   bool has_result_ = false;
 };

@@ -5,12 +5,14 @@
 // Algorithm: each (thread, lock) pair owns a record: a request slot, an
 //   `active` flag saying whether the record is on the lock's publication
 //   list, a link, and the combining pass that last served it (its age).
-//   lock_combine(f) builds the call on the caller's stack, publishes its
-//   address in the record's request slot and, if the record is not active,
-//   pushes the record at the head of the publication list. It then polls:
-//   the slot cleared means a combiner ran the call (return its result); the
-//   global lock seen free means try to take it and become the combiner; the
-//   record seen inactive (aged out, below) means push it again. The combiner
+//   lock_combine(f) builds the call on the caller's stack. If the global
+//   lock is free it takes it, runs the call in place and combines (below).
+//   Otherwise it publishes the call's address in the record's request slot
+//   and, if the record is not active, pushes the record at the head of the
+//   publication list. It then polls: the slot cleared means a combiner ran
+//   the call (return its result); every fourth poll, the global lock seen
+//   free means try to take it and become the combiner, and the record seen
+//   inactive (aged out, below) means push it again. The combiner
 //   runs its own request, then one pass: it counts the pass, walks the list
 //   from the head and runs every pending request, stamping the record with
 //   the pass number and clearing the slot. Every `CleanupEvery` passes it
@@ -23,7 +25,10 @@
 //   unused for a while, the rule that the head record is never removed so
 //   that removal never races with the CAS of an insertion). The request is a
 //   type-erased function (locks/combining.hpp) rather than the paper's opcode
-//   and arguments, which is what a lock_combine API needs.
+//   and arguments, which is what a lock_combine API needs. Taking a free lock
+//   before publishing anything, and polling the lock word less often than
+//   the record, are this implementation's choices (the paper's threads
+//   publish first, and check the lock while they wait for a response).
 // Guarantees: mutual exclusion of every critical section (they all run under
 //   the global lock, on the combiner). Each published request runs exactly
 //   once: only the lock holder runs requests and it clears the slot after
@@ -103,6 +108,10 @@ class BasicFlatCombining {
   static constexpr std::string_view name = "flat_combining";
   static constexpr bool counts_futex_calls = true;  // never sleeps: makes no futex call
   static constexpr std::size_t kCacheEntries = 8;
+  // A waiter reads its own record on every poll and the lock word (and its
+  // active flag) on every fourth: the lock word's line is written by every
+  // combiner, and each read of it by a waiter is a transfer.
+  static constexpr std::uint32_t kPollsPerLockCheck = 4;
 
   struct alignas(128) Record {
     std::atomic<CombineRequest*> request{nullptr};  // pending call; nullptr: none (or done)
@@ -129,17 +138,25 @@ class BasicFlatCombining {
   template <class F>
   std::invoke_result_t<F&> lock_combine(F&& f) {
     CombineCall<std::remove_reference_t<F>> call(f);
+    if (try_lock()) {  // free: run in place, then serve whoever is waiting
+      call.run_here();
+      combine(nullptr);
+      unlock();
+      return call.take();
+    }
     Record& mine = my_record();
     mine.request.store(&call, std::memory_order_release);
     if (!mine.active.load(std::memory_order_acquire)) push(mine);
-    for (;;) {
+    for (std::uint32_t polls = 1;; ++polls) {
       if (mine.request.load(std::memory_order_acquire) == nullptr) return call.take();
-      if (try_lock()) {
-        combine(mine);
-        unlock();
-        return call.take();
+      if (polls % kPollsPerLockCheck == 0) {
+        if (try_lock()) {
+          combine(&mine);
+          unlock();
+          return call.take();
+        }
+        if (!mine.active.load(std::memory_order_acquire)) push(mine);
       }
-      if (!mine.active.load(std::memory_order_acquire)) push(mine);
       cpu_relax();
     }
   }
@@ -167,10 +184,11 @@ class BasicFlatCombining {
 
  protected:
   // The combiner's work, under the global lock: its own request (which may
-  // be off the list), then one pass over the list, then cleanup when due.
-  void combine(Record& mine) noexcept {
+  // be off the list; none when it ran its section in place), then one pass
+  // over the list, then cleanup when due.
+  void combine(Record* mine) noexcept {
     ++passes_;
-    serve(mine);
+    if (mine != nullptr) serve(*mine);
     for (Record* r = head_.load(std::memory_order_acquire); r != nullptr; r = r->next.load(std::memory_order_acquire))
       serve(*r);
     if (passes_ % CleanupEvery == 0) cleanup();

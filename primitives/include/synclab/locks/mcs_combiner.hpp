@@ -54,9 +54,13 @@
 //     each handoff a release/acquire pair).
 //   tail_.compare_exchange(node -> nullptr, release / relaxed): as in Mcs; on
 //     failure we wait for the late link with acquire loads.
-// Layout: the lock is one pointer (the harness pads it). A node is 128-byte
-//   aligned and sized, as McsNode: its owner spins on it while the holder
-//   writes into it.
+// Layout: the lock is one pointer (the harness pads it). A lock(n) node is
+//   128-byte aligned and sized, as McsNode: its owner spins on it while the
+//   holder writes into it. A lock_combine call puts its queue element and the
+//   call (with a small function object copied in, locks/combining.hpp) in one
+//   128-byte aligned slot on the caller's stack, so the combiner reads a
+//   request from one line (two with a large result) rather than from three
+//   places of the caller's frame.
 #pragma once
 
 #include <atomic>
@@ -71,18 +75,23 @@
 
 namespace synclab::locks {
 
-struct alignas(128) McsCombinerNode {
-  McsCombinerNode() = default;
-  McsCombinerNode(const McsCombinerNode&) = delete;
-  McsCombinerNode& operator=(const McsCombinerNode&) = delete;
-
+// The queue's element: a plain lock(n) waiter's node, or the head of a
+// lock_combine call's slot (the element and the call in one 128-byte block).
+struct McsCombinerWaiter {
   static constexpr std::uint32_t kWaiting = 0;  // queued
   static constexpr std::uint32_t kGranted = 1;  // the lock is ours: run our own call, then combine
   static constexpr std::uint32_t kDone = 2;     // a combiner ran our call: return its result
 
-  std::atomic<McsCombinerNode*> next{nullptr};
+  std::atomic<McsCombinerWaiter*> next{nullptr};
   std::atomic<std::uint32_t> state{kWaiting};
   CombineRequest* call = nullptr;  // nullptr: a plain lock(n) waiter
+};
+
+// The node of lock(n) / unlock(n).
+struct alignas(128) McsCombinerNode : McsCombinerWaiter {
+  McsCombinerNode() = default;
+  McsCombinerNode(const McsCombinerNode&) = delete;
+  McsCombinerNode& operator=(const McsCombinerNode&) = delete;
 };
 
 // Waiting policy. McsCombinerWaiting is the algorithm; the parameter exists
@@ -115,13 +124,16 @@ class BasicMcsCombiner : Waiting {
 
   template <class F>
   std::invoke_result_t<F&> lock_combine(F&& f) {
-    CombineCall<std::remove_reference_t<F>> call(f);
-    McsCombinerNode n;
-    n.call = &call;
-    if (enqueue(n) == McsCombinerNode::kDone) return call.take();
-    call.run_here();
-    release(n);
-    return call.take();
+    struct alignas(128) Slot {
+      explicit Slot(std::remove_reference_t<F>& fn) noexcept : call(fn) {}
+      McsCombinerWaiter waiter;
+      CombineCall<std::remove_reference_t<F>> call;
+    } slot(f);
+    slot.waiter.call = &slot.call;
+    if (enqueue(slot.waiter) == McsCombinerWaiter::kDone) return slot.call.take();
+    slot.call.run_here();
+    release(slot.waiter);
+    return slot.call.take();
   }
 
   void lock(McsCombinerNode& n) noexcept {
@@ -132,8 +144,8 @@ class BasicMcsCombiner : Waiting {
   [[nodiscard]] bool try_lock(McsCombinerNode& n) noexcept {
     n.call = nullptr;
     n.next.store(nullptr, std::memory_order_relaxed);
-    n.state.store(McsCombinerNode::kGranted, std::memory_order_relaxed);
-    McsCombinerNode* expected = nullptr;
+    n.state.store(McsCombinerWaiter::kGranted, std::memory_order_relaxed);
+    McsCombinerWaiter* expected = nullptr;
     return tail_.compare_exchange_strong(expected, &n, std::memory_order_acq_rel, std::memory_order_relaxed);
   }
 
@@ -149,29 +161,29 @@ class BasicMcsCombiner : Waiting {
  private:
   // Queues n; returns kGranted when the caller holds the lock, kDone when a
   // combiner ran n's call.
-  std::uint32_t enqueue(McsCombinerNode& n) noexcept {
-    if (waiting().abandoned()) return McsCombinerNode::kGranted;  // broken twin's teardown only
+  std::uint32_t enqueue(McsCombinerWaiter& n) noexcept {
+    if (waiting().abandoned()) return McsCombinerWaiter::kGranted;  // broken twin's teardown only
     n.next.store(nullptr, std::memory_order_relaxed);
-    n.state.store(McsCombinerNode::kWaiting, std::memory_order_relaxed);
-    McsCombinerNode* const pred = tail_.exchange(&n, std::memory_order_acq_rel);
-    if (pred == nullptr) return McsCombinerNode::kGranted;
+    n.state.store(McsCombinerWaiter::kWaiting, std::memory_order_relaxed);
+    McsCombinerWaiter* const pred = tail_.exchange(&n, std::memory_order_acq_rel);
+    if (pred == nullptr) return McsCombinerWaiter::kGranted;
     pred->next.store(&n, std::memory_order_release);
-    std::uint32_t s = McsCombinerNode::kWaiting;
-    waiting().spin_until([&] { return (s = n.state.load(std::memory_order_acquire)) != McsCombinerNode::kWaiting; });
+    std::uint32_t s = McsCombinerWaiter::kWaiting;
+    waiting().spin_until([&] { return (s = n.state.load(std::memory_order_acquire)) != McsCombinerWaiter::kWaiting; });
     // An abandoned waiter of the broken twin proceeds as if granted.
-    return s == McsCombinerNode::kDone ? s : McsCombinerNode::kGranted;
+    return s == McsCombinerWaiter::kDone ? s : McsCombinerWaiter::kGranted;
   }
 
   // The holder, standing on `own` (its own node, its call already run or
   // none), serves the queue behind it and hands over.
-  void release(McsCombinerNode& own) noexcept {
+  void release(McsCombinerWaiter& own) noexcept {
     if (waiting().abandoned()) return;  // broken twin's teardown only: touch no node
-    McsCombinerNode* cur = &own;
+    McsCombinerWaiter* cur = &own;
     std::uint32_t served = 0;
     for (;;) {
-      McsCombinerNode* succ = cur->next.load(std::memory_order_acquire);
+      McsCombinerWaiter* succ = cur->next.load(std::memory_order_acquire);
       if (succ == nullptr) {
-        McsCombinerNode* expected = cur;
+        McsCombinerWaiter* expected = cur;
         if (tail_.compare_exchange_strong(expected, nullptr, std::memory_order_release, std::memory_order_relaxed)) {
           finish(cur, &own);  // the queue is empty: the lock is free
           return;
@@ -187,7 +199,7 @@ class BasicMcsCombiner : Waiting {
         if constexpr (!Waiting::hands_over_at_bound) {
           if (succ->call != nullptr) return;  // BROKEN twin only: succ and its followers are lost
         }
-        succ->state.store(McsCombinerNode::kGranted, std::memory_order_release);
+        succ->state.store(McsCombinerWaiter::kGranted, std::memory_order_release);
         return;
       }
       succ->call->run(*succ->call);
@@ -198,16 +210,17 @@ class BasicMcsCombiner : Waiting {
 
   // Lets the owner of a node the holder has finished with go: a served node
   // is done; the holder's own node needs nothing.
-  static void finish(McsCombinerNode* node, const McsCombinerNode* own) noexcept {
-    if (node != own) node->state.store(McsCombinerNode::kDone, std::memory_order_release);
+  static void finish(McsCombinerWaiter* node, const McsCombinerWaiter* own) noexcept {
+    if (node != own) node->state.store(McsCombinerWaiter::kDone, std::memory_order_release);
   }
 
-  std::atomic<McsCombinerNode*> tail_{nullptr};
+  std::atomic<McsCombinerWaiter*> tail_{nullptr};
 };
 
 using McsCombiner = BasicMcsCombiner<>;
 
 static_assert(sizeof(McsCombinerNode) == 128 && alignof(McsCombinerNode) == 128);
+static_assert(sizeof(McsCombinerWaiter) <= 24);
 static_assert(sizeof(McsCombiner) == sizeof(void*));
 static_assert(synclab::Combinable<McsCombiner>);
 static_assert(synclab::NodeLockable<McsCombiner>);
