@@ -11,6 +11,7 @@ namespace synclab::bench {
 
 // Each family's registration, in its own file.
 void register_locks(const FamilyContext&);
+void register_lock_combine(const FamilyContext&);
 void register_lock_test_cases(const FamilyContext&);
 void register_plugin_locks(const FamilyContext&);
 void register_seqlock(const FamilyContext&);
@@ -29,6 +30,7 @@ namespace {
 // Locks, semaphores and the sequence lock share the `locks` family.
 void register_lock_family(const FamilyContext& f) {
   register_locks(f);
+  register_lock_combine(f);
   register_plugin_locks(f);
   register_seqlock(f);
   register_semaphores(f);

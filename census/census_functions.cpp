@@ -19,6 +19,11 @@
 //     void synclab_census::lock<synclab_census::Name<(char)108, ...>, Name<...>, FutexMutex3>(...)
 //   which scripts/synclab/census reads back as synclab_census__locks__futex_mutex3__lock.
 //
+//   The combining locks of synclab::locks::OurCombiningLocks: their plain interface as above
+//   (mcs_combiner through WithThreadLocalNode), and lock_combine with one fixed section (an
+//   increment of the caller's counter, returned), e.g.
+//   synclab_census__locks__flat_combining__lock_combine.
+//
 //   For every reader-writer lock in synclab::rwlocks::OurRwLocks and
 //   synclab::peers::PeerRwLocks: lock, unlock, lock_shared, unlock_shared.
 //
@@ -133,6 +138,25 @@ auto lock_table(synclab::TypeList<Ls...>) {
   return std::array{lock_functions<Family, Ls>()...};
 }
 
+// The combining locks' own entry point, with one fixed section. Flattened: lock_combine is a
+// function template too large for the inliner, and its instructions must be in this symbol.
+// The section is a named type, not a lambda: a lambda's own functions would carry this
+// function's name in theirs and be taken for it.
+struct CensusSection {
+  std::uint64_t* counter;
+  std::uint64_t operator()() const noexcept { return ++*counter; }
+};
+
+template <class Family, class Primitive, class L>
+[[gnu::noinline, gnu::flatten]] std::uint64_t lock_combine(L& l, std::uint64_t& counter) {
+  return l.lock_combine(CensusSection{&counter});
+}
+
+template <class Family, class... Ls>
+auto combine_table(synclab::TypeList<Ls...>) {
+  return std::array{erase(&lock_combine<NameOf<Family>, NameOf<Ls>, Ls>)...};
+}
+
 // Reader-writer locks: both modes, e.g. synclab_census__rwlocks__bravo_rw_writer_pref__lock_shared.
 struct Rwlocks {
   static constexpr std::string_view name = "rwlocks";
@@ -200,6 +224,12 @@ extern const auto synclab_census_rwlock_table = synclab_census::rwlock_table<syn
 // Keeps every instantiation above in the object (external linkage, never read).
 extern const auto synclab_census_lock_table = synclab_census::lock_table<synclab_census::Locks>(
     synclab::Concat<synclab::locks::OurLocks, synclab::peers::PeerLocks>{});
+
+extern const auto synclab_census_combining_lock_table = synclab_census::lock_table<synclab_census::Locks>(
+    synclab::TypeList<synclab::locks::FlatCombining, synclab::locks::WithThreadLocalNode<synclab::locks::McsCombiner>>{});
+
+extern const auto synclab_census_combine_table =
+    synclab_census::combine_table<synclab_census::Locks>(synclab::locks::OurCombiningLocks{});
 
 // ---------------------------------------------------------------- memory-ordering microcases
 

@@ -22,6 +22,9 @@ from make_inputs import context, lock_entries  # noqa: E402
 HIGH = {"std_mutex": 3.0e6, "ck_mcs": 1.0e6, "tbb_queuing_mutex": 0.8e6, "hemlock": 1.0e6,
         "twa": 1.5e6, "reciprocating": 2.0e6, "tas_spin": 6.0e6}
 OVERSUBSCRIBED = {"std_mutex": 2.0e6, "mcs": 0.1e6, "malthusian_mcs": 1.2e6, "tas_spin": 0.05e6}
+# ops/s in the lock_combine scenario at t:2: flat_combining 1.75x std_mutex (met), mcs_combiner
+# 1.2x (missed).
+COMBINE = {"std_mutex": 2.0e6, "flat_combining": 3.5e6, "mcs_combiner": 2.4e6, "ticket": 1.5e6}
 HANDOFFS = {"std_mutex": 0.05, "ck_mcs": 0.98, "tbb_queuing_mutex": 0.97, "hemlock": 0.98,
             "twa": 0.99, "reciprocating": 0.99, "tas_spin": 0.01, "mcs": 0.95,
             "malthusian_mcs": 0.97}
@@ -29,14 +32,18 @@ HANDOFFS = {"std_mutex": 0.05, "ck_mcs": 0.98, "tbb_queuing_mutex": 0.97, "hemlo
 
 def planted(high: dict[str, float] | None = None, oversubscribed: dict[str, float] | None = None,
             handoffs: dict[str, float] | None = None, high_threads: int = 2,
-            extra: tuple[dict[str, Any], ...] = (), **overrides: Any) -> Run:
+            extra: tuple[dict[str, Any], ...] = (), combine: dict[str, float] | None = None,
+            combine_threads: int = 2, **overrides: Any) -> Run:
     """A locks run of three repetitions (medians exactly the numbers given) on a 2-PU machine,
-    with `extra` entries (a failed case) and context `overrides`."""
+    with `extra` entries (a failed case), the lock_combine scenario's ops/s and context
+    `overrides`."""
     levels: dict[str, dict[int, dict[str, tuple[float, float]]]] = {}
     if high is not None:
         levels["high"] = {high_threads: {p: (ops, 0.9) for p, ops in high.items()}}
     if oversubscribed is not None:
         levels["oversubscribed"] = {8: {p: (ops, 0.9) for p, ops in oversubscribed.items()}}
+    if combine is not None:
+        levels["lock_combine"] = {combine_threads: {p: (ops, 0.9) for p, ops in combine.items()}}
     entries = lock_entries(levels, reps=3, events=False)
     ratios = HANDOFFS if handoffs is None else handoffs
     for entry in entries:
@@ -63,7 +70,7 @@ def goal(lock: str, other: str) -> str:
 
 
 def test_goals_met_are_judged_met_with_their_ratio_and_handoffs() -> None:
-    found = verdicts(planted(HIGH, OVERSUBSCRIBED))
+    found = verdicts(planted(HIGH, OVERSUBSCRIBED, combine=dict(COMBINE, mcs_combiner=3.0e6)))
     assert {j.verdict for j in found.values()} == {frontier.MET}
     at_bar = found[goal("hemlock", "ck_mcs")]  # 1.0x, the same handoff ratio: the bar is met
     assert at_bar.ratio is not None and abs(at_bar.ratio.median - 1.0) < 1e-9
@@ -96,11 +103,38 @@ def test_goals_missed_say_by_how_much() -> None:
 
 def test_a_run_without_the_frontier_locks_is_not_measured_and_says_why() -> None:
     classics = {p: ops for p, ops in HIGH.items() if p not in ("hemlock", "twa", "reciprocating")}
-    found = verdicts(planted(classics, {"std_mutex": 2.0e6, "mcs": 0.1e6}))
+    found = verdicts(planted(classics, {"std_mutex": 2.0e6, "mcs": 0.1e6},
+                             combine={"std_mutex": 2.0e6}))
     for text, judgement in found.items():
         assert judgement.verdict == frontier.NOT_MEASURED, text
         assert judgement.ratio is None
         assert "was not measured at" in judgement.why and "no case of it anywhere" in judgement.why
+
+
+def test_the_lock_combine_goals_met_missed_and_not_measured() -> None:
+    found = verdicts(planted(HIGH, OVERSUBSCRIBED, combine=COMBINE))
+    flat, mcs = found[goal("flat_combining", "std_mutex")], found[goal("mcs_combiner", "std_mutex")]
+    assert flat.goal.text == "flat_combining ≥ 1.5× std_mutex" and flat.goal.level == "lock_combine"
+    assert flat.verdict == frontier.MET and flat.ratio is not None
+    assert abs(flat.ratio.median - 1.75) < 1e-9 and flat.where == "t:2 · compact"
+    assert flat.handoffs[0] is None  # the goal asks for no handoff ratio
+    assert mcs.verdict == frontier.MISSED
+    assert "throughput 1.2× std_mutex, 1.25× short of 1.5×" in mcs.why
+    # The scenario absent: not measured, with the levels the run has.
+    absent = verdicts(planted(HIGH, OVERSUBSCRIBED))[goal("flat_combining", "std_mutex")]
+    assert absent.verdict == frontier.NOT_MEASURED and absent.ratio is None
+    assert absent.why == ("the run has no 'lock_combine' scenario of locks (levels measured: "
+                          "high, oversubscribed)")
+    # One thread on a 2-PU machine: no combining to judge.
+    alone = verdicts(planted(HIGH, OVERSUBSCRIBED, combine=COMBINE, combine_threads=1))
+    assert alone[goal("mcs_combiner", "std_mutex")].why == (
+        "'lock_combine' ran at most t:1, fewer threads than the machine's 2 PUs")
+    # std_mutex absent from the scenario: the combiner's goal is not measured, naming it.
+    no_std = {p: ops for p, ops in COMBINE.items() if p != "std_mutex"}
+    flat = verdicts(planted(HIGH, OVERSUBSCRIBED, combine=no_std))[goal("flat_combining",
+                                                                         "std_mutex")]
+    assert flat.verdict == frontier.NOT_MEASURED
+    assert flat.why.startswith("std_mutex was not measured at lock_combine in this run")
 
 
 def test_a_run_without_the_level_is_not_measured_and_names_the_levels_it_has() -> None:

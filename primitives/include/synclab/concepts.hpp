@@ -48,4 +48,26 @@ concept NodeLockable =
       { l.try_lock(n) } -> std::same_as<bool>;
     };
 
+// A lock that can run a critical section given as a function: lock_combine(f)
+// runs f() under mutual exclusion with every other critical section of the
+// lock and returns f()'s result to the caller. f may run on another thread (a
+// combiner that executes waiting callers' sections in one batch, as folly's
+// DistributedMutex::lock_combine does), so f must not depend on the identity
+// of the thread that runs it (no thread-locals, no lock held by the caller),
+// must not throw (there may be nobody to catch it there: a throw terminates)
+// and must not call lock_combine on the same lock. When lock_combine returns,
+// f has run exactly once and its effects happen-before the return.
+// locks/combining.hpp lifts every Lockable to this concept (lock(); f();
+// unlock()), so one workload compares the same section across all locks.
+namespace detail {
+struct CombineProbe {
+  int operator()() const noexcept { return 0; }
+};
+}  // namespace detail
+
+template <class L>
+concept Combinable = Named<L> && std::default_initializable<L> && requires(L& l, detail::CombineProbe f) {
+  { l.lock_combine(f) } -> std::same_as<int>;
+};
+
 }  // namespace synclab

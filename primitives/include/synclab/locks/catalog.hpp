@@ -10,6 +10,7 @@
 #include "synclab/locks/clh.hpp"
 #include "synclab/locks/cna.hpp"
 #include "synclab/locks/cohort.hpp"
+#include "synclab/locks/flat_combining.hpp"
 #include "synclab/locks/futex_mutex2.hpp"
 #include "synclab/locks/futex_mutex3.hpp"
 #include "synclab/locks/futex_mutex3_atomic_wait.hpp"
@@ -17,6 +18,7 @@
 #include "synclab/locks/hemlock.hpp"
 #include "synclab/locks/malthusian_mcs.hpp"
 #include "synclab/locks/mcs.hpp"
+#include "synclab/locks/mcs_combiner.hpp"
 #include "synclab/locks/parking_lot.hpp"
 #include "synclab/locks/qspinlock.hpp"
 #include "synclab/locks/reciprocating.hpp"
@@ -62,5 +64,10 @@ using OurLocks = synclab::TypeList<
 // The node-passing queue locks, also measured with a node per thread, without
 // the adapter (registered as "<name>_node").
 using OurNodeLocks = synclab::TypeList<Mcs, Clh, Cna, MalthusianMcs>;
+
+// The combining locks (synclab::Combinable): measured through lock_combine
+// in the lock_combine scenario (benches/lock_combine.cpp), beside every lock
+// above running the same critical section with lock()/unlock().
+using OurCombiningLocks = synclab::TypeList<FlatCombining, McsCombiner>;
 
 }  // namespace synclab::locks
