@@ -23,7 +23,8 @@ from synclab.report.tables import Row, ScenarioTable, Summary
 HIGH, OVERSUBSCRIBED = "high", "oversubscribed"
 LEVELS = (HIGH, OVERSUBSCRIBED)
 # The 2015-2025 locks of the family (docs/locks-frontier.md): highlighted in the figure.
-FRONTIER_LOCKS = ("hemlock", "twa", "reciprocating", "qspinlock", "cna", "malthusian_mcs")
+FRONTIER_LOCKS = ("hemlock", "twa", "reciprocating", "qspinlock", "cna", "malthusian_mcs", "shfl_lock",
+                  "shfl_lock_blocking")
 OPS, HANDOFF = "ops_per_sec", "handoff_ratio"
 MET, MISSED, NOT_MEASURED = "met", "missed", "not measured"
 
