@@ -50,9 +50,8 @@
 //   bound) and the blocking ShflLock (spin-then-park waiters woken by the
 //   shuffler off the critical path). Written from the paper's text; where it
 //   leaves a choice, the lab's:
-//   - stealing: the paper guards the fast path with a no-stealing flag next
-//     to the locked byte; here a newcomer steals only when it reads an empty
-//     queue (tail_ == nullptr), which gives the hard bound below with no flag;
+//   - stealing: a newcomer steals only when it reads an empty queue
+//     (tail_ == nullptr): the lab's rule, chosen for the hard bound below;
 //   - the batch bound MaxShuffles = 1024 (the paper: a tunable threshold),
 //     counting the batch's starter;
 //   - blocking: the head spins and then yields, never parks (so unlock() has
@@ -71,7 +70,9 @@
 //   Bounded bypass: a queued waiter W is overtaken (a) by stealers: each other
 //   thread at most once while W is queued, because from W's swap until W
 //   leaves the queue tail_ is never nullptr and a stealer must read it
-//   nullptr (at most N - 1 steals, N threads); (b) by shuffling: only waiters
+//   nullptr (at most N - 1 steals, N threads, counting from when W's swap is
+//   visible to them: a relaxed load may lag it by a store buffer's drain);
+//   (b) by shuffling: only waiters
 //   of a batch started ahead of W by a waiter of another domain move past W,
 //   at most MaxShuffles - 1 per batch, and each domain can start at most one
 //   such batch while W waits (a batch leaves ahead of W only its own members
