@@ -48,8 +48,8 @@
 //   "ShflLocks": the shuffling mechanism, the non-blocking ShflLock (TAS word
 //   plus MCS queue, head spinning on the word, NUMA policy with a batch
 //   bound) and the blocking ShflLock (spin-then-park waiters woken by the
-//   shuffler off the critical path). Written from the paper's text; where it
-//   leaves a choice, the lab's:
+//   shuffler off the critical path). Written from the paper's description;
+//   these choices are the lab's:
 //   - stealing: a newcomer steals only when it reads an empty queue
 //     (tail_ == nullptr): the lab's rule, chosen for the hard bound below;
 //   - the batch bound MaxShuffles = 1024 (the paper: a tunable threshold),
