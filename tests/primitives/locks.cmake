@@ -20,7 +20,7 @@ target_link_libraries(cohort_lock_test PRIVATE
 synclab_lock_test_pair(cohort_lock_test)
 
 foreach(name parking_lot_test wait_policy_test hemlock_test twa_test reciprocating_test qspinlock_test cna_test malthusian_mcs_test
-    combining_test)
+    combining_test shfl_lock_test)
   add_executable(${name} ${name}.cpp)
   target_link_libraries(${name} PRIVATE synclab::primitives synclab_test_support GTest::gtest_main)
   synclab_lock_test_pair(${name})

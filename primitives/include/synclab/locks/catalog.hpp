@@ -22,6 +22,7 @@
 #include "synclab/locks/parking_lot.hpp"
 #include "synclab/locks/qspinlock.hpp"
 #include "synclab/locks/reciprocating.hpp"
+#include "synclab/locks/shfl_lock.hpp"
 #include "synclab/locks/tas_spin.hpp"
 #include "synclab/locks/ticket.hpp"
 #include "synclab/locks/ticket_backoff.hpp"
@@ -59,7 +60,9 @@ using OurLocks = synclab::TypeList<
     Reciprocating,
     Qspinlock,
     WithThreadLocalNode<Cna>,            // registered as "cna", as mcs
-    WithThreadLocalNode<MalthusianMcs>>;  // registered as "malthusian_mcs", as mcs
+    WithThreadLocalNode<MalthusianMcs>,  // registered as "malthusian_mcs", as mcs
+    ShflLock,          // its queue nodes live on lock()'s stack: no node adapter
+    ShflLockBlocking>;
 
 // The node-passing queue locks, also measured with a node per thread, without
 // the adapter (registered as "<name>_node").

@@ -27,7 +27,8 @@ LEVELS = (HIGH, OVERSUBSCRIBED)  # the figure's
 # Scenarios that run the `high` level and count only with one thread per PU.
 AT_HIGH = (HIGH, LOCK_COMBINE)
 # The 2015-2025 locks of the family (docs/locks-frontier.md): highlighted in the figure.
-FRONTIER_LOCKS = ("hemlock", "twa", "reciprocating", "qspinlock", "cna", "malthusian_mcs")
+FRONTIER_LOCKS = ("hemlock", "twa", "reciprocating", "qspinlock", "cna", "malthusian_mcs", "shfl_lock",
+                  "shfl_lock_blocking")
 OPS, HANDOFF = "ops_per_sec", "handoff_ratio"
 MET, MISSED, NOT_MEASURED = "met", "missed", "not measured"
 
