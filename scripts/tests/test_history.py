@@ -568,10 +568,10 @@ def test_an_interrupted_add_leaves_the_database_as_it_was(db: str, tmp_path: Pat
              for name in ("run-b", "run-c")]
     add_run = store._add_run
 
-    def interrupted(conn: Any, run: store.RunRows) -> store.Added:
+    def interrupted(conn: Any, run: store.RunRows, *rest: Any) -> store.Added:
         if run.run_id == "run-c":  # run-b is in the transaction by now
             raise KeyboardInterrupt
-        return add_run(conn, run)
+        return add_run(conn, run, *rest)
     monkeypatch.setattr(store, "_add_run", interrupted)
     proc = history("add", *later, "--db", db)
     assert proc.returncode == 130 and "interrupted" in proc.stderr

@@ -186,8 +186,9 @@ class Database:
         ordered = sorted(runs, key=lambda run: run.run_id)  # one lock order for every writer
 
         def add(conn: Any) -> dict[int, Added]:
-            _record_cases(conn, {row[0] for run in ordered for row in run.rows})
-            added = {id(run): _add_run(conn, run) for run in ordered}
+            new_layouts = [run for run in ordered if not _layout_known(conn, run)]
+            _record_cases(conn, {row[0] for run in new_layouts for row in run.rows})
+            added = {id(run): _add_run(conn, run, run in new_layouts) for run in ordered}
             bulk.refresh_statistics(conn)
             return added
         added = self._run(add)
@@ -358,7 +359,18 @@ def _insert_ignoring_duplicates(conn: Any, table: Any) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
-def _add_run(conn: Any, run: "RunRows") -> Added:
+def _layout_known(conn: Any, run: "RunRows") -> bool:
+    """Whether a stored run of this machine has this run's layout (its keys, in its order): its
+    cases and series keys are then recorded already, and reading them back (20,000 rows for a
+    default-profile run) can be skipped. A run that a concurrent writer has not committed yet
+    is not seen, and its keys are then read and inserted as for a new layout."""
+    r = schema.runs.c
+    query = (sa.select(r.run_id).where(r.machine == run.machine, r.layout == run.layout)
+             .limit(1))
+    return conn.execute(query).first() is not None
+
+
+def _add_run(conn: Any, run: "RunRows", new_layout: bool = True) -> Added:
     """One run inside the caller's transaction. A concurrent writer of the same run id makes
     the insert wait for it; then the stored digest says whether it was this same run."""
     digest = run.digest
@@ -370,7 +382,7 @@ def _add_run(conn: Any, run: "RunRows") -> Added:
         "run_id": run.run_id, "revision": run.revision, "date": run.date,
         "machine": run.machine, "mode": run.mode, "source": run.source, "added": _now(),
         "digest": digest, "run_time": views.utc_time(run.date),
-        "layout": schema.run_layout((case, metric) for case, metric, *_ in run.rows)}).rowcount
+        "layout": run.layout}).rowcount
     if not inserted:
         stored = conn.execute(sa.select(schema.runs.c.digest)
                               .where(schema.runs.c.run_id == run.run_id)).scalar()
@@ -379,7 +391,8 @@ def _add_run(conn: Any, run: "RunRows") -> Added:
                                f"({run.source or 'this input'} differs); nothing added")
         return Added(run.run_id, 0, True)
     bulk.insert_measurements(conn, run.run_id, run.rows)
-    _record_series_keys(conn, run)
+    if new_layout:
+        _record_series_keys(conn, run)
     return Added(run.run_id, len(run.rows), False)
 
 
@@ -424,8 +437,11 @@ class RunRows:
     rows: list[tuple[Any, ...]]  # case, metric, median, n, q1, q3, iqr
     notes: tuple[str, ...] = ()  # what the loader noted about the file
     digest: str = field(init=False)
+    layout: str = field(init=False)  # schema.run_layout of its keys
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "layout", schema.run_layout(
+            (case, metric) for case, metric, *_ in self.rows))
         object.__setattr__(self, "digest", schema.run_digest(
             self.revision, self.machine, self.mode,
             [(case, metric, median, n, q1, q3) for case, metric, median, n, q1, q3, _ in self.rows]))
