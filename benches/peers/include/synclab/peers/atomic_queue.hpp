@@ -19,8 +19,10 @@
 //                                still gets 1024 (capacity() says so).
 //   AtomicQueueB, AtomicQueueB2  capacity at run time, rounded up to a power
 //                                of two and to at least (line / slot)^2 slots
-//                                (64 for 8-byte slots): indices are shuffled
-//                                so neighbouring positions fall on different
+//                                (64 for AtomicQueueB's 8-byte slots, 4096
+//                                for AtomicQueueB2, whose shuffle counts its
+//                                one-byte states): indices are shuffled so
+//                                neighbouring positions fall on different
 //                                cache lines.
 // The NIL constraint (AtomicQueue, AtomicQueueB): the slot holds the message
 //   itself and one value of it, NIL, means "empty", so T must fit a lock-free
