@@ -155,16 +155,16 @@ void register_preempt(const ChannelFamily& f, const Capacity& cap) {
 // The queue frontier (docs/channels.md, "The queue frontier"): a channel that
 // declares `queue_frontier` also runs mpmc with 2 × PUs threads, half of them
 // producers (`mpmc_oversub`, at `oversubscribed`), beside moodycamel; one that
-// declares `key_mpmc_only` (the frontier peers) keeps only its mpmc t:2 case
-// and that one when sweeps are off, so the default run stays within its time.
+// declares `sweep_only` (the frontier peers) is registered only with sweeps
+// on, so the default run stays within its time.
 template <class C>
 constexpr bool queue_frontier = [] {
   if constexpr (requires { C::queue_frontier; }) return static_cast<bool>(C::queue_frontier);
   return C::name == std::string_view("moodycamel");
 }();
 template <class C>
-constexpr bool key_mpmc_only = [] {
-  if constexpr (requires { C::key_mpmc_only; }) return static_cast<bool>(C::key_mpmc_only);
+constexpr bool sweep_only = [] {
+  if constexpr (requires { C::sweep_only; }) return static_cast<bool>(C::sweep_only);
   return false;
 }();
 
@@ -182,11 +182,7 @@ void register_channel(const ChannelFamily& f) {
   const Capacity cap = default_capacity(bounds);
   constexpr bool mpmc = C::semantics.multi_producer && C::semantics.multi_consumer;
   const FamilyContext& context = f.context;
-  if (key_mpmc_only<C> && !context.options.sweeps) {
-    if (context.runs("high")) add_stream<C>(f, kMpmc, {1, 1}, cap);
-    if (context.runs("oversubscribed")) register_mpmc_oversub<C>(f, cap);
-    return;
-  }
+  if (sweep_only<C> && !context.options.sweeps) return;
   if (context.runs("high")) {
     register_shapes<C>(f, cap);
     if (bounds == Bounds::bounded && context.options.sweeps) {

@@ -110,7 +110,7 @@ class AtomicQueuePeer {
   static constexpr std::string_view name = "aq_atomic";
   static constexpr channels::Semantics semantics = atomic_queue_detail::kSemantics;
   static constexpr bool queue_frontier = true;  // also mpmc_oversub (benches/channels.cpp)
-  static constexpr bool key_mpmc_only = true;   // without sweeps: mpmc t:2 and mpmc_oversub only
+  static constexpr bool sweep_only = true;      // registered only with sweeps on (benches/channels.cpp)
 
   explicit AtomicQueuePeer(std::size_t /*capacity: fixed at 1024*/) : queue_(std::make_unique<Queue>()) {}
 
@@ -138,7 +138,7 @@ class AtomicQueueBPeer {
   static constexpr std::string_view name = "aq_atomic_b";
   static constexpr channels::Semantics semantics = atomic_queue_detail::kSemantics;
   static constexpr bool queue_frontier = true;  // also mpmc_oversub (benches/channels.cpp)
-  static constexpr bool key_mpmc_only = true;   // without sweeps: mpmc t:2 and mpmc_oversub only
+  static constexpr bool sweep_only = true;      // registered only with sweeps on (benches/channels.cpp)
 
   explicit AtomicQueueBPeer(std::size_t capacity) : queue_(atomic_queue_detail::run_time_size(capacity)) {}
 
@@ -163,7 +163,7 @@ class AtomicQueue2Peer {
   static constexpr std::string_view name = "aq_atomic2";
   static constexpr channels::Semantics semantics = atomic_queue_detail::kSemantics;
   static constexpr bool queue_frontier = true;  // also mpmc_oversub (benches/channels.cpp)
-  static constexpr bool key_mpmc_only = true;   // without sweeps: mpmc t:2 and mpmc_oversub only
+  static constexpr bool sweep_only = true;      // registered only with sweeps on (benches/channels.cpp)
 
   explicit AtomicQueue2Peer(std::size_t /*capacity: fixed at 1024*/) : queue_(std::make_unique<Queue>()) {}
 
@@ -184,7 +184,7 @@ class AtomicQueueB2Peer {
   static constexpr std::string_view name = "aq_atomic_b2";
   static constexpr channels::Semantics semantics = atomic_queue_detail::kSemantics;
   static constexpr bool queue_frontier = true;  // also mpmc_oversub (benches/channels.cpp)
-  static constexpr bool key_mpmc_only = true;   // without sweeps: mpmc t:2 and mpmc_oversub only
+  static constexpr bool sweep_only = true;      // registered only with sweeps on (benches/channels.cpp)
 
   explicit AtomicQueueB2Peer(std::size_t capacity) : queue_(atomic_queue_detail::run_time_size(capacity)) {}
 

@@ -86,7 +86,7 @@ class XeniumRamalhete {
  public:
   using value_type = T;
   static constexpr std::string_view name = "xenium_ramalhete";
-  static constexpr bool key_mpmc_only = true;  // without sweeps: mpmc t:2 only (benches/channels.cpp)
+  static constexpr bool sweep_only = true;  // registered only with sweeps on (benches/channels.cpp)
   static constexpr channels::Semantics semantics{.bounded = false,
                                                  .blocking = false,
                                                  .order = channels::Order::global_fifo,
@@ -116,7 +116,7 @@ class XeniumMichaelScott {
  public:
   using value_type = T;
   static constexpr std::string_view name = "xenium_michael_scott";
-  static constexpr bool key_mpmc_only = true;  // without sweeps: mpmc t:2 only (benches/channels.cpp)
+  static constexpr bool sweep_only = true;  // registered only with sweeps on (benches/channels.cpp)
   static constexpr channels::Semantics semantics{.bounded = false,
                                                  .blocking = false,
                                                  .order = channels::Order::global_fifo,
@@ -143,7 +143,7 @@ class XeniumVyukovBounded {
  public:
   using value_type = T;
   static constexpr std::string_view name = "xenium_vyukov_bounded";
-  static constexpr bool key_mpmc_only = true;  // without sweeps: mpmc t:2 only (benches/channels.cpp)
+  static constexpr bool sweep_only = true;  // registered only with sweeps on (benches/channels.cpp)
   static constexpr channels::Semantics semantics{.bounded = true,
                                                  .blocking = false,
                                                  .order = channels::Order::per_producer_fifo,
@@ -171,7 +171,7 @@ class XeniumKfifo {
  public:
   using value_type = T;
   static constexpr std::string_view name = "xenium_kfifo";
-  static constexpr bool key_mpmc_only = true;  // without sweeps: mpmc t:2 only (benches/channels.cpp)
+  static constexpr bool sweep_only = true;  // registered only with sweeps on (benches/channels.cpp)
   static constexpr channels::Semantics semantics{.bounded = false,
                                                  .blocking = false,
                                                  .order = channels::Order::none,
