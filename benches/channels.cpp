@@ -12,7 +12,8 @@
 // the default capacity and 8-byte messages, the capacity sweep (cap 1, 16) at
 // spsc and mpmc t:2, the payload sweep (64, 256 bytes) at spsc and mpmc t:2,
 // pingpong and oneshot; `empty` at `uncontended`; `burst` at `low`;
-// mpsc_preempt at `oversubscribed`; all at the default capacity. The default capacity is 1024 for a bounded
+// mpsc_preempt and, for the queue frontier, mpmc_oversub at
+// `oversubscribed`; all at the default capacity. The default capacity is 1024 for a bounded
 // channel, `unbounded` for an unbounded one and 0 for a rendezvous channel.
 #include <algorithm>
 #include <memory>
@@ -44,6 +45,7 @@ constexpr std::string_view kMpsc = "mpsc";
 constexpr std::string_view kSpmc = "spmc";
 constexpr std::string_view kMpmc = "mpmc";
 constexpr std::string_view kMpscPreempt = "mpsc_preempt";
+constexpr std::string_view kMpmcOversub = "mpmc_oversub";
 constexpr std::string_view kPingPong = "pingpong";
 constexpr std::string_view kEmpty = "empty";
 constexpr std::string_view kBurst = "burst";
@@ -150,12 +152,37 @@ void register_preempt(const ChannelFamily& f, const Capacity& cap) {
   }
 }
 
+// The queue frontier (docs/channels.md, "The queue frontier"): a channel that
+// declares `queue_frontier` also runs mpmc with 2 × PUs threads, half of them
+// producers (`mpmc_oversub`, at `oversubscribed`), beside moodycamel; one that
+// declares `sweep_only` (the frontier peers) is registered only with sweeps
+// on, so the default run stays within its time.
+template <class C>
+constexpr bool queue_frontier = [] {
+  if constexpr (requires { C::queue_frontier; }) return static_cast<bool>(C::queue_frontier);
+  return C::name == std::string_view("moodycamel");
+}();
+template <class C>
+constexpr bool sweep_only = [] {
+  if constexpr (requires { C::sweep_only; }) return static_cast<bool>(C::sweep_only);
+  return false;
+}();
+
+template <channels::Channel C>
+void register_mpmc_oversub(const ChannelFamily& f, const Capacity& cap) {
+  if constexpr (queue_frontier<C> && C::semantics.multi_producer && C::semantics.multi_consumer) {
+    const int side = std::min(f.pus, harness::kMaxProducers);
+    add_stream<C>(f, kMpmcOversub, {side, side}, cap, {}, true);
+  }
+}
+
 template <channels::Channel C>
 void register_channel(const ChannelFamily& f) {
   const Bounds bounds = bounds_of<C>();
   const Capacity cap = default_capacity(bounds);
   constexpr bool mpmc = C::semantics.multi_producer && C::semantics.multi_consumer;
   const FamilyContext& context = f.context;
+  if (sweep_only<C> && !context.options.sweeps) return;
   if (context.runs("high")) {
     register_shapes<C>(f, cap);
     if (bounds == Bounds::bounded && context.options.sweeps) {
@@ -172,7 +199,10 @@ void register_channel(const ChannelFamily& f) {
     add_case(f, C::name, kEmpty, 1, params(cap, sizeof(typename C::value_type)), false,
              [cap] { return std::make_unique<harness::ChannelEmptyRecvWorkload<C>>(cap.requested); });
   if (context.runs("low")) add_stream<C>(f, kBurst, {1, 1}, cap, kBurstPlan);
-  if (context.runs("oversubscribed")) register_preempt<C>(f, cap);
+  if (context.runs("oversubscribed")) {
+    register_preempt<C>(f, cap);
+    register_mpmc_oversub<C>(f, cap);
+  }
 }
 
 // The payload sweep: the same channel over a larger message, spsc and mpmc 1:1.

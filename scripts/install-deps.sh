@@ -21,6 +21,7 @@ native_packages=(
   libbenchmark-dev libgtest-dev libgmock-dev
   libhwloc-dev hwloc libpfm4-dev valgrind
   libboost-dev libtbb-dev libabsl-dev libck-dev libconcurrentqueue-dev
+  libatomic-queue-dev libxenium-dev
   python3 python3-matplotlib python3-numpy python3-scipy python3-pytest python3-yaml
   pyflakes3 mypy clang-tidy yamllint
   chromium chromium-driver python3-selenium

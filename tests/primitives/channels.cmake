@@ -40,3 +40,15 @@ if(SYNCLAB_SANITIZER STREQUAL "thread")
   set_tests_properties(channel_broken_tsan_test PROPERTIES TIMEOUT 120 LABELS negative
     PASS_REGULAR_EXPRESSION "WARNING: ThreadSanitizer: data race")
 endif()
+
+# SCQ: boundaries over many laps, fixed-count exactly-once and order at small
+# capacities, and an enqueuer held at its stall point (a receiver passes it;
+# its message arrives). The broken twin loses that message
+# (scq_negative_test).
+synclab_stall_point_test(scq_test stress 240)
+
+# FAAArrayQueue: FIFO across nodes, owning messages left at destruction,
+# fixed-count exactly-once and order over many nodes, and an enqueuer held at
+# its stall point. The broken twin loses the held message
+# (faa_array_queue_negative_test).
+synclab_stall_point_test(faa_array_queue_test stress 240)

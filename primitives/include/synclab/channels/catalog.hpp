@@ -9,6 +9,7 @@
 #pragma once
 
 #include "synclab/channels/blocking.hpp"
+#include "synclab/channels/faa_array_queue.hpp"
 #include "synclab/channels/mpmc_bounded.hpp"
 #include "synclab/channels/mpsc_unbounded.hpp"
 #include "synclab/channels/mutex_queue.hpp"
@@ -17,6 +18,7 @@
 #include "synclab/channels/oneshot_blocking.hpp"
 #include "synclab/channels/oneshot_state.hpp"
 #include "synclab/channels/rendezvous.hpp"
+#include "synclab/channels/scq.hpp"
 #include "synclab/channels/spsc_ring.hpp"
 #include "synclab/type_list.hpp"
 
@@ -31,9 +33,11 @@ namespace synclab::channels {
 //   blocking_spsc_ring     spsc_ring + sleeping send/recv + close
 //   blocking_mpmc_bounded  mpmc_bounded + sleeping send/recv + close
 //   rendezvous             capacity 0 MPMC, blocking, close
+//   scq                    bounded MPMC, lock-free, linearizable (Nikolaev's SCQ)
+//   faa_array_queue        unbounded MPMC, lock-free, linearizable (Ramalhete & Correia), hazard pointers
 template <class T>
 using OurChannels = TypeList<MutexQueue<T>, MutexRing<T>, SpscRing<T>, MpmcBounded<T>, MpscUnbounded<T>, BlockingSpscRing<T>,
-                             BlockingMpmcBounded<T>, Rendezvous<T>>;
+                             BlockingMpmcBounded<T>, Rendezvous<T>, Scq<T>, FaaArrayQueue<T>>;
 
 // One-shot channels over payload T (OneShot concept).
 template <class T>

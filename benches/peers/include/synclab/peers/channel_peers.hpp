@@ -19,6 +19,7 @@
 
 #include <type_traits>
 
+#include "synclab/peers/atomic_queue.hpp"
 #include "synclab/peers/boost_queue.hpp"
 #include "synclab/peers/boost_spsc_queue.hpp"
 #include "synclab/peers/ck_ring.hpp"
@@ -27,6 +28,7 @@
 #include "synclab/peers/promise_future.hpp"
 #include "synclab/peers/tbb_bounded_queue.hpp"
 #include "synclab/peers/tbb_concurrent_queue.hpp"
+#include "synclab/peers/xenium_queues.hpp"
 #include "synclab/type_list.hpp"
 
 #if defined(__SANITIZE_THREAD__)
@@ -81,12 +83,30 @@ using Ck =
     synclab::TypeList<>;
 #endif
 
+template <class T>
+using AtomicQueue =
+#if SYNCLAB_HAVE_ATOMIC_QUEUE
+    Concat<If<atomic_queue_detail::kFitsWord<T>, synclab::TypeList<AtomicQueuePeer<T>, AtomicQueueBPeer<T>>>,
+           synclab::TypeList<AtomicQueue2Peer<T>, AtomicQueueB2Peer<T>>>;
+#else
+    synclab::TypeList<>;
+#endif
+
+template <class T>
+using Xenium =
+#if SYNCLAB_HAVE_XENIUM
+    synclab::TypeList<XeniumRamalhete<T>, XeniumMichaelScott<T>, XeniumVyukovBounded<T>, XeniumKfifo<T>>;
+#else
+    synclab::TypeList<>;
+#endif
+
 }  // namespace channel_peers_detail
 
 // Multi-message channels over payload T (channels::Channel).
 template <class T>
-using PeerChannels = Concat<Concat<channel_peers_detail::Moodycamel<T>, channel_peers_detail::Boost<T>>,
-                            Concat<channel_peers_detail::Tbb<T>, channel_peers_detail::Ck<T>>>;
+using PeerChannels = Concat<Concat<Concat<channel_peers_detail::Moodycamel<T>, channel_peers_detail::Boost<T>>,
+                                   Concat<channel_peers_detail::Tbb<T>, channel_peers_detail::Ck<T>>>,
+                            Concat<channel_peers_detail::AtomicQueue<T>, channel_peers_detail::Xenium<T>>>;
 
 // One-shot channels over payload T (channels::OneShot).
 template <class T>
@@ -113,6 +133,13 @@ inline constexpr const char* kChannelPeersMissing = ""
     "ck_ring_spsc, ck_ring_mpmc (ThreadSanitizer build: Concurrency Kit's atomics are invisible to it); "
 #elif !SYNCLAB_HAVE_CK
     "ck_ring_spsc, ck_ring_mpmc (Concurrency Kit not found: install libck-dev); "
+#endif
+#if !SYNCLAB_HAVE_ATOMIC_QUEUE
+    "aq_atomic, aq_atomic_b, aq_atomic2, aq_atomic_b2 (atomic_queue headers not found: install libatomic-queue-dev); "
+#endif
+#if !SYNCLAB_HAVE_XENIUM
+    "xenium_ramalhete, xenium_michael_scott, xenium_vyukov_bounded, xenium_kfifo (xenium headers not found: install "
+    "libxenium-dev); "
 #endif
     ;
 

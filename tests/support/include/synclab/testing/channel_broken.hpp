@@ -33,6 +33,19 @@
 //                           (a receiver on an empty one) sleeps on until
 //                           close(). The hang detector must report it
 //                           (channel_broken_wake_test).
+//   UnmarkedScq<T>          scq whose dequeuer, passing an entry that holds
+//                           no index, leaves the entry's cycle behind (its
+//                           MarkPassedEntries parameter): an enqueuer that
+//                           took that position and comes late still fills
+//                           it, and no dequeuer will read it again. A message
+//                           held at the stall point while a receiver passes
+//                           its position is lost (scq_test, *Broken*).
+//   UnmarkedFaaArrayQueue<T> faa_array_queue whose dequeuer, finding its
+//                           cell EMPTY, leaves it EMPTY instead of TAKEN (its
+//                           MarkEmptyCells parameter): the late enqueuer of
+//                           that cell fills it after every dequeuer passed.
+//                           The held message is lost (faa_array_queue_test,
+//                           *Broken*).
 #pragma once
 
 #include <atomic>
@@ -45,7 +58,9 @@
 #include "synclab/channels/blocking.hpp"
 #include "synclab/channels/concepts.hpp"
 #include "synclab/channels/detail.hpp"
+#include "synclab/channels/faa_array_queue.hpp"
 #include "synclab/channels/mutex_ring.hpp"
+#include "synclab/channels/scq.hpp"
 
 namespace synclab::testing {
 
@@ -127,6 +142,18 @@ template <class T>
 struct SilentMutexRing : channels::MutexRing<T, /*WakeOtherSide=*/false> {
   static constexpr std::string_view name = "silent_mutex_ring";
   using channels::MutexRing<T, false>::MutexRing;
+};
+
+template <class T>
+struct UnmarkedScq : channels::Scq<T, /*MarkPassedEntries=*/false> {
+  using channels::Scq<T, false>::Scq;
+  static constexpr std::string_view name = "unmarked_scq";
+};
+
+template <class T>
+struct UnmarkedFaaArrayQueue : channels::FaaArrayQueue<T, /*MarkEmptyCells=*/false> {
+  using channels::FaaArrayQueue<T, false>::FaaArrayQueue;
+  static constexpr std::string_view name = "unmarked_faa_array_queue";
 };
 
 }  // namespace synclab::testing

@@ -1,0 +1,91 @@
+// faa_array_queue_test — FAAArrayQueue (channels/faa_array_queue.hpp) beyond
+// the catalogue's typed stress and contract tests: FIFO across node
+// boundaries on one thread (several nodes filled and drained, every node
+// retired through the hazard pointers), exactly-once and per-producer order
+// under contention with a fixed number of messages spanning many nodes
+// (nodes linked, tails helped, heads retired while others hold them), a
+// queue destroyed while it still holds messages (ASan sees a leak or a double
+// destruction), and a sender held at its stall point (after its FAA on the
+// tail node's enqidx): a receiver passing its cell is not stopped and the
+// held message arrives once the sender goes on. The broken twin
+// (UnmarkedFaaArrayQueue, channel_broken.hpp) must lose it (*Broken*, the
+// negative half). Every wait is bounded; a hang fires the watchdog.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "synclab/channels/faa_array_queue.hpp"
+#include "synclab/testing/channel_broken.hpp"
+#include "synclab/testing/channel_testing.hpp"
+#include "synclab/testing/hang_watchdog.hpp"
+#include "synclab/testing/queue_checks.hpp"
+
+namespace {
+
+using synclab::channels::FaaArrayQueue;
+using synclab::testing::HangWatchdog;
+using synclab::testing::HeldResult;
+using synclab::testing::kHangLimit;
+using synclab::testing::Message;
+using synclab::testing::held_sender;
+using synclab::testing::move_fixed;
+using Q = FaaArrayQueue<Message>;
+
+TEST(FaaArrayQueue, FifoAcrossNodesOnOneThread) {
+  HangWatchdog watchdog(kHangLimit, Q::name, "fifo across nodes");
+  Q q(0);
+  EXPECT_EQ(q.capacity(), 0u);
+  std::uint64_t sent = 0, received = 0;
+  for (std::size_t round : {std::size_t{1}, Q::kCells - 1, Q::kCells, Q::kCells + 1, 5 * Q::kCells + 3}) {
+    for (std::size_t i = 0; i < round; ++i) {
+      Message m = Message::make(0, sent++);
+      ASSERT_TRUE(q.try_send(m));
+    }
+    for (std::size_t i = 0; i < round; ++i) {
+      Message m;
+      ASSERT_TRUE(q.try_recv(m)) << "round " << round << " i " << i;
+      EXPECT_TRUE(m.intact());
+      ASSERT_EQ(m.seq, received++);
+    }
+    Message m;
+    EXPECT_FALSE(q.try_recv(m)) << "a message out of an empty queue";
+  }
+}
+
+TEST(FaaArrayQueue, DestroyedWhileHoldingMessagesOfAnOwningType) {
+  // A message that owns memory: ASan reports a leak if a message left in the
+  // queue is not destroyed, and a double free if a taken one is.
+  auto q = std::make_unique<FaaArrayQueue<std::unique_ptr<std::string>>>(0);
+  for (int i = 0; i < 3000; ++i) {
+    auto m = std::make_unique<std::string>(std::to_string(i) + " owned and long enough to allocate");
+    ASSERT_TRUE(q->try_send(m));
+    EXPECT_EQ(m, nullptr) << "moved from on success";
+  }
+  for (int i = 0; i < 1500; ++i) {
+    std::unique_ptr<std::string> m;
+    ASSERT_TRUE(q->try_recv(m));
+    EXPECT_EQ(*m, std::to_string(i) + " owned and long enough to allocate");
+  }
+  q.reset();
+}
+
+TEST(FaaArrayQueue, ExactlyOnceAndPerProducerOrderOverManyNodes) {
+  move_fixed<Q>(0, 2, 2, 40000);
+  move_fixed<Q>(0, 3, 1, 30000);
+  move_fixed<Q>(0, 1, 3, 60000);
+}
+
+TEST(FaaArrayQueue, AHeldSenderStopsNoReceiverAndItsMessageArrives) {
+  const HeldResult r = held_sender<Q>();
+  EXPECT_TRUE(r.later_received) << "a receiver was stopped by the held sender's cell";
+  EXPECT_TRUE(r.held_received) << "the held message was lost";
+}
+
+TEST(FaaArrayQueueBroken, UnmarkedEmptyCellLosesTheHeldMessage) {
+  const HeldResult r = held_sender<synclab::testing::UnmarkedFaaArrayQueue<Message>>();
+  EXPECT_FALSE(r.held_received) << "the check did not see the lost message";
+}
+
+}  // namespace
