@@ -137,7 +137,10 @@ inline constexpr const char* kChannelPeersMissing = ""
 #if !SYNCLAB_HAVE_ATOMIC_QUEUE
     "aq_atomic, aq_atomic_b, aq_atomic2, aq_atomic_b2 (atomic_queue headers not found: install libatomic-queue-dev); "
 #endif
-#if !SYNCLAB_HAVE_XENIUM
+#if !SYNCLAB_HAVE_XENIUM && defined(SYNCLAB_XENIUM_TARGET_UNSUPPORTED)
+    "xenium_ramalhete, xenium_michael_scott, xenium_vyukov_bounded, xenium_kfifo (xenium's headers do not compile "
+    "for this architecture: its utils.hpp knows only the x86 time-stamp counter); "
+#elif !SYNCLAB_HAVE_XENIUM
     "xenium_ramalhete, xenium_michael_scott, xenium_vyukov_bounded, xenium_kfifo (xenium headers not found: install "
     "libxenium-dev); "
 #endif
