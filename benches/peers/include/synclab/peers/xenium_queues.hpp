@@ -79,12 +79,36 @@ template <class Q>
 void drain(Q& q) {
   for (typename Q::value_type p = nullptr; q.try_pop(p);) delete p;
 }
+
+// The channel side of a queue of owned T* (ramalhete, kfifo): the adapters
+// above it add their name, semantics and the queue's construction.
+template <class Q, class T>
+class OwnedPointerQueue {
+ public:
+  using value_type = T;
+
+  template <class... QueueArgs>
+  explicit OwnedPointerQueue(QueueArgs&&... args) : queue_(std::forward<QueueArgs>(args)...) {}
+  OwnedPointerQueue(const OwnedPointerQueue&) = delete;
+  OwnedPointerQueue& operator=(const OwnedPointerQueue&) = delete;
+  ~OwnedPointerQueue() { drain(queue_); }
+
+  bool try_send(T& v) {
+    queue_.push(new T(v));
+    return true;
+  }
+  bool try_recv(T& out) { return pop_owned(queue_, out); }
+  [[nodiscard]] std::size_t capacity() const noexcept { return 0; }
+
+ private:
+  Q queue_;
+};
 }  // namespace xenium_detail
 
 template <class T>
-class XeniumRamalhete {
+class XeniumRamalhete : public xenium_detail::OwnedPointerQueue<
+                            xenium::ramalhete_queue<T*, xenium::policy::reclaimer<xenium_detail::Reclaimer>>, T> {
  public:
-  using value_type = T;
   static constexpr std::string_view name = "xenium_ramalhete";
   static constexpr bool sweep_only = true;  // registered only with sweeps on (benches/channels.cpp)
   static constexpr channels::Semantics semantics{.bounded = false,
@@ -96,19 +120,6 @@ class XeniumRamalhete {
                                                  .allocation = "per message (new T) + per node of 512 slots"};
 
   explicit XeniumRamalhete(std::size_t /*unbounded*/) {}
-  XeniumRamalhete(const XeniumRamalhete&) = delete;
-  XeniumRamalhete& operator=(const XeniumRamalhete&) = delete;
-  ~XeniumRamalhete() { xenium_detail::drain(queue_); }
-
-  bool try_send(T& v) {
-    queue_.push(new T(v));
-    return true;
-  }
-  bool try_recv(T& out) { return xenium_detail::pop_owned(queue_, out); }
-  [[nodiscard]] std::size_t capacity() const noexcept { return 0; }
-
- private:
-  xenium::ramalhete_queue<T*, xenium::policy::reclaimer<xenium_detail::Reclaimer>> queue_;
 };
 
 template <class T>
@@ -167,9 +178,9 @@ class XeniumVyukovBounded {
 };
 
 template <class T>
-class XeniumKfifo {
+class XeniumKfifo : public xenium_detail::OwnedPointerQueue<
+                        xenium::kirsch_kfifo_queue<T*, xenium::policy::reclaimer<xenium_detail::Reclaimer>>, T> {
  public:
-  using value_type = T;
   static constexpr std::string_view name = "xenium_kfifo";
   static constexpr bool sweep_only = true;  // registered only with sweeps on (benches/channels.cpp)
   static constexpr channels::Semantics semantics{.bounded = false,
@@ -180,24 +191,13 @@ class XeniumKfifo {
                                                  .close = false,
                                                  .allocation = "per message (new T) + per segment of 8 slots"};
 
-  explicit XeniumKfifo(std::size_t /*unbounded*/) : queue_(xenium_detail::kKfifoK) {}
-  XeniumKfifo(const XeniumKfifo&) = delete;
-  XeniumKfifo& operator=(const XeniumKfifo&) = delete;
-  ~XeniumKfifo() { xenium_detail::drain(queue_); }
-
-  bool try_send(T& v) {
-    queue_.push(new T(v));
-    return true;
-  }
-  bool try_recv(T& out) { return xenium_detail::pop_owned(queue_, out); }
-  [[nodiscard]] std::size_t capacity() const noexcept { return 0; }
-
- private:
-  xenium::kirsch_kfifo_queue<T*, xenium::policy::reclaimer<xenium_detail::Reclaimer>> queue_;
+  explicit XeniumKfifo(std::size_t /*unbounded*/) : XeniumKfifo::OwnedPointerQueue(xenium_detail::kKfifoK) {}
 };
 
+static_assert(channels::Channel<XeniumRamalhete<long>>);
 static_assert(channels::Channel<XeniumMichaelScott<long>>);
 static_assert(channels::Channel<XeniumVyukovBounded<long>>);
+static_assert(channels::Channel<XeniumKfifo<long>>);
 
 }  // namespace synclab::peers
 
