@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "synclab/harness/metrics.hpp"
@@ -111,5 +112,17 @@ class OwnershipTrail {
   std::vector<std::uint64_t> counts_at_block_start_;
   const std::uint64_t block_size_;
 };
+
+// A lock case's ownership figures: the trail's, and with two or more workers
+// and a measured one-way latency, the handoff reading (metrics.hpp).
+inline Metrics ownership_metrics(const OwnershipTrail& trail, const RunResult& run,
+                                 const std::optional<double>& oneway_ns) {
+  Metrics m = trail.metrics();
+  if (oneway_ns && run.workers.size() >= 2) {
+    const Metrics h = handoff_metrics(run, *oneway_ns);
+    m.insert(m.end(), h.begin(), h.end());
+  }
+  return m;
+}
 
 }  // namespace synclab::harness

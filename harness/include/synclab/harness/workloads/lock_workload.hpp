@@ -99,12 +99,7 @@ class LockWorkload {
   }
 
   [[nodiscard]] Metrics extra_metrics(const RunResult& run) const {
-    Metrics m = data_.value.trail.metrics();
-    if (oneway_ns_ && run.workers.size() >= 2) {
-      const Metrics h = handoff_metrics(run, *oneway_ns_);
-      m.insert(m.end(), h.begin(), h.end());
-    }
-    return m;
+    return ownership_metrics(data_.value.trail, run, oneway_ns_);
   }
 
  private:
