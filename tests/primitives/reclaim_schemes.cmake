@@ -8,7 +8,7 @@
 # broken twins of synclab/testing/broken_reclaim.hpp, which must fail them.
 # The twins are caught by the checks' own counts (a freed object is never
 # touched again), so the negative tests run in every build.
-foreach(name hazard_pointer_test)
+foreach(name hazard_pointer_test qsbr_test)
   add_executable(${name} ${name}.cpp)
   target_link_libraries(${name} PRIVATE synclab::primitives synclab_test_support GTest::gtest_main)
   synclab_add_test_pair(${name} stress 180)

@@ -7,6 +7,7 @@
 
 #include "synclab/reclaim/hazard_pointer.hpp"
 #include "synclab/reclaim/hazard_pointer_publication.hpp"
+#include "synclab/reclaim/qsbr.hpp"
 
 namespace synclab::testing {
 
@@ -19,5 +20,10 @@ class HazardIgnoringDomain : public reclaim::hazard_pointer_domain {
 
 template <class T>
 using HazardIgnoringPublication = reclaim::HazardPointerPublication<T, HazardIgnoringDomain>;
+
+// QSBR whose updater frees as soon as it has announced itself, without
+// waiting for the other online threads' announcements.
+template <class T>
+using ImpatientQsbr = reclaim::Qsbr<T, /*WaitForEveryThread=*/false>;
 
 }  // namespace synclab::testing
