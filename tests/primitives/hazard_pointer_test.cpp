@@ -135,7 +135,7 @@ std::string protected_object_waits_for_reset(Protect protect) {
   src.store(pool.make(), std::memory_order_seq_cst);
   held->retire(CountingDelete{}, domain);
   const std::size_t r = domain.retire_threshold();
-  if (r != 2 * 1 + hazard_pointer_domain::kThresholdSlack) return "R is not 2·H + 16 with one hazard";
+  if (r != 2U + hazard_pointer_domain::kThresholdSlack) return "R is not 2·H + 16 with one hazard";
   // R − 2 more: below the threshold, nothing is freed.
   for (std::size_t i = 0; i + 2 < r; ++i) pool.make()->retire(CountingDelete{}, domain);
   if (pool.freed() != 0) return "freed before the list reached R";
@@ -252,6 +252,7 @@ TEST(HazardPointer, ExitingThreadHandsItsListToTheDomain) {
   hazard_pointer_domain domain;
   pool.make()->retire(CountingDelete{}, domain);  // this thread has its record
   std::vector<Obj*> theirs;
+  theirs.reserve(5);
   for (int i = 0; i < 5; ++i) theirs.push_back(pool.make());
   std::thread([&] {
     for (Obj* o : theirs) o->retire(CountingDelete{}, domain);

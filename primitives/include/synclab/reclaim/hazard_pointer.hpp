@@ -82,6 +82,10 @@
 //   retire into it; its destructor frees every object still retired into it
 //   (no hazard_pointer of it may be alive then). A deleter must not retire
 //   into a domain being destroyed. The default domain is never destroyed.
+//   A thread's cache is a thread_local: a destructor of another thread_local
+//   that retires after the cache is gone (at thread exit) is not supported.
+//   A retire or scan that cannot allocate (a record, the hazard snapshot)
+//   terminates: P2530's retire is noexcept.
 // Test hook: gather_hazards is virtual so the broken twin of
 //   tests/support/include/synclab/testing/broken_reclaim.hpp can ignore the
 //   hazards (one indirect call per scan).
@@ -90,8 +94,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -110,7 +117,7 @@ namespace synclab::reclaim {
 
 class hazard_pointer;
 class hazard_pointer_domain;
-hazard_pointer_domain& hazard_pointer_default_domain() noexcept;
+hazard_pointer_domain& hazard_pointer_default_domain();
 
 namespace hp_detail {
 
@@ -276,7 +283,12 @@ class hazard_pointer_domain {
         mine = r;  // inherits the list of the thread that left it
     }
     if (mine == nullptr) {
-      mine = new hp_detail::RetireRecord;
+      // retire is noexcept (P2530): no memory for a record is fatal, said in one line.
+      mine = new (std::nothrow) hp_detail::RetireRecord;
+      if (mine == nullptr) {
+        std::fputs("hazard_pointers: out of memory for a thread's retire record\n", stderr);
+        std::abort();
+      }
       mine->next = retire_records_.load(std::memory_order_relaxed);
       while (!retire_records_.compare_exchange_weak(mine->next, mine, std::memory_order_release,
                                                     std::memory_order_relaxed)) {
@@ -348,7 +360,7 @@ class hazard_pointer_domain {
 
 // The domain of P2530's interface: never destroyed (threads hand their lists
 // to it at exit, possibly after static destructors ran).
-inline hazard_pointer_domain& hazard_pointer_default_domain() noexcept {
+inline hazard_pointer_domain& hazard_pointer_default_domain() {
   static hazard_pointer_domain* const d = new hazard_pointer_domain;
   return *d;
 }
