@@ -32,17 +32,19 @@
 //                    of that domain adopts them (HelpScan), and a thread
 //                    that needs a record reuses an inactive one, list and all.
 // Bound: a thread scans when its list reaches R = 2·H + 16 objects (H read at
-//   that retire). A scan keeps only objects some hazard protects, at most H,
-//   and frees every other one, adopted orphans included, so it frees at
-//   least R − H ≥ H + 16 objects: the scan's O(H log H + R log H) cost is
-//   amortised to O(log H) per retire. Between scans a thread's list holds
-//   fewer than R objects, so the objects retired into a domain and not yet
-//   freed number fewer than R per retire record (one per thread that
-//   retires into the domain at a time): at most H + R of them are anywhere
-//   near a reader (H protected, the rest merely not yet scanned), and a
-//   stalled or preempted reader pins only the objects its own hazards hold,
-//   unlike epoch-based schemes. tests/primitives/hazard_pointer_test.cpp
-//   checks the bound after every retire.
+//   that retire; H only grows, so R does too). A scan keeps only objects some
+//   hazard protects, at most H, and frees every other one, adopted orphans
+//   included: it frees at least R − H = H + 16 objects, so its
+//   O((H + R) log H) cost is amortised to O(log H) per retire. Hence, outside
+//   a scan, every retire record's list holds fewer than R objects (within
+//   the R + H one may state for schemes that count only new retirements), and
+//   the objects retired into a domain and not yet freed number fewer than R
+//   per retire record: one per thread retiring into the domain at a time,
+//   plus the lists of exited threads until a scan adopts them (also < R
+//   each). A stalled or preempted reader pins only the objects its own
+//   hazards hold, unlike epoch-based schemes, where one stalled reader holds
+//   back everything retired after its epoch. hazard_pointer_test checks the
+//   bound after every retire, with H hazards pinning objects.
 // Guarantees: protect is lock-free (it retries only when the source changed,
 //   i.e. a writer made progress); try_protect, reset_protection and retire
 //   are wait-free apart from the scan, which is bounded by H and R and never

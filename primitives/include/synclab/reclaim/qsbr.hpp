@@ -42,15 +42,16 @@
 //   update, the objects a thread still holds are at most the updates it
 //   made since the oldest last announcement among the other online threads
 //   (its own update announces for itself). With readers that announce after
-//   each read, that is the updates made during the oldest read in progress
-//   (or since it began to run f); tests/primitives/qsbr_test.cpp holds it at
-//   exactly one object in lockstep with a reader and at k for a reader that
-//   announces after every k updates. Orphans (objects of handles destroyed
-//   meanwhile) wait on the same condition for anybody's next call. A reader that is
-//   online but never announces (or is preempted inside f) holds back every
-//   object retired after its last announcement: memory grows by one object
-//   per update, without bound, until it announces or its handle is
-//   destroyed. A handle that is destroyed (offline) delays nobody.
+//   each read, that is the updates made since the oldest read in progress
+//   began (precisely: since the announcement that ended that reader's
+//   previous read); qsbr_test holds it at exactly one object in lockstep
+//   with a reader and at k for a reader that announces after every k
+//   updates. Orphans (the lists of handles destroyed meanwhile) wait on the
+//   same condition for anybody's next call. A reader that is online but
+//   never announces (or is preempted inside f) holds back every object
+//   retired after its last announcement: memory grows by one object per
+//   update, without bound, until it announces or its handle is destroyed.
+//   A destroyed handle (an offline thread) delays nobody.
 // Memory ordering:
 //   quiescent's gp load: acquire; its seen store: release (the reads before
 //     it happen before the reclaimer's acquire load of seen and the free).
