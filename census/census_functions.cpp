@@ -27,6 +27,10 @@
 //   For every reader-writer lock in synclab::rwlocks::OurRwLocks and
 //   synclab::peers::PeerRwLocks: lock, unlock, lock_shared, unlock_shared.
 //
+//   For every reclamation scheme in synclab::reclaim::OurPublications<uint64_t>: a handle's
+//   read (with a fixed reader that returns the value), update and quiescent, e.g.
+//   synclab_census__reclaim__hazard_pointers__read.
+//
 //   And the memory-ordering microcases of the book's Figure 7-1: load, store, exchange,
 //   fetch_add, compare_exchange (strong and weak) on std::atomic<uint32_t> and
 //   <uint64_t>, and atomic_thread_fence, for every valid ordering out of relaxed, acquire,
@@ -48,6 +52,7 @@
 #include "synclab/locks/catalog.hpp"
 #include "synclab/peers/lock_peers.hpp"
 #include "synclab/peers/rwlock_peers.hpp"
+#include "synclab/reclaim/catalog.hpp"
 #include "synclab/refcount/catalog.hpp"
 #include "synclab/rwlocks/catalog.hpp"
 #include "synclab/type_list.hpp"
@@ -213,7 +218,46 @@ auto refcount_table(synclab::TypeList<Hs...>) {
   return std::array{refcount_functions<Family, Hs>()...};
 }
 
+// Reclamation schemes: a reader's read and announcement, a writer's update (the exchange, the
+// retire and, when due, the reclamation's entry).
+struct Reclaim {
+  static constexpr std::string_view name = "reclaim";
+};
+
+struct CensusReader {
+  std::uint64_t operator()(const std::uint64_t& v) const noexcept { return v; }
+};
+
+template <class Family, class Primitive, class H>
+[[gnu::noinline]] std::uint64_t read(H& h) {
+  return h.read(CensusReader{});
+}
+template <class Family, class Primitive, class H>
+[[gnu::noinline]] void update(H& h, std::uint64_t v) {
+  h.update(v);
+}
+template <class Family, class Primitive, class H>
+[[gnu::noinline]] void quiescent(H& h) {
+  h.quiescent();
+}
+
+template <class Family, class P>
+auto reclaim_functions() {
+  using F = NameOf<Family>;
+  using N = NameOf<P>;
+  using H = typename P::handle;
+  return std::array<AnyFunction, 3>{erase(&read<F, N, H>), erase(&update<F, N, H>), erase(&quiescent<F, N, H>)};
+}
+
+template <class Family, class... Ps>
+auto reclaim_table(synclab::TypeList<Ps...>) {
+  return std::array{reclaim_functions<Family, Ps>()...};
+}
+
 }  // namespace synclab_census
+
+extern const auto synclab_census_reclaim_table = synclab_census::reclaim_table<synclab_census::Reclaim>(
+    synclab::reclaim::OurPublications<std::uint64_t>{});
 
 extern const auto synclab_census_refcount_table = synclab_census::refcount_table<synclab_census::Refcount>(
     synclab::refcount::OurRefCounts<int>{});

@@ -9,6 +9,8 @@
 #pragma once
 
 #include "synclab/reclaim/concepts.hpp"
+#include "synclab/reclaim/hazard_pointer_publication.hpp"
+#include "synclab/reclaim/qsbr.hpp"
 #include "synclab/type_list.hpp"
 
 namespace synclab::reclaim {
@@ -16,6 +18,7 @@ namespace synclab::reclaim {
 template <class T>
 using OurPublications = synclab::TypeList<
     // one scheme per line
-    >;
+    HazardPointerPublication<T>,
+    Qsbr<T>>;
 
 }  // namespace synclab::reclaim
