@@ -1,5 +1,6 @@
 // reclaim_peers_test — the third-party reclamation peers
-// (synclab/peers/reclaim_peers.hpp: liburcu's flavours) under the
+// (synclab/peers/reclaim_peers.hpp: liburcu's flavours, xenium's
+// reclaimers) under the
 // Publication contract, with a canary payload whose destructor poisons it:
 //
 //   - no early free: readers check the canary inside every read; a reader
@@ -24,6 +25,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "synclab/peers/reclaim_peers.hpp"
@@ -83,9 +85,19 @@ struct Canary {
 // This file's peers (the other reclamation peers run in the family's
 // generic tests). GoogleTest takes no empty type list: the typed tests are
 // compiled where at least one of them is present.
-#define SYNCLAB_RECLAIM_TEST_PEERS SYNCLAB_HAVE_URCU
+#define SYNCLAB_RECLAIM_TEST_PEERS (SYNCLAB_HAVE_URCU || SYNCLAB_HAVE_XENIUM)
 #if SYNCLAB_RECLAIM_TEST_PEERS
-using Peers = synclab::peers::reclaim_peers_detail::Urcu<Canary>;
+using Peers = synclab::Concat<synclab::peers::reclaim_peers_detail::Urcu<Canary>,
+                              synclab::peers::reclaim_peers_detail::Xenium<Canary>>;
+
+// Runs f on a thread of its own. Handles live only on threads the test
+// starts and ends, never on the main thread: a thread that has used
+// xenium_qsbr holds back its grace periods until it exits (xenium's QSBR has
+// no offline state), and the main thread waits in join.
+template <class F>
+void on_own_thread(F&& f) {
+  std::thread(std::forward<F>(f)).join();
+}
 
 template <class P>
 class ReclaimPeer : public ::testing::Test {
@@ -106,7 +118,7 @@ TYPED_TEST(ReclaimPeer, OneThreadReadsWhatWasPublished) {
   const HangWatchdog watchdog(kHangLimit, P::name, "one thread");
   {
     P p(Canary(1));
-    {
+    on_own_thread([&] {
       typename P::handle h(p);
       EXPECT_EQ(h.read([](const Canary& c) { return c.checked(); }), 1);
       const Canary two(2);
@@ -115,7 +127,7 @@ TYPED_TEST(ReclaimPeer, OneThreadReadsWhatWasPublished) {
       h.update(Canary(3));
       h.quiescent();
       EXPECT_EQ(h.read([](const Canary& c) { return static_cast<int>(c.checked()); }), 3);
-    }
+    });
     EXPECT_EQ(counts.made.load(), 3);
   }
   EXPECT_EQ(counts.freed.load(), 3) << "~P must free the current object and every retired one";
@@ -127,12 +139,14 @@ TYPED_TEST(ReclaimPeer, ExactlyOnceFreeAfterDestruction) {
   constexpr long kUpdates = 5000;
   {
     P p(Canary(0));
-    typename P::handle h(p);
-    for (long i = 1; i <= kUpdates; ++i) {
-      h.update(Canary(i));
-      h.quiescent();
-      ASSERT_EQ(h.read([](const Canary& c) { return c.checked(); }), i);
-    }
+    on_own_thread([&] {
+      typename P::handle h(p);
+      for (long i = 1; i <= kUpdates; ++i) {
+        h.update(Canary(i));
+        h.quiescent();
+        ASSERT_EQ(h.read([](const Canary& c) { return c.checked(); }), i);
+      }
+    });
     EXPECT_LE(counts.freed.load(), kUpdates) << "the current object was freed";
   }
   EXPECT_EQ(counts.made.load(), kUpdates + 1);
@@ -164,7 +178,7 @@ TYPED_TEST(ReclaimPeer, ObjectOutlivesALongRead) {
     });
     h.quiescent();
   });
-  {
+  std::thread writer([&] {
     typename P::handle h(p);
     while (!inside.load()) std::this_thread::sleep_for(1ms);
     for (long i = 1; i <= kUpdates; ++i) {
@@ -177,7 +191,8 @@ TYPED_TEST(ReclaimPeer, ObjectOutlivesALongRead) {
       std::this_thread::sleep_for(1ms);
     }
     written.store(true);
-  }
+  });
+  writer.join();
   reader.join();
   EXPECT_EQ(before, 0);
   EXPECT_EQ(after, 0) << "the object a reader was still reading was freed";
@@ -197,6 +212,7 @@ TYPED_TEST(ReclaimPeer, ReadersAndOneWriter) {
     std::atomic<long> regressions{0};
     std::atomic<long> reads{0};
     std::vector<std::thread> readers;
+    readers.reserve(kReaders);
     for (int r = 0; r < kReaders; ++r) {
       readers.emplace_back([&] {
         typename P::handle h(p);
@@ -213,14 +229,14 @@ TYPED_TEST(ReclaimPeer, ReadersAndOneWriter) {
         reads.fetch_add(n);
       });
     }
-    {
+    on_own_thread([&] {
       typename P::handle h(p);
       const auto end = std::chrono::steady_clock::now() + 300ms;
       while (std::chrono::steady_clock::now() < end) {
         h.update(Canary(++updates));
         h.quiescent();
       }
-    }
+    });
     stop.store(true);
     for (auto& t : readers) t.join();
     EXPECT_EQ(bad.load(), 0) << "a reader saw a freed object";
@@ -249,6 +265,7 @@ TYPED_TEST(ReclaimPeer, ConcurrentWritersRetireEachObjectOnce) {
       }
     });
     std::vector<std::thread> writers;
+    writers.reserve(kWriters);
     for (int w = 0; w < kWriters; ++w) {
       writers.emplace_back([&, w] {
         typename P::handle h(p);
@@ -303,6 +320,11 @@ TEST(ReclaimPeersMissing, NamesWhatIsLeftOut) {
   EXPECT_EQ(missing.find("urcu_"), std::string::npos) << missing;
 #else
   EXPECT_NE(missing.find("urcu_memb, urcu_qsbr ("), std::string::npos) << missing;
+#endif
+#if SYNCLAB_HAVE_XENIUM
+  EXPECT_EQ(missing.find("xenium_"), std::string::npos) << missing;
+#else
+  EXPECT_NE(missing.find("xenium_stamp_it ("), std::string::npos) << missing;
 #endif
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "synclab/peers/urcu_publications.hpp"
+#include "synclab/peers/xenium_publications.hpp"
 #include "synclab/reclaim/concepts.hpp"
 #include "synclab/type_list.hpp"
 
@@ -35,12 +36,27 @@ using Urcu =
     synclab::TypeList<>;
 #endif
 
+// xenium's reclaimers (xenium_publications.hpp), one adapter each.
+template <class T>
+using Xenium =
+#if SYNCLAB_HAVE_XENIUM
+    synclab::TypeList<XeniumHp<T>,
+                      XeniumHe<T>,
+                      XeniumEbr<T>,
+                      XeniumNebr<T>,
+                      XeniumDebra<T>,
+                      XeniumQsbr<T>,
+                      XeniumStampIt<T>>;
+#else
+    synclab::TypeList<>;
+#endif
+
 }  // namespace reclaim_peers_detail
 
 template <class T>
 using PeerPublications = synclab::Concat<synclab::TypeList<
     // one peer per line
-    >, reclaim_peers_detail::Urcu<T>>;
+    >, synclab::Concat<reclaim_peers_detail::Urcu<T>, reclaim_peers_detail::Xenium<T>>>;
 
 // What was left out and why, each entry ending in "; " ("" when nothing).
 inline constexpr const char* kReclaimPeersMissing = ""
@@ -50,6 +66,13 @@ inline constexpr const char* kReclaimPeersMissing = ""
 #elif !SYNCLAB_HAVE_URCU
     "urcu_memb, urcu_qsbr (liburcu-memb/liburcu-qsbr shared libraries or headers not found: install "
     "liburcu-dev); "
+#endif
+#if !SYNCLAB_HAVE_XENIUM && defined(SYNCLAB_XENIUM_TARGET_UNSUPPORTED)
+    "xenium_hp, xenium_he, xenium_ebr, xenium_nebr, xenium_debra, xenium_qsbr, xenium_stamp_it (xenium's headers do "
+    "not compile for this architecture: its utils.hpp knows only the x86 time-stamp counter); "
+#elif !SYNCLAB_HAVE_XENIUM
+    "xenium_hp, xenium_he, xenium_ebr, xenium_nebr, xenium_debra, xenium_qsbr, xenium_stamp_it (xenium headers not "
+    "found: install libxenium-dev); "
 #endif
     ;
 
