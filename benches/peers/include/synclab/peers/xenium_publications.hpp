@@ -4,7 +4,8 @@
 //
 //   xenium_hp        hazard_pointer<> (static_strategy<3>: three hazard
 //                    pointers a thread; a thread scans its retire list once it
-//                    holds 2 × (hazard pointers in use) + 100 nodes).
+//                    holds 2 × (hazard pointers of all live threads) + 100
+//                    nodes).
 //                    Michael, "Hazard Pointers: Safe Memory Reclamation for
 //                    Lock-Free Objects", IEEE TPDS 15(6), 2004.
 //   xenium_he        hazard_eras<> (static_strategy<3>): eras instead of
@@ -40,8 +41,11 @@
 //   holds back only what its hazard pointers / eras cover); ebr, nebr, debra,
 //   qsbr and stamp_it do not (a reader preempted inside a region, or for
 //   nebr/qsbr a thread that announces no quiescent state, holds back every
-//   later retire). Reads are lock-free (hp and he retry their validation while
-//   the slot changes), updates are lock-free (a CAS loop).
+//   later retire). Reads: a bounded number of steps for ebr, nebr, debra and
+//   qsbr (an epoch announcement), lock-free for stamp_it (entering a region
+//   inserts the thread into a lock-free ordered queue) and for hp and he (they
+//   re-validate while the slot changes). Updates are lock-free (a CAS loop);
+//   a handle's destruction after updates waits for a grace period (below).
 //
 // Layout: the slot is the reclaimer's concurrent_ptr<Node>; a Node derives
 //   from Reclaimer::enable_concurrent_ptr<Node> (a vtable pointer, the retire
