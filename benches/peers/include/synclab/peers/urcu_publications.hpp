@@ -76,11 +76,12 @@
 //   qsbr publication) goes offline around the barrier, which would otherwise
 //   wait for its own quiescent state.
 //
-// Two declarations below are ours: <urcu/call-rcu.h> declares call_rcu and
-//   rcu_barrier under the name of the first flavour whose header includes it
-//   (its include guard stops the second), so urcu_qsbr_call_rcu and
-//   urcu_qsbr_barrier, which liburcu-qsbr.so exports with call-rcu.h's
-//   signatures, are declared here.
+// The call_rcu and barrier declarations below are ours: <urcu/call-rcu.h>
+//   declares call_rcu and rcu_barrier under the name of the first flavour
+//   whose header includes it (its include guard stops the second), so the
+//   other flavour's urcu_*_call_rcu and urcu_*_barrier, which its library
+//   exports with call-rcu.h's signatures, would be undeclared. Both flavours'
+//   are declared here, whichever header a translation unit includes first.
 //
 // ThreadSanitizer: liburcu is a prebuilt, uninstrumented shared library. TSan
 //   sees neither the grace-period wait nor the worker's queue, so it would
@@ -104,6 +105,8 @@
 #include "synclab/reclaim/concepts.hpp"
 
 extern "C" {
+void urcu_memb_call_rcu(struct rcu_head* head, void (*func)(struct rcu_head* head));
+void urcu_memb_barrier(void);
 void urcu_qsbr_call_rcu(struct rcu_head* head, void (*func)(struct rcu_head* head));
 void urcu_qsbr_barrier(void);
 }
