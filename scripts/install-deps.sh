@@ -21,7 +21,7 @@ native_packages=(
   libbenchmark-dev libgtest-dev libgmock-dev
   libhwloc-dev hwloc libpfm4-dev valgrind
   libboost-dev libtbb-dev libabsl-dev libck-dev libconcurrentqueue-dev
-  libatomic-queue-dev libxenium-dev
+  libatomic-queue-dev libxenium-dev liburcu-dev
   python3 python3-matplotlib python3-numpy python3-scipy python3-pytest python3-yaml
   pyflakes3 mypy clang-tidy yamllint
   chromium chromium-driver python3-selenium
@@ -48,7 +48,7 @@ history_packages=("${report_packages[@]}" python3-sqlalchemy python3-psycopg2 li
 arm64_cross_packages=(
   g++-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user
   libbenchmark-dev:arm64 libgtest-dev:arm64 libgmock-dev:arm64
-  libhwloc-dev:arm64 libpfm4-dev:arm64
+  libhwloc-dev:arm64 libpfm4-dev:arm64 liburcu-dev:arm64
 )
 foreign_arch=""
 arch_packages() {

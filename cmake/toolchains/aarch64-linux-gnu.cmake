@@ -1,7 +1,7 @@
 # aarch64-linux-gnu.cmake — cross-compiles synclab for arm64 on an x86_64 Debian host.
 #
 # Needs what `scripts/install-deps.sh --arch=arm64` installs: g++-aarch64-linux-gnu and the
-# Debian multiarch `:arm64` development packages (benchmark, googletest, hwloc, libpfm4),
+# Debian multiarch `:arm64` development packages (benchmark, googletest, hwloc, libpfm4, liburcu),
 # which live in /usr/lib/aarch64-linux-gnu, and qemu-user for running the results.
 #
 # Used by the arm64, arm64-llsc and arm64-lse presets (CMakePresets.json); the code-generation

@@ -205,7 +205,7 @@ def deps_shims(tmp_path: Path, *, missing: set[str], foreign: str = "", uid: int
 
 ARM64_EXTRAS = ["g++-aarch64-linux-gnu", "binutils-aarch64-linux-gnu", "qemu-user",
                 "libbenchmark-dev:arm64", "libgtest-dev:arm64", "libgmock-dev:arm64",
-                "libhwloc-dev:arm64", "libpfm4-dev:arm64"]
+                "libhwloc-dev:arm64", "libpfm4-dev:arm64", "liburcu-dev:arm64"]
 
 
 def test_install_deps_lists_the_arm64_packages() -> None:

@@ -13,7 +13,7 @@ from conftest import REPO, clean_env, dpkg_query_shim, run_cli
 INSTALL_DEPS = REPO / "scripts" / "install-deps.sh"
 PACKAGES = ["build-essential", "g++", "cmake", "ninja-build", "pkg-config", "git", "libbenchmark-dev",
             "libgtest-dev", "libgmock-dev", "libhwloc-dev", "hwloc", "libpfm4-dev", "valgrind", "libboost-dev", "libtbb-dev", "libabsl-dev", "libck-dev", "libconcurrentqueue-dev",
-            "libatomic-queue-dev", "libxenium-dev", "python3",
+            "libatomic-queue-dev", "libxenium-dev", "liburcu-dev", "python3",
             "python3-matplotlib", "python3-numpy", "python3-scipy", "python3-pytest", "python3-yaml", "pyflakes3", "mypy", "clang-tidy", "yamllint",
             "chromium", "chromium-driver", "python3-selenium", "rocksdb-tools",
             "python3-sqlalchemy", "python3-psycopg2", "postgresql", "libjs-dygraphs"]
