@@ -28,6 +28,7 @@
 #include "synclab/harness/workloads/channel_oneshot.hpp"
 #include "synclab/harness/workloads/channel_payload.hpp"
 #include "synclab/harness/workloads/channel_pingpong.hpp"
+#include "synclab/harness/workloads/channel_protocol.hpp"
 #include "synclab/harness/workloads/channel_semantics.hpp"
 #include "synclab/harness/workloads/channel_workload.hpp"
 #include "synclab/peers/channel_peers.hpp"
@@ -50,6 +51,8 @@ constexpr std::string_view kPingPong = "pingpong";
 constexpr std::string_view kEmpty = "empty";
 constexpr std::string_view kBurst = "burst";
 constexpr std::string_view kOneShot = "oneshot";
+constexpr std::string_view kAqThroughput = "aq_throughput";
+constexpr std::string_view kAqPingPong = "aq_pingpong";
 
 constexpr std::size_t kDefaultBounded = 1024;
 constexpr std::size_t kSweptCapacities[] = {1, 16};
@@ -176,6 +179,71 @@ void register_mpmc_oversub(const ChannelFamily& f, const Capacity& cap) {
   }
 }
 
+// atomic_queue's own protocol (docs/channels.md, "atomic_queue's protocol"),
+// for the queue frontier with sweeps on: aq_throughput with 1 to PUs / 2
+// producer-consumer pairs, aq_pingpong at t:2. Runs per case: one per 30 ms
+// of the window, at most 10 (atomic_queue's "best of 10"); the results carry
+// the count.
+harness::ProtocolPlan protocol_plan(const ChannelFamily& f, const harness::PinPlan& pins, const Capacity& cap,
+                                    std::uint64_t work) {
+  harness::ProtocolPlan plan;
+  plan.hw = &f.context.hw;
+  plan.pu_of_thread = pins.pu_of_thread;
+  plan.capacity = cap.requested;
+  plan.work = work;
+  plan.runs = static_cast<int>(std::clamp<std::int64_t>(f.context.options.duration / std::chrono::milliseconds(30), 1,
+                                                        harness::kProtocolMaxRuns));
+  return plan;
+}
+
+// The best run as the case's time per operation; the rate of every run in the metrics.
+Measurement protocol_measurement(const harness::ProtocolRuns& runs, const harness::ProtocolPlan& plan,
+                                 const std::string& unit, std::uint64_t messages_per_run) {
+  if (!runs.error.empty()) return Measurement{0, 0, {}, runs.error};
+  const auto work = static_cast<double>(plan.work);
+  const auto [mean, stdev] = runs.rate_mean_stdev(work);
+  Measurement m{runs.best_s(), work, {}};
+  harness::put(m.metrics, unit + "_per_sec_best", work / runs.best_s());
+  harness::put(m.metrics, unit + "_per_sec_mean", mean);
+  harness::put(m.metrics, unit + "_per_sec_stdev", stdev);
+  harness::put(m.metrics, "protocol_runs", static_cast<double>(runs.seconds.size()));
+  harness::put(m.metrics, "protocol_messages", static_cast<double>(messages_per_run));
+  return m;
+}
+
+// Registers one protocol case: run(plan) measures it, with the plan fixed
+// here (the case runs after registration returns).
+template <class Run>
+void add_protocol_case(const ChannelFamily& f, std::string_view primitive, std::string_view scenario, int threads,
+                       const Capacity& cap, std::size_t payload, std::uint64_t work, Run run) {
+  if (!f.wanted(threads) || threads > f.pus) return;
+  const harness::PinPlan pins = harness::plan_pins(f.context.hw.topology(), f.context.options.placement, threads, false);
+  const std::string name = f.context.case_name("channels", primitive, scenario, threads) + params(cap, payload);
+  register_case(f.context.registry, name, pins.describe(),
+                [run, plan = protocol_plan(f, pins, cap, work)](std::uint64_t) { return run(plan); });
+}
+
+template <channels::Channel C>
+void register_protocol(const ChannelFamily& f, const Capacity& cap) {
+  constexpr std::size_t payload = sizeof(typename C::value_type);
+  if constexpr (C::semantics.multi_producer && C::semantics.multi_consumer) {
+    for (int pairs = 1; pairs <= std::max(1, f.pus / 2); ++pairs)
+      add_protocol_case(f, C::name, kAqThroughput, 2 * pairs, cap, payload, harness::kProtocolMessages,
+                        [pairs](const harness::ProtocolPlan& plan) {
+                          const harness::ProtocolRuns runs = harness::run_protocol_throughput<C>(plan, pairs);
+                          return protocol_measurement(runs, plan, "messages", plan.work);
+                        });
+  }
+  add_protocol_case(f, C::name, kAqPingPong, 2, cap, payload, harness::kProtocolRoundTrips,
+                    [](const harness::ProtocolPlan& plan) {
+                      const harness::ProtocolRuns runs = harness::run_protocol_pingpong<C>(plan);
+                      Measurement m = protocol_measurement(runs, plan, "round_trips", 2 * plan.work);
+                      if (m.error.empty())
+                        harness::put(m.metrics, "rtt_best_run_ns", runs.best_s() * 1e9 / static_cast<double>(plan.work));
+                      return m;
+                    });
+}
+
 template <channels::Channel C>
 void register_channel(const ChannelFamily& f) {
   const Bounds bounds = bounds_of<C>();
@@ -194,6 +262,7 @@ void register_channel(const ChannelFamily& f) {
     }
     add_case(f, C::name, kPingPong, 2, params(cap, sizeof(typename C::value_type)), false,
              [cap] { return std::make_unique<harness::ChannelPingPongWorkload<C>>(cap.requested); });
+    if ((queue_frontier<C> || sweep_only<C>) && context.options.sweeps) register_protocol<C>(f, cap);
   }
   if (context.runs("uncontended"))
     add_case(f, C::name, kEmpty, 1, params(cap, sizeof(typename C::value_type)), false,

@@ -16,3 +16,12 @@ add_executable(channel_peers_test channel_peers_test.cpp)
 target_link_libraries(channel_peers_test PRIVATE synclab::harness synclab::primitives synclab::peers synclab::test_support GTest::gtest_main)
 add_test(NAME channel_peers_test COMMAND channel_peers_test)
 set_tests_properties(channel_peers_test PROPERTIES TIMEOUT 240 LABELS "stress")
+
+# channel_protocol_test: atomic_queue's protocol scenarios — a correct channel
+# (blocking or not) completes every run; a lost message is stopped by the
+# run's limit and reported, a duplicate by the exactly-once check, a wrong
+# echo by the ping-pong check.
+add_executable(channel_protocol_test channel_protocol_test.cpp)
+target_link_libraries(channel_protocol_test PRIVATE synclab::harness synclab::primitives GTest::gtest_main)
+add_test(NAME channel_protocol_test COMMAND channel_protocol_test)
+set_tests_properties(channel_protocol_test PROPERTIES TIMEOUT 120 LABELS "stress")
