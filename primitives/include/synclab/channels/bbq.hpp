@@ -8,14 +8,15 @@
 // Source: Jiawei Wang, Diogo Behrens, Ming Fu, Lilith Oberhauser, Jonas
 //   Oberhauser, Jitang Lei, Geng Chen, Hermann Härtig, Haibo Chen, "BBQ: A
 //   Block-based Bounded Queue for Exchanging Data and Profiling", USENIX ATC
-//   2022. Followed: the block-based design of its §3 (queue-level heads
+//   2022. Followed: the paper's design section (queue-level heads
 //   {version, index}; block-level cursors allocated, committed, reserved,
-//   consumed, each {version, offset}), and its enqueue and dequeue pseudocode
-//   with their helpers (allocate_entry, commit_entry, advance_phead;
-//   reserve_entry, consume_entry, advance_chead) and outcomes (allocated /
-//   reserved, block_done, no_entry, not_available), in the retry-new mode
-//   only, and the single-producer / single-consumer simplification the paper
-//   describes (cursors with one writer are stored, not fetch_add'ed).
+//   consumed, each {version, offset}) and its pseudocode for enqueue and
+//   dequeue with their helper routines (allocate_entry, commit_entry,
+//   advance_phead; reserve_entry, consume_entry, advance_chead) and outcomes
+//   (allocated / reserved, block_done, no_entry, not_available), in the
+//   retry-new mode only, and the single-producer / single-consumer
+//   simplification it describes (cursors with one writer are stored, not
+//   fetch_add'ed). The routines are named as the paper names them.
 //   Written from the paper; no code of the authors' or of other
 //   implementations was used.
 // Mode: retry-new. A producer that finds the next block not yet wholly
