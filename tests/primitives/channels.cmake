@@ -52,3 +52,10 @@ synclab_stall_point_test(scq_test stress 240)
 # its stall point. The broken twin loses the held message
 # (faa_array_queue_negative_test).
 synclab_stall_point_test(faa_array_queue_test stress 240)
+
+# BBQ (bbq_spsc, bbq_mpmc): capacity and block geometry, block transitions and
+# 2-bit versions wrapping over many laps, fixed-count exactly-once and order
+# (SPSC one of each side only), leftovers at destruction, and a producer held
+# at its stall point (receivers must not pass its entry; its message arrives
+# first). The broken twin reads past it and loses it (bbq_negative_test).
+synclab_stall_point_test(bbq_test stress 240)

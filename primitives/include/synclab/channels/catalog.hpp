@@ -8,6 +8,7 @@
 // side.
 #pragma once
 
+#include "synclab/channels/bbq.hpp"
 #include "synclab/channels/blocking.hpp"
 #include "synclab/channels/faa_array_queue.hpp"
 #include "synclab/channels/mpmc_bounded.hpp"
@@ -35,9 +36,10 @@ namespace synclab::channels {
 //   rendezvous             capacity 0 MPMC, blocking, close
 //   scq                    bounded MPMC, lock-free, linearizable (Nikolaev's SCQ)
 //   faa_array_queue        unbounded MPMC, lock-free, linearizable (Ramalhete & Correia), hazard pointers
+//   bbq_spsc, bbq_mpmc     bounded SPSC / MPMC, block-based (Wang et al.'s BBQ, retry-new), sweep_only
 template <class T>
 using OurChannels = TypeList<MutexQueue<T>, MutexRing<T>, SpscRing<T>, MpmcBounded<T>, MpscUnbounded<T>, BlockingSpscRing<T>,
-                             BlockingMpmcBounded<T>, Rendezvous<T>, Scq<T>, FaaArrayQueue<T>>;
+                             BlockingMpmcBounded<T>, Rendezvous<T>, Scq<T>, FaaArrayQueue<T>, BbqSpsc<T>, BbqMpmc<T>>;
 
 // One-shot channels over payload T (OneShot concept).
 template <class T>

@@ -46,6 +46,13 @@
 //                           that cell fills it after every dequeuer passed.
 //                           The held message is lost (faa_array_queue_test,
 //                           *Broken*).
+//   UncheckedBbqMpmc<T>     bbq_mpmc whose consumer trusts the commit count
+//                           alone (its CheckAllocated parameter): while an
+//                           earlier producer holds an allocated but unwritten
+//                           entry and a later one has committed, the consumer
+//                           reserves the unwritten entry, reads a slot that
+//                           holds no message, and the held message is never
+//                           read (bbq_test, *Broken*).
 #pragma once
 
 #include <atomic>
@@ -55,6 +62,7 @@
 #include <utility>
 #include <vector>
 
+#include "synclab/channels/bbq.hpp"
 #include "synclab/channels/blocking.hpp"
 #include "synclab/channels/concepts.hpp"
 #include "synclab/channels/detail.hpp"
@@ -154,6 +162,12 @@ template <class T>
 struct UnmarkedFaaArrayQueue : channels::FaaArrayQueue<T, /*MarkEmptyCells=*/false> {
   using channels::FaaArrayQueue<T, false>::FaaArrayQueue;
   static constexpr std::string_view name = "unmarked_faa_array_queue";
+};
+
+template <class T>
+struct UncheckedBbqMpmc : channels::Bbq<T, /*Multi=*/true, /*CheckAllocated=*/false> {
+  using channels::Bbq<T, true, false>::Bbq;
+  static constexpr std::string_view name = "unchecked_bbq_mpmc";
 };
 
 }  // namespace synclab::testing
