@@ -52,3 +52,10 @@ synclab_stall_point_test(scq_test stress 240)
 # its stall point. The broken twin loses the held message
 # (faa_array_queue_negative_test).
 synclab_stall_point_test(faa_array_queue_test stress 240)
+
+# LPRQ: FIFO across rings that fill, close and are followed (rings of 2, 4
+# and 1024 cells), empty polls between sends, owning messages left at
+# destruction, fixed-count exactly-once and order over small rings, and an
+# enqueuer held at its stall point (its position in the epoch word). The
+# broken twin loses the held message (lprq_negative_test).
+synclab_stall_point_test(lprq_test stress 240)

@@ -10,6 +10,7 @@
 
 #include "synclab/channels/blocking.hpp"
 #include "synclab/channels/faa_array_queue.hpp"
+#include "synclab/channels/lprq.hpp"
 #include "synclab/channels/mpmc_bounded.hpp"
 #include "synclab/channels/mpsc_unbounded.hpp"
 #include "synclab/channels/mutex_queue.hpp"
@@ -35,9 +36,11 @@ namespace synclab::channels {
 //   rendezvous             capacity 0 MPMC, blocking, close
 //   scq                    bounded MPMC, lock-free, linearizable (Nikolaev's SCQ)
 //   faa_array_queue        unbounded MPMC, lock-free, linearizable (Ramalhete & Correia), hazard pointers
+//   lprq                   unbounded MPMC, lock-free, linearizable (Romanov & Koval's LPRQ: rings, single-width
+//                          CAS), hazard pointers; sweep_only (benchmarked with sweeps on)
 template <class T>
 using OurChannels = TypeList<MutexQueue<T>, MutexRing<T>, SpscRing<T>, MpmcBounded<T>, MpscUnbounded<T>, BlockingSpscRing<T>,
-                             BlockingMpmcBounded<T>, Rendezvous<T>, Scq<T>, FaaArrayQueue<T>>;
+                             BlockingMpmcBounded<T>, Rendezvous<T>, Scq<T>, FaaArrayQueue<T>, Lprq<T>>;
 
 // One-shot channels over payload T (OneShot concept).
 template <class T>

@@ -46,6 +46,13 @@
 //                           that cell fills it after every dequeuer passed.
 //                           The held message is lost (faa_array_queue_test,
 //                           *Broken*).
+//   UnkilledLprq<T>         lprq whose dequeuer, finding its position
+//                           RESERVED by an enqueuer that has not published
+//                           yet, passes it without killing the reservation
+//                           (its KillReserved parameter): the enqueuer then
+//                           publishes a message at a position whose
+//                           dequeuer has gone. The held message is lost
+//                           (lprq_test, *Broken*).
 #pragma once
 
 #include <atomic>
@@ -59,6 +66,7 @@
 #include "synclab/channels/concepts.hpp"
 #include "synclab/channels/detail.hpp"
 #include "synclab/channels/faa_array_queue.hpp"
+#include "synclab/channels/lprq.hpp"
 #include "synclab/channels/mutex_ring.hpp"
 #include "synclab/channels/scq.hpp"
 
@@ -154,6 +162,12 @@ template <class T>
 struct UnmarkedFaaArrayQueue : channels::FaaArrayQueue<T, /*MarkEmptyCells=*/false> {
   using channels::FaaArrayQueue<T, false>::FaaArrayQueue;
   static constexpr std::string_view name = "unmarked_faa_array_queue";
+};
+
+template <class T>
+struct UnkilledLprq : channels::Lprq<T, 1024, /*KillReserved=*/false> {
+  using channels::Lprq<T, 1024, false>::Lprq;
+  static constexpr std::string_view name = "unkilled_lprq";
 };
 
 }  // namespace synclab::testing
