@@ -4,14 +4,16 @@
 // CAS on (safe | index, value).
 //
 // Source: Adam Morrison and Yehuda Afek, "Fast Concurrent Queues for x86
-//   Processors", PPoPP 2013. Followed: Section 3, the CRQ (its enqueue,
+//   Processors", PPoPP 2013. Followed: the CRQ (its enqueue,
 //   dequeue and fixState, the empty transition and the unsafe transition,
 //   closing a ring through the top bit of its tail, the starvation bound),
-//   and Section 4, the LCRQ (Michael & Scott's list of CRQs: a closed
+//   and the LCRQ (Michael & Scott's list of CRQs: a closed
 //   ring's enqueuer links a new ring that holds its item; a dequeuer that
 //   finds a ring empty and a next ring tries once more, then moves the
 //   head on). Written from the paper's pseudocode; no code of the
-//   authors' or of other ports was used.
+//   authors' or of other ports was used; the paper's section and figure
+//   numbers could not be checked against its text when this was written,
+//   so none are cited.
 // Algorithm: a ring of R cells (R = RingSize, 1024 by default) and two
 //   free-running counters, Head and Tail, starting at 0; bit 63 of Tail is
 //   the "closed" bit. A cell is 16 bytes, {word, value}, the word being
@@ -34,7 +36,7 @@
 //     position h fails), give up. A failed CAS2 re-reads the cell. Having
 //     given up: Tail ≤ h + 1: fixState (Tail up to Head), EMPTY; else next
 //     position.
-//   The list layer is lprq.hpp's, unchanged (Section 4).
+//   The list layer is lprq.hpp's, unchanged (the paper's LCRQ).
 // Double-width CAS: GCC's std::atomic<__int128> is not lock-free (it calls
 //   libatomic, which takes a lock unless the whole program is built with
 //   -mcx16), so the CAS2 is `lock cmpxchg16b` in inline assembly, x86-64
@@ -55,7 +57,7 @@
 //   checks of the left-out path; its concurrent tests (lcrq_test and the
 //   typed stress and contract tests) run in the release and ASan builds.
 // Guarantees: any number of producers and consumers; linearizable FIFO
-//   (global_fifo; the paper's Section 3.3 argument). Lock-free: a failed
+//   (global_fifo; the paper's linearizability argument). Lock-free: a failed
 //   CAS2 or position is another operation's progress, and a starving
 //   enqueuer closes the ring and moves to a new one. A thread preempted
 //   anywhere stalls nobody: a dequeuer that reaches its position before its

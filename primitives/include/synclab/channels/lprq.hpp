@@ -4,14 +4,16 @@
 //
 // Source: Raed Romanov and Nikita Koval, "The State-of-the-Art LCRQ
 //   Concurrent Queue Algorithm Does NOT Require CAS2", PPoPP 2023. Followed:
-//   the paper's idea (its Section 3, the PRQ) of splitting CRQ's one
+//   the paper's PRQ, the idea of splitting CRQ's one
 //   double-width CAS on a cell (safe, index, value) into single-word CASes
 //   on the cell's two words, with a reserved value an enqueuer installs
 //   first, then the epoch, then the message; and the linked-list layer
-//   unchanged from LCRQ (Morrison & Afek, PPoPP 2013, Section 4: a ring
+//   unchanged from LCRQ (Morrison & Afek, PPoPP 2013, their LCRQ: a ring
 //   that fills up is closed, a new one linked after it). Written from the
 //   papers' descriptions; no code of the authors' or of other ports was
-//   used. Where this header departs from the paper, it says so below.
+//   used; the section and figure numbers of the paper could not be checked
+//   against its text when this was written, so none are cited. Where this
+//   header departs from the paper, it says so below.
 // Algorithm: a ring of R cells (R = the RingSize template parameter, 1024 by
 //   default) and two free-running counters, Head and Tail (both start at R,
 //   so the first lap is epoch 1 and the cells' initial epoch 0 is older);
