@@ -155,6 +155,23 @@ void register_preempt(const ChannelFamily& f, const Capacity& cap) {
   }
 }
 
+// Ours that this run leaves out and why: those of the build
+// (kOurChannelsLeftOut) and those this machine cannot run (unavailable()).
+std::string& left_out() {
+  static std::string text = channels::kOurChannelsLeftOut;
+  return text;
+}
+
+// Whether this machine can run C; if not, C and the reason join left_out().
+template <channels::Channel C>
+bool runnable() {
+  const std::string_view why = channels::unavailable<C>();
+  if (why.empty()) return true;
+  const std::string entry = std::string(C::name) + " (" + std::string(why) + "); ";
+  if (left_out().find(entry) == std::string::npos) left_out() += entry;
+  return false;
+}
+
 // The queue frontier (docs/channels.md, "The queue frontier"): a channel that
 // declares `queue_frontier` also runs mpmc with 2 × PUs threads, half of them
 // producers (`mpmc_oversub`, at `oversubscribed`), beside moodycamel; one that
@@ -251,6 +268,7 @@ void register_channel(const ChannelFamily& f) {
   constexpr bool mpmc = C::semantics.multi_producer && C::semantics.multi_consumer;
   const FamilyContext& context = f.context;
   if (sweep_only<C> && !context.options.sweeps) return;
+  if (!runnable<C>()) return;
   if (context.runs("high")) {
     register_shapes<C>(f, cap);
     if (bounds == Bounds::bounded && context.options.sweeps) {
@@ -277,6 +295,7 @@ void register_channel(const ChannelFamily& f) {
 // The payload sweep: the same channel over a larger message, spsc and mpmc 1:1.
 template <channels::Channel C>
 void register_payload(const ChannelFamily& f) {
+  if (!runnable<C>()) return;
   const Capacity cap = default_capacity(bounds_of<C>());
   add_stream<C>(f, kSpsc, {1, 1}, cap);
   if constexpr (C::semantics.multi_producer && C::semantics.multi_consumer) add_stream<C>(f, kMpmc, {1, 1}, cap);
@@ -305,6 +324,9 @@ void record_context() {
   std::string missing = peers::kChannelPeersMissing;
   while (!missing.empty() && (missing.back() == ' ' || missing.back() == ';')) missing.pop_back();
   if (!missing.empty()) benchmark::AddCustomContext("channel_peers_missing", missing);
+  std::string ours = left_out();
+  while (!ours.empty() && (ours.back() == ' ' || ours.back() == ';')) ours.pop_back();
+  if (!ours.empty()) benchmark::AddCustomContext("channel_primitives_left_out", ours);
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ std::size_t freed_at_once(const C& c) {
 }
 
 template <class C>
-class ChannelContract : public ::testing::Test {};
+class ChannelContract : public synclab::testing::ChannelTypedTest<C> {};
 TYPED_TEST_SUITE(ChannelContract, synclab::testing::ChannelsOfMessage, PrimitiveName);
 
 TYPED_TEST(ChannelContract, NamesAndSemanticsAreConsistent) {
@@ -194,7 +194,7 @@ TYPED_TEST(ChannelContract, CloseRefusesNewMessagesAndDrainsTheOldOnes) {
 // ---- payloads: move-only, not default-constructible; leftovers destroyed ----
 
 template <class C>
-class ChannelPayload : public ::testing::Test {};
+class ChannelPayload : public synclab::testing::ChannelTypedTest<C> {};
 using CountedChannels = synclab::testing::GTestTypes<synclab::channels::OurChannels<Counted>>::type;
 TYPED_TEST_SUITE(ChannelPayload, CountedChannels, PrimitiveName);
 

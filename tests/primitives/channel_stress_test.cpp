@@ -57,7 +57,7 @@ void stress(int producers, int consumers, std::size_t capacity = kCapacity) {
 }
 
 template <class C>
-class ChannelStress : public ::testing::Test {};
+class ChannelStress : public synclab::testing::ChannelTypedTest<C> {};
 TYPED_TEST_SUITE(ChannelStress, synclab::testing::ChannelsOfMessage, PrimitiveName);
 
 TYPED_TEST(ChannelStress, OneProducerOneConsumer) { stress<TypeParam>(1, 1); }

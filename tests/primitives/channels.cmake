@@ -59,3 +59,26 @@ synclab_stall_point_test(faa_array_queue_test stress 240)
 # at its stall point (receivers must not pass its entry; its message arrives
 # first). The broken twin reads past it and loses it (bbq_negative_test).
 synclab_stall_point_test(bbq_test stress 240)
+
+# LPRQ: FIFO across rings that fill, close and are followed (rings of 2, 4
+# and 1024 cells), empty polls between sends, owning messages left at
+# destruction, fixed-count exactly-once and order over small rings, and an
+# enqueuer held at its stall point (its position in the epoch word). The
+# broken twin loses the held message (lprq_negative_test).
+synclab_stall_point_test(lprq_test stress 240)
+
+# LCRQ: the same checks with a double-width CAS (boxed and in-cell messages),
+# the broken twin that skips the empty transition (lcrq_negative_test), and
+# the left-out path: with SYNCLAB_ASSUME_NO_CAS2=1 it says why it cannot run
+# and never runs (lcrq_left_out_test). ThreadSanitizer cannot see its inline
+# assembly: there only the left-out path runs (channels/lcrq.hpp says why).
+if(SYNCLAB_SANITIZER STREQUAL "thread")
+  add_executable(lcrq_test lcrq_test.cpp)
+  target_link_libraries(lcrq_test PRIVATE synclab::primitives synclab_test_support GTest::gtest_main)
+  target_compile_definitions(lcrq_test PRIVATE SYNCLAB_TEST_STALL_POINTS)
+else()
+  synclab_stall_point_test(lcrq_test stress 240)
+endif()
+add_test(NAME lcrq_left_out_test COMMAND lcrq_test --gtest_filter=LcrqLeftOut.*)
+set_tests_properties(lcrq_left_out_test PROPERTIES TIMEOUT 60 LABELS unit
+  ENVIRONMENT "SYNCLAB_ASSUME_NO_CAS2=1")

@@ -10,7 +10,10 @@
 
 #include "synclab/channels/bbq.hpp"
 #include "synclab/channels/blocking.hpp"
+#include "synclab/channels/detail.hpp"
 #include "synclab/channels/faa_array_queue.hpp"
+#include "synclab/channels/lcrq.hpp"
+#include "synclab/channels/lprq.hpp"
 #include "synclab/channels/mpmc_bounded.hpp"
 #include "synclab/channels/mpsc_unbounded.hpp"
 #include "synclab/channels/mutex_queue.hpp"
@@ -36,10 +39,35 @@ namespace synclab::channels {
 //   rendezvous             capacity 0 MPMC, blocking, close
 //   scq                    bounded MPMC, lock-free, linearizable (Nikolaev's SCQ)
 //   faa_array_queue        unbounded MPMC, lock-free, linearizable (Ramalhete & Correia), hazard pointers
+//   lprq                   unbounded MPMC, lock-free, linearizable (Romanov & Koval's LPRQ: rings, single-width
+//                          CAS), hazard pointers; sweep_only (benchmarked with sweeps on)
+//   lcrq                   unbounded MPMC, lock-free, linearizable (Morrison & Afek's LCRQ: rings, double-width
+//                          CAS), hazard pointers; sweep_only; x86-64 only, and only where the CPU has cmpxchg16b
+//                          (its unavailable(): the benchmark leaves it out, the typed tests skip it)
 //   bbq_spsc, bbq_mpmc     bounded SPSC / MPMC, block-based (Wang et al.'s BBQ, retry-new), sweep_only
+#if defined(__x86_64__) && !SYNCLAB_CHANNELS_TSAN
+#define SYNCLAB_CHANNELS_HAVE_LCRQ 1
 template <class T>
 using OurChannels = TypeList<MutexQueue<T>, MutexRing<T>, SpscRing<T>, MpmcBounded<T>, MpscUnbounded<T>, BlockingSpscRing<T>,
-                             BlockingMpmcBounded<T>, Rendezvous<T>, Scq<T>, FaaArrayQueue<T>, BbqSpsc<T>, BbqMpmc<T>>;
+                             BlockingMpmcBounded<T>, Rendezvous<T>, Scq<T>, FaaArrayQueue<T>, Lprq<T>, Lcrq<T>, BbqSpsc<T>, BbqMpmc<T>>;
+#else
+#define SYNCLAB_CHANNELS_HAVE_LCRQ 0
+template <class T>
+using OurChannels = TypeList<MutexQueue<T>, MutexRing<T>, SpscRing<T>, MpmcBounded<T>, MpscUnbounded<T>, BlockingSpscRing<T>,
+                             BlockingMpmcBounded<T>, Rendezvous<T>, Scq<T>, FaaArrayQueue<T>, Lprq<T>, BbqSpsc<T>, BbqMpmc<T>>;
+#endif
+
+// Ours that this build leaves out, and why, each entry ending in "; " (""
+// when none); the benchmark adds those a machine cannot run (unavailable(),
+// concepts.hpp) and writes both into the results context as
+// `channel_primitives_left_out`.
+inline constexpr const char* kOurChannelsLeftOut = ""
+#if !defined(__x86_64__)
+    "lcrq (its double-width CAS is written for x86-64 only: cmpxchg16b; arm64's CASP is not); "
+#elif SYNCLAB_CHANNELS_TSAN
+    "lcrq (ThreadSanitizer build: its double-width CAS is inline assembly, invisible to it); "
+#endif
+    ;
 
 // One-shot channels over payload T (OneShot concept).
 template <class T>

@@ -53,6 +53,20 @@
 //                           reserves the unwritten entry, reads a slot that
 //                           holds no message, and the held message is never
 //                           read (bbq_test, *Broken*).
+//   UnkilledLprq<T>         lprq whose dequeuer, finding its position
+//                           RESERVED by an enqueuer that has not published
+//                           yet, passes it without killing the reservation
+//                           (its KillReserved parameter): the enqueuer then
+//                           publishes a message at a position whose
+//                           dequeuer has gone. The held message is lost
+//                           (lprq_test, *Broken*).
+//   UnmarkedLcrq<T>         lcrq whose dequeuer, finding its cell
+//                           unoccupied, gives the position up without the
+//                           empty transition (its MarkEmptyCells
+//                           parameter): a late enqueuer of that position
+//                           still fills the cell, and nobody will read it.
+//                           The held message is lost (lcrq_test, *Broken*).
+//                           x86-64 only, as lcrq.
 #pragma once
 
 #include <atomic>
@@ -67,6 +81,8 @@
 #include "synclab/channels/concepts.hpp"
 #include "synclab/channels/detail.hpp"
 #include "synclab/channels/faa_array_queue.hpp"
+#include "synclab/channels/lcrq.hpp"
+#include "synclab/channels/lprq.hpp"
 #include "synclab/channels/mutex_ring.hpp"
 #include "synclab/channels/scq.hpp"
 
@@ -169,5 +185,19 @@ struct UncheckedBbqMpmc : channels::Bbq<T, /*Multi=*/true, /*CheckAllocated=*/fa
   using channels::Bbq<T, true, false>::Bbq;
   static constexpr std::string_view name = "unchecked_bbq_mpmc";
 };
+
+template <class T>
+struct UnkilledLprq : channels::Lprq<T, 1024, /*KillReserved=*/false> {
+  using channels::Lprq<T, 1024, false>::Lprq;
+  static constexpr std::string_view name = "unkilled_lprq";
+};
+
+#if defined(__x86_64__)
+template <class T>
+struct UnmarkedLcrq : channels::Lcrq<T, 1024, /*MarkEmptyCells=*/false> {
+  using channels::Lcrq<T, 1024, false>::Lcrq;
+  static constexpr std::string_view name = "unmarked_lcrq";
+};
+#endif
 
 }  // namespace synclab::testing

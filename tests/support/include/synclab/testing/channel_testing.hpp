@@ -65,6 +65,18 @@ struct Counted {
 };
 
 using ChannelsOfMessage = GTestTypes<channels::OurChannels<Message>>::type;
+
+// The base of the typed tests over channels::OurChannels: a channel this
+// machine cannot run (channels::unavailable, e.g. lcrq without cmpxchg16b)
+// is skipped with its reason, never constructed.
+template <class C>
+class ChannelTypedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const std::string_view why = channels::unavailable<C>(); !why.empty())
+      GTEST_SKIP() << C::name << " left out: " << why;
+  }
+};
 using OneShotsOfMessage = GTestTypes<channels::OurOneShots<Message>>::type;
 
 // How many threads a channel allows on each side.

@@ -1,0 +1,124 @@
+// lprq_test — LPRQ (channels/lprq.hpp) beyond the catalogue's typed stress
+// and contract tests: FIFO on one thread across rings that fill up, close
+// and are followed by new ones (rings of 2, 4 and 1024 cells), an empty
+// queue polled between sends (dequeuers that run ahead of the enqueuers and
+// catch the tail up), a queue destroyed while it still holds messages of an
+// owning type (ASan sees a leak or a double destruction), exactly-once and
+// per-producer order under contention with a fixed number of messages over
+// rings of 2, 4 and 16 cells (rings closed by full rings and by starving
+// enqueuers, linked, helped and retired while others hold them), and a
+// sender held at its stall point (its position written into the epoch word,
+// its message not yet published): a receiver passing that position is not
+// stopped and the held message arrives once the sender goes on. The broken
+// twin (UnkilledLprq, channel_broken.hpp) must lose it (*Broken*, the
+// negative half). Every wait is bounded; a hang fires the watchdog.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "synclab/channels/lprq.hpp"
+#include "synclab/testing/channel_broken.hpp"
+#include "synclab/testing/channel_testing.hpp"
+#include "synclab/testing/hang_watchdog.hpp"
+#include "synclab/testing/queue_checks.hpp"
+
+namespace {
+
+using synclab::channels::Lprq;
+using synclab::testing::HangWatchdog;
+using synclab::testing::HeldResult;
+using synclab::testing::kHangLimit;
+using synclab::testing::Message;
+using synclab::testing::held_sender;
+using synclab::testing::move_fixed;
+
+template <class Q>
+void fifo_across_rings() {
+  HangWatchdog watchdog(kHangLimit, Q::name, "fifo across rings");
+  Q q(0);
+  EXPECT_EQ(q.capacity(), 0u);
+  constexpr std::size_t r = Q::kRingSize;
+  std::uint64_t sent = 0, received = 0;
+  for (std::size_t round : {std::size_t{1}, r - 1, r, r + 1, 2 * r, 5 * r + 3, std::size_t{1}}) {
+    for (std::size_t i = 0; i < round; ++i) {
+      Message m = Message::make(0, sent++);
+      ASSERT_TRUE(q.try_send(m));
+    }
+    for (std::size_t i = 0; i < round; ++i) {
+      Message m;
+      ASSERT_TRUE(q.try_recv(m)) << "ring " << r << " round " << round << " i " << i;
+      EXPECT_TRUE(m.intact());
+      ASSERT_EQ(m.seq, received++);
+    }
+    Message m;
+    EXPECT_FALSE(q.try_recv(m)) << "a message out of an empty queue";
+    EXPECT_FALSE(q.try_recv(m)) << "a message out of an empty queue";
+  }
+}
+
+TEST(Lprq, FifoAcrossFullRingsOnOneThread) {
+  fifo_across_rings<Lprq<Message, 2>>();
+  fifo_across_rings<Lprq<Message, 4>>();
+  fifo_across_rings<Lprq<Message>>();
+}
+
+TEST(Lprq, EmptyPollsBetweenSendsKeepOrder) {
+  // Receivers on an empty ring move Head past Tail and catch Tail up; the
+  // next send must land where the next receive looks, lap after lap.
+  HangWatchdog watchdog(kHangLimit, "lprq", "empty polls");
+  Lprq<Message, 4> q(0);
+  std::uint64_t sent = 0, received = 0;
+  for (int i = 0; i < 2000; ++i) {
+    Message m;
+    for (int k = 0; k < i % 5; ++k) ASSERT_FALSE(q.try_recv(m)) << "a message out of an empty queue";
+    for (int k = 0; k <= i % 3; ++k) {
+      Message s = Message::make(0, sent++);
+      ASSERT_TRUE(q.try_send(s));
+    }
+    while (received < sent) {
+      ASSERT_TRUE(q.try_recv(m)) << "iteration " << i;
+      ASSERT_EQ(m.seq, received++);
+    }
+  }
+}
+
+TEST(Lprq, DestroyedWhileHoldingMessagesOfAnOwningType) {
+  // A message that owns memory: ASan reports a leak if a message left in the
+  // queue is not destroyed, and a double free if a taken one is. Rings of 8
+  // cells: the messages left behind span many rings.
+  auto q = std::make_unique<Lprq<std::unique_ptr<std::string>, 8>>(0);
+  for (int i = 0; i < 300; ++i) {
+    auto m = std::make_unique<std::string>(std::to_string(i) + " owned and long enough to allocate");
+    ASSERT_TRUE(q->try_send(m));
+    EXPECT_EQ(m, nullptr) << "moved from on success";
+  }
+  for (int i = 0; i < 150; ++i) {
+    std::unique_ptr<std::string> m;
+    ASSERT_TRUE(q->try_recv(m));
+    EXPECT_EQ(*m, std::to_string(i) + " owned and long enough to allocate");
+  }
+  q.reset();
+}
+
+TEST(Lprq, ExactlyOnceAndPerProducerOrderOverSmallRings) {
+  move_fixed<Lprq<Message, 2>>(0, 2, 2, 20000);
+  move_fixed<Lprq<Message, 4>>(0, 3, 1, 20000);
+  move_fixed<Lprq<Message, 4>>(0, 1, 3, 30000);
+  move_fixed<Lprq<Message, 16>>(0, 2, 2, 40000);
+  move_fixed<Lprq<Message>>(0, 2, 2, 40000);
+}
+
+TEST(Lprq, AHeldSenderStopsNoReceiverAndItsMessageArrives) {
+  const HeldResult r = held_sender<Lprq<Message>>();
+  EXPECT_TRUE(r.later_received) << "a receiver was stopped by the held sender's position";
+  EXPECT_TRUE(r.held_received) << "the held message was lost";
+}
+
+TEST(LprqBroken, UnkilledReservationLosesTheHeldMessage) {
+  const HeldResult r = held_sender<synclab::testing::UnkilledLprq<Message>>();
+  EXPECT_FALSE(r.held_received) << "the check did not see the lost message";
+}
+
+}  // namespace
