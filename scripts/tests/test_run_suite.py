@@ -162,6 +162,8 @@ def test_every_family_s_context_reaches_results_json(tmp_path: Path) -> None:
     page = (run_dir / "index.html").read_text(encoding="utf-8")
     for needle in ("Family channels (", "channel_semantics", "Family padding (",
                    "padding_default_bytes", "<b>channel peers not built</b>: crossbeam_like",
-                   "<b>lock peers not built</b>: tbb_spin_mutex", "Fairness criterion: <b>p99</b>"):
+                   "<b>lock peers not built</b>: tbb_spin_mutex",
+                   "<b>channel primitives left out</b>: lcrq (this CPU has no cmpxchg16b)<",
+                   "Fairness criterion: <b>p99</b>"):
         assert needle in page, needle
     assert "fairness by p99" in proc.stdout

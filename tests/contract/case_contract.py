@@ -29,12 +29,14 @@ ENTRY_FIELDS = frozenset({
     "error_occurred", "error_message", "aggregate_name", "aggregate_unit"})
 # Metrics that are present only when the window collected enough data (a percentile needs a
 # sample, short-term fairness a complete block of acquisitions, a ratio a non-zero denominator:
-# wake-ups, reads, rounds, messages, a padding width that completed a window): the tiny windows
+# wake-ups, reads, rounds, messages, a padding width that completed a window; Jain's index over
+# the producers or the consumers, a side that moved at least one message): the tiny windows
 # here may miss them, so their absence is not a difference. A metric the golden file does not
 # know at all is.
 DATA_DEPENDENT = re.compile(r"(_p50_ns|_p99_ns|_p999_ns|_max_ns|_samples|_ratio|_per_read|_per_round"
                             r"|_per_round_trip|_per_msg)$"
-                            r"|^(fairness_jain_short|run_length_mean|run_length_max|slowdown_)")
+                            r"|^(fairness_jain_short|run_length_mean|run_length_max|slowdown_)"
+                            r"|^(producer|consumer)_fairness_jain$")
 Contract = dict[str, tuple[str, ...]]
 
 

@@ -7,7 +7,8 @@ The reasons, first found wins:
   4. the metric registry's reason a case may lack it (synclab/metrics.py, `absent`), after
      saying so when no case of the file has the metric at all
 A primitive missing altogether because its peer library was not built is named by the
-context's `*_peers_missing` keys (peers_missing below).
+context's `*_peers_missing` keys, one of ours that this build or machine cannot run (a
+double-width CAS it lacks) by its `*_primitives_left_out` keys (peers_missing below).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from synclab.metrics import LATENCY, SAMPLING_OFF, describe
 from synclab.report.counters import PER_OP, STANDARD_PER_OP, counter_status, event_name
 
 PEERS_MISSING_SUFFIX = "_peers_missing"
+LEFT_OUT_SUFFIX = "_primitives_left_out"
 NOT_REPORTED = "the case did not report it"
 NO_SAMPLES = "latency sampling was on, but the case reported no latency percentiles"
 NOWHERE = ("no case of this results file reports it (a file written before the metric existed, "
@@ -50,19 +52,37 @@ def why_absent(run: Run, family: str, metric: str) -> str:
     return registry or NOT_REPORTED
 
 
+def _named(context: Mapping[str, Any], suffix: str) -> list[tuple[str, str]]:
+    return [(key[:-len(suffix)], str(value).strip().rstrip(";").strip()) for key, value in sorted(context.items())
+            if key.endswith(suffix) and str(value).strip().rstrip(";").strip()]
+
+
 def peers_missing(context: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(family, what) for each `<family>_peers_missing` key: peer primitives not built, and why."""
-    return [(key[:-len(PEERS_MISSING_SUFFIX)], str(value)) for key, value in sorted(context.items())
-            if key.endswith(PEERS_MISSING_SUFFIX) and str(value).strip()]
+    return _named(context, PEERS_MISSING_SUFFIX)
+
+
+def primitives_left_out(context: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(family, what) for each `<family>_primitives_left_out` key: ours not run here, and why."""
+    return _named(context, LEFT_OUT_SUFFIX)
+
+
+def _over_run(run: Run, named) -> list[tuple[str, str]]:
+    found: dict[tuple[str, str], None] = dict.fromkeys(named(run.context))
+    for family in run.families.values():
+        found.update(dict.fromkeys(named(family.own)))
+        for key, values in family.varies.items():
+            for value in values:
+                if value is not None:
+                    found.update(dict.fromkeys(named({key: value})))
+    return list(found)
 
 
 def run_peers_missing(run: Run) -> list[tuple[str, str]]:
     """peers_missing over the flat context and every family's (values that differ included)."""
-    found: dict[tuple[str, str], None] = dict.fromkeys(peers_missing(run.context))
-    for family in run.families.values():
-        found.update(dict.fromkeys(peers_missing(family.own)))
-        for key, values in family.varies.items():
-            for value in values:
-                if value is not None:
-                    found.update(dict.fromkeys(peers_missing({key: value})))
-    return list(found)
+    return _over_run(run, peers_missing)
+
+
+def run_primitives_left_out(run: Run) -> list[tuple[str, str]]:
+    """primitives_left_out over the flat context and every family's."""
+    return _over_run(run, primitives_left_out)

@@ -27,7 +27,7 @@ from synclab.report.html import (Comparison, CounterBlock, FamilySection, Figure
 from synclab.load import Run
 from synclab.report.machine import (c2c_by_class, c2c_matrix, machine_rows, operation_costs,
                                     placements_used)
-from synclab.report.absent import run_peers_missing, sampling_off, why_absent
+from synclab.report.absent import run_peers_missing, run_primitives_left_out, sampling_off, why_absent
 from synclab.report.problems import find_problems
 from synclab.report.side_by_side import context_comparison, run_labels, side_by_side
 from synclab.report.advice import advise
@@ -199,6 +199,8 @@ def _not_measured(run: Run, status: counters.CounterStatus, events: Sequence[str
         lines.append(("latency percentiles", "latency sampling was off"))
     for family, missing in run_peers_missing(run):
         lines.append((f"{family} peers not built", missing))
+    for family, left_out in run_primitives_left_out(run):
+        lines.append((f"{family} primitives left out", left_out))
     return lines
 
 
