@@ -9,12 +9,14 @@
 #pragma once
 
 #include "synclab/reclaim/concepts.hpp"
+#include "synclab/reclaim/epoch_based.hpp"
 #include "synclab/type_list.hpp"
 
 namespace synclab::reclaim {
 
 template <class T>
 using OurPublications = synclab::TypeList<
+    EpochBased<T>  // epoch_based.hpp
     // one scheme per line
     >;
 
