@@ -102,12 +102,16 @@ class ArcMutexPublication {
     explicit handle(ArcMutexPublication& p) noexcept : p_(&p) {}
     template <class F>
     decltype(auto) read(F&& f) {
-      refcount::Arc<T> mine;
-      {
+      const refcount::Arc<T> mine = [this] {
         const std::lock_guard lock(p_->mutex_);
-        mine = p_->current_.clone();
-      }
-      return std::forward<F>(f)(std::as_const(*mine));
+        return p_->current_.clone();
+      }();
+      const T* object = mine.get();
+      // The slot always holds an object (constructed with one, swapped, never
+      // emptied); telling the compiler so avoids GCC 12's -Wstringop-overflow
+      // false report on a store through a null block.
+      if (object == nullptr) __builtin_unreachable();
+      return std::forward<F>(f)(*object);
     }
     template <class... Args>
     void update(Args&&... args) {
