@@ -27,6 +27,10 @@
 //   For every reader-writer lock in synclab::rwlocks::OurRwLocks and
 //   synclab::peers::PeerRwLocks: lock, unlock, lock_shared, unlock_shared.
 //
+//   For every reclamation scheme in synclab::reclaim::OurPublications and
+//   synclab::peers::PeerPublications: read (a read section around a read of an
+//   int) and update, e.g. synclab_census__reclaim__ebr__read.
+//
 //   And the memory-ordering microcases of the book's Figure 7-1: load, store, exchange,
 //   fetch_add, compare_exchange (strong and weak) on std::atomic<uint32_t> and
 //   <uint64_t>, and atomic_thread_fence, for every valid ordering out of relaxed, acquire,
@@ -47,7 +51,9 @@
 #include "synclab/concepts.hpp"
 #include "synclab/locks/catalog.hpp"
 #include "synclab/peers/lock_peers.hpp"
+#include "synclab/peers/reclaim_peers.hpp"
 #include "synclab/peers/rwlock_peers.hpp"
+#include "synclab/reclaim/catalog.hpp"
 #include "synclab/refcount/catalog.hpp"
 #include "synclab/rwlocks/catalog.hpp"
 #include "synclab/type_list.hpp"
@@ -213,7 +219,39 @@ auto refcount_table(synclab::TypeList<Hs...>) {
   return std::array{refcount_functions<Family, Hs>()...};
 }
 
+// Reclamation schemes (synclab::reclaim::Publication): a read section
+// around a read of an int, and one update (allocation, publish, retire and
+// the scheme's reclamation pass).
+struct Reclaim {
+  static constexpr std::string_view name = "reclaim";
+};
+
+template <class Family, class Primitive, class P>
+[[gnu::noinline]] int read(typename P::handle& h) {
+  return h.read([](const int& v) { return v; });
+}
+
+template <class Family, class Primitive, class P>
+[[gnu::noinline]] void update(typename P::handle& h, const int& v) {
+  h.update(v);
+}
+
+template <class Family, class P>
+auto reclaim_functions() {
+  using F = NameOf<Family>;
+  using N = NameOf<P>;
+  return std::array<AnyFunction, 2>{erase(&read<F, N, P>), erase(&update<F, N, P>)};
+}
+
+template <class Family, class... Ps>
+auto reclaim_table(synclab::TypeList<Ps...>) {
+  return std::array{reclaim_functions<Family, Ps>()...};
+}
+
 }  // namespace synclab_census
+
+extern const auto synclab_census_reclaim_table = synclab_census::reclaim_table<synclab_census::Reclaim>(
+    synclab::Concat<synclab::reclaim::OurPublications<int>, synclab::peers::PeerPublications<int>>{});
 
 extern const auto synclab_census_refcount_table = synclab_census::refcount_table<synclab_census::Refcount>(
     synclab::refcount::OurRefCounts<int>{});
