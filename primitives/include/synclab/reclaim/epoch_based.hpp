@@ -61,6 +61,9 @@
 //     in that order, so its announcement (and its earlier epoch load) does
 //     too: the writer's scans after the retire see the announcement, whose
 //     epoch is at most the epoch X is retired at.
+//   - A new record is pushed with a seq_cst CAS and the scans load the list
+//     head seq_cst: the push precedes its owner's first announcement, so a
+//     scan that must see that announcement (above) sees the record too.
 //   - The reader's exit is a release store, the writer's scan an acquire
 //     (seq_cst) load: the reader's reads of the object happen before the
 //     scan that lets the epoch advance, and so before the free. When the scan
@@ -187,7 +190,7 @@ class BasicEpochBased {
     }
     Record* r = new Record;
     r->next = records_.load(std::memory_order_relaxed);
-    while (!records_.compare_exchange_weak(r->next, r, std::memory_order_release, std::memory_order_relaxed)) {
+    while (!records_.compare_exchange_weak(r->next, r, std::memory_order_seq_cst, std::memory_order_relaxed)) {
     }
     return r;
   }
@@ -205,7 +208,7 @@ class BasicEpochBased {
 
   // True when every thread inside a read section entered it at epoch g.
   [[nodiscard]] bool all_at(std::uint64_t g) const noexcept {
-    for (Record* r = records_.load(std::memory_order_acquire); r != nullptr; r = r->next) {
+    for (Record* r = records_.load(std::memory_order_seq_cst); r != nullptr; r = r->next) {
       const std::uint64_t s = r->state.load(std::memory_order_seq_cst);
       if ((s & kActive) != 0 && (s >> 1) != g) return false;
     }
