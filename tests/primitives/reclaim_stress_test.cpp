@@ -152,6 +152,7 @@ TYPED_TEST(ReclaimContract, HandlesMadeAndDroppedWhileOthersRun) {
       for (int i = 0; i < 20000 && !stop.load(std::memory_order_relaxed); ++i) {
         const TrackedObject value(&tally);
         h.update(value);
+        h.quiescent();
       }
       stop.store(true, std::memory_order_relaxed);
     });

@@ -2,9 +2,9 @@
 // (docs/reclaim.md), written once against synclab::reclaim::Publication.
 //
 // Worker 0 is the writer: each operation stamps the current object (through
-// h.read, setting its retire stamp to the time now) and then replaces it with
-// h.update; one writer, so the stamped object is the one that update
-// retires. A level may pace it (think time after each update). Every other
+// h.read, setting its retire stamp to the time now), replaces it with
+// h.update and announces h.quiescent(); one writer, so the stamped object is
+// the one that update retires. A level may pace it (think time after each update). Every other
 // worker is a reader: each operation is h.read computing a checksum of the
 // payload and checking its canary, then h.quiescent(). At t:1 there is only
 // the writer. Each worker makes its handle on its first operation and it is
@@ -245,6 +245,7 @@ class ReclaimReadMostlyWorkload {
     if (awaiting > me.awaiting_peak) me.awaiting_peak = awaiting;
     me.awaiting_sum += awaiting;
     me.h->update(ReclaimPayload(&ledger_, me.ops));
+    me.h->quiescent();  // the writer holds no reference either (QSBR frees nothing without it)
   }
 
   void read(Worker& me) {
