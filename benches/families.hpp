@@ -1,7 +1,7 @@
 // families.hpp — the families of the benchmark binary, which contention
 // levels each one runs, and what every family's registration is handed.
 //
-//   --synclab_families=locks,rwlocks,condvars,channels,limits,refcount,padding,ordering,litmus
+//   --synclab_families=locks,rwlocks,condvars,channels,limits,refcount,reclaim,padding,ordering,litmus
 //
 // Default: every family. A case belongs to the family named by its first
 // component; the selection narrows the registry's name filter, so listing,

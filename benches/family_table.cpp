@@ -21,6 +21,7 @@ void register_condvars(const FamilyContext&);
 void register_channels(const FamilyContext&);
 void register_limits(const FamilyContext&);
 void register_refcount(const FamilyContext&);
+void register_reclaim(const FamilyContext&);
 void register_padding(const FamilyContext&);
 void register_ordering(const FamilyContext&);
 void register_litmus(const FamilyContext&);
@@ -40,6 +41,7 @@ void register_lock_family(const FamilyContext& f) {
 constexpr std::array<std::string_view, 1> kHigh = {"high"};
 constexpr std::array<std::string_view, 2> kAloneAndHigh = {"uncontended", "high"};
 constexpr std::array<std::string_view, 4> kChannelLevels = {"uncontended", "low", "high", "oversubscribed"};
+constexpr std::array<std::string_view, 2> kLowAndHigh = {"low", "high"};
 
 constexpr std::array kFamilies = {
     Family{"locks", {}, true, register_lock_family},  // every level of the model
@@ -48,6 +50,7 @@ constexpr std::array kFamilies = {
     Family{"channels", kChannelLevels, false, register_channels},
     Family{"limits", kAloneAndHigh, false, register_limits},
     Family{"refcount", kAloneAndHigh, false, register_refcount},
+    Family{"reclaim", kLowAndHigh, false, register_reclaim},  // sweeps only
     Family{"padding", kAloneAndHigh, false, register_padding},
     Family{"ordering", kAloneAndHigh, false, register_ordering},
     Family{"litmus", kHigh, false, register_litmus},

@@ -276,3 +276,30 @@ def test_the_page_shows_every_panel(page: Path) -> None:
     assert "Every case's numbers: 1 level(s) of channels" not in text
     assert "the baseline was not measured here" not in text.split("Family: channels")[1] \
         .split("<details>")[0]
+
+
+# ---- reclaim ---------------------------------------------------------------------------------
+
+def test_reclaim_table_compares_readers_with_atomic_shared_ptr_and_leaves_t1_reads_absent() -> None:
+    from synclab.report.families import reclaim
+    run = run_of([
+        entry(f"reclaim/ebr/read_mostly/t:2/place:{PLACE}", ops_per_sec=1e8, ns_per_read=10.0,
+              ns_per_update=200.0, awaiting_objects_peak=3, awaiting_objects_mean=1.5,
+              awaiting_bytes_peak=384, retire_to_free_p50_ns=400, retire_to_free_p99_ns=900),
+        entry(f"reclaim/atomic_shared_ptr/read_mostly/t:2/place:{PLACE}", ops_per_sec=1e7,
+              ns_per_read=60.0, ns_per_update=300.0, awaiting_objects_peak=1,
+              awaiting_objects_mean=1.0, awaiting_bytes_peak=128),
+        entry(f"reclaim/ebr/read_mostly/t:1/place:{PLACE}", ops_per_sec=5e6, ns_per_update=180.0,
+              awaiting_objects_peak=2, awaiting_objects_mean=1.0, awaiting_bytes_peak=256),
+    ])
+    table, = reclaim.reclaim_tables(family_run(run, "reclaim"))
+    rows = {(r[1], r[2]): r for r in table.rows}
+    assert rows[("2", "ebr")][4] == "6.00×"
+    assert rows[("2", "atomic_shared_ptr")][4] == "1.00×"
+    assert rows[("1", "ebr")][3] == "—" and rows[("1", "ebr")][4] == "—"
+    assert rows[("2", "ebr")][6] == "3"
+
+
+def test_reclaim_panel_is_chosen_for_the_family() -> None:
+    from synclab.report.families import panel_for, reclaim
+    assert panel_for("reclaim") is reclaim.PANEL

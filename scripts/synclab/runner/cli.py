@@ -70,6 +70,10 @@ def _main(argv: list[str], stop: StopFlag) -> int:
         bench.list_cases(binary, cases.synclab_flags(plan), should_stop=stop.is_set), None,
         plan.families)
     if not listed and not apps_only:
+        if not plan.sweeps:  # a sweep-only family (reclaim) registers nothing without sweeps
+            raise UsageError(f"{binary} lists no cases for these options with sweeps off "
+                             f"(families that are all sweep, such as reclaim, need --sweeps on "
+                             f"or --profile full)")
         raise RunError(f"{binary} lists no cases for these options")
     selected = cases.filter_cases(listed, args.filter)
     if not selected and not (app_plan and app_plan.cases):

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "synclab/reclaim/concepts.hpp"
+#include "synclab/reclaim/epoch_based.hpp"
 #include "synclab/reclaim/hazard_pointer_publication.hpp"
 #include "synclab/reclaim/qsbr.hpp"
 #include "synclab/type_list.hpp"
@@ -19,6 +20,7 @@ template <class T>
 using OurPublications = synclab::TypeList<
     // one scheme per line
     HazardPointerPublication<T>,
-    Qsbr<T>>;
+    Qsbr<T>,
+    EpochBased<T>>;
 
 }  // namespace synclab::reclaim

@@ -5,7 +5,8 @@ it in PANELS below (see docs/report.md).
 """
 from __future__ import annotations
 
-from synclab.report.families import apps, channels, generic, litmus, locks, ordering, padding
+from synclab.report.families import (apps, channels, generic, litmus, locks, ordering, padding,
+                                     reclaim)
 from synclab.report.families.base import FamilyPanel
 
 PANELS: dict[str, FamilyPanel] = {
@@ -14,6 +15,7 @@ PANELS: dict[str, FamilyPanel] = {
     "locks": locks.PANEL,
     "ordering": ordering.PANEL,
     "padding": padding.PANEL,
+    "reclaim": reclaim.PANEL,
     "apps": apps.PANEL,
 }
 

@@ -1,0 +1,108 @@
+// reclaim_workload_test.cpp — the read_mostly workload of the reclaim family
+// (harness/workloads/reclaim_workload.hpp), for every scheme and peer: what
+// it publishes at t:1 (the writer alone: no reader figures) and t:2, the
+// awaiting count's peak, and the ledger that records retire-to-free times only
+// inside the window.
+#include "synclab/harness/workloads/reclaim_workload.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+
+#include "synclab/harness/driver.hpp"
+#include "synclab/peers/reclaim_peers.hpp"
+#include "synclab/reclaim/catalog.hpp"
+#include "synclab/testing/typed_tests.hpp"
+
+namespace synclab::harness {
+namespace {
+
+using std::chrono::milliseconds;
+
+DriverConfig config(int threads) {
+  DriverConfig cfg;
+  cfg.case_name = "test/reclaim";
+  for (int i = 0; i < threads; ++i) cfg.plan.pu_of_thread.push_back(0);
+  cfg.duration = milliseconds(30);
+  return cfg;
+}
+
+std::optional<double> find(const Metrics& m, const std::string& name) {
+  for (const auto& [n, v] : m)
+    if (n == name) return v;
+  return std::nullopt;
+}
+
+using All = Concat<reclaim::OurPublications<ReclaimPayload>, peers::PeerPublications<ReclaimPayload>>;
+
+template <class P>
+class ReclaimWorkloads : public ::testing::Test {};
+TYPED_TEST_SUITE(ReclaimWorkloads, synclab::testing::GTestTypes<All>::type, synclab::testing::PrimitiveName);
+
+TYPED_TEST(ReclaimWorkloads, WriterAloneHasNoReaderFigures) {
+  ReclaimReadMostlyWorkload<TypeParam> w(1, 0, DelayCalibration{1000});
+  const RunResult r = run_fixed_duration(config(1), w);
+  EXPECT_EQ(w.verify(r), "");
+  const Metrics m = w.extra_metrics(r);
+  EXPECT_FALSE(find(m, "reads_per_sec")) << "no reader at t:1: absent, never 0";
+  EXPECT_FALSE(find(m, "ns_per_read"));
+  ASSERT_TRUE(find(m, "ns_per_update"));
+  ASSERT_TRUE(find(m, "awaiting_objects_peak"));
+  EXPECT_GE(*find(m, "awaiting_objects_peak"), 1.0) << "the object being stamped counts";
+  EXPECT_DOUBLE_EQ(*find(m, "awaiting_bytes_peak"),
+                   *find(m, "awaiting_objects_peak") * static_cast<double>(TypeParam::object_bytes));
+}
+
+// ebr's stated bound with nobody else announcing (k = 1): 2 at the stamp, and
+// every retired object freed by the next update, inside the window.
+TEST(ReclaimWorkloadEbr, WriterAloneStaysAtTheBound) {
+  ReclaimReadMostlyWorkload<reclaim::EpochBased<ReclaimPayload>> w(1, 0, DelayCalibration{1000});
+  const RunResult r = run_fixed_duration(config(1), w);
+  const Metrics m = w.extra_metrics(r);
+  ASSERT_TRUE(find(m, "awaiting_objects_peak"));
+  EXPECT_EQ(*find(m, "awaiting_objects_peak"), 2.0);
+  ASSERT_TRUE(find(m, "retire_to_free_samples"));
+  EXPECT_GT(*find(m, "retire_to_free_samples"), 0.0);
+}
+
+TYPED_TEST(ReclaimWorkloads, ReaderAndWriterBothReport) {
+  ReclaimReadMostlyWorkload<TypeParam> w(2, 0, DelayCalibration{1000});
+  const RunResult r = run_fixed_duration(config(2), w);
+  EXPECT_EQ(w.verify(r), "");
+  const Metrics m = w.extra_metrics(r);
+  EXPECT_TRUE(find(m, "reads_per_sec"));
+  EXPECT_TRUE(find(m, "updates_per_sec"));
+  ASSERT_TRUE(find(m, "awaiting_objects_mean"));
+  EXPECT_LE(*find(m, "awaiting_objects_mean"), *find(m, "awaiting_objects_peak"));
+}
+
+TEST(ReclaimLedger, RecordsOnlyInsideTheWindowAndCountsBackToZero) {
+  ReclaimLedger ledger;
+  {
+    const ReclaimPayload a(&ledger, 1);
+    EXPECT_EQ(ledger.stamped(), 1);
+    a.retire_stamp_ns.store(now_ns(), std::memory_order_relaxed);
+  }
+  EXPECT_EQ(ledger.awaiting(), 0);
+  EXPECT_EQ(ledger.retire_to_free().count(), 1u);
+  ledger.close();
+  {
+    const ReclaimPayload b(&ledger, 2);
+    EXPECT_EQ(ledger.stamped(), 1);
+    b.retire_stamp_ns.store(now_ns(), std::memory_order_relaxed);
+    const ReclaimPayload copy(b);  // a copy is a new, unstamped object
+    EXPECT_EQ(copy.retire_stamp_ns.load(), 0u);
+  }
+  EXPECT_EQ(ledger.awaiting(), 0);
+  EXPECT_EQ(ledger.retire_to_free().count(), 1u) << "a free after the window is not recorded";
+}
+
+TEST(ReclaimPayload, OneLineWithAChecksumThatSeesTheCanary) {
+  static_assert(sizeof(ReclaimPayload) == 64);
+  const ReclaimPayload p(nullptr, 7);
+  EXPECT_NE(p.checksum(), 0u);
+}
+
+}  // namespace
+}  // namespace synclab::harness
