@@ -12,7 +12,7 @@ double-width CAS it lacks) by its `*_primitives_left_out` keys (peers_missing be
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from synclab.load import Run
 from synclab.metrics import LATENCY, SAMPLING_OFF, describe
@@ -67,7 +67,8 @@ def primitives_left_out(context: Mapping[str, Any]) -> list[tuple[str, str]]:
     return _named(context, LEFT_OUT_SUFFIX)
 
 
-def _over_run(run: Run, named) -> list[tuple[str, str]]:
+def _over_run(run: Run, named: Callable[[Mapping[str, Any]], list[tuple[str, str]]]
+              ) -> list[tuple[str, str]]:
     found: dict[tuple[str, str], None] = dict.fromkeys(named(run.context))
     for family in run.families.values():
         found.update(dict.fromkeys(named(family.own)))

@@ -373,7 +373,7 @@ class Lcrq {
   }
   static void decode(std::uint64_t x, T& out) {
     if constexpr (kInline) {
-      std::memcpy(&out, &x, sizeof(T));
+      std::memcpy(static_cast<void*>(&out), &x, sizeof(T));  // T is trivially copyable (kInline)
     } else {
       T* p = reinterpret_cast<T*>(x);
       out = std::move(*p);
