@@ -115,7 +115,8 @@ inline constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
 // has not), else the reason.
 inline std::string_view cas2_missing() noexcept {
   static const std::string_view why = [] {
-    const char* assume = std::getenv("SYNCLAB_ASSUME_NO_CAS2");
+    // Read once, in a static initialiser; nothing in the process sets the environment.
+    const char* assume = std::getenv("SYNCLAB_ASSUME_NO_CAS2");  // NOLINT(concurrency-mt-unsafe)
     if (assume != nullptr && assume[0] != '\0' && std::string_view(assume) != "0")
       return std::string_view("double-width CAS treated as absent (SYNCLAB_ASSUME_NO_CAS2)");
     unsigned a = 0, b = 0, c = 0, d = 0;
