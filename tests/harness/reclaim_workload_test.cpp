@@ -34,7 +34,18 @@ std::optional<double> find(const Metrics& m, const std::string& name) {
   return std::nullopt;
 }
 
+// Under AddressSanitizer the xenium peers are left out here: the workload destroys a
+// worker's handle at thread exit, when xenium's own thread-local state may already be gone,
+// and the nodes a xenium handle retires then are never freed (LeakSanitizer reports them: a
+// known defect of that thread-exit path, not yet fixed). reclaim_stress_test and
+// reclaim_peers_test, whose threads destroy their handles before they end, run them under ASan.
+#if defined(__SANITIZE_ADDRESS__)
+using All = Concat<reclaim::OurPublications<ReclaimPayload>,
+                   Concat<peers::reclaim_peers_detail::RefCounted<ReclaimPayload>,
+                          peers::reclaim_peers_detail::Urcu<ReclaimPayload>>>;
+#else
 using All = Concat<reclaim::OurPublications<ReclaimPayload>, peers::PeerPublications<ReclaimPayload>>;
+#endif
 
 template <class P>
 class ReclaimWorkloads : public ::testing::Test {};
