@@ -36,7 +36,9 @@
 //     position h fails), give up. A failed CAS2 re-reads the cell. Having
 //     given up: Tail ≤ h + 1: fixState (Tail up to Head), EMPTY; else next
 //     position.
-//   The list layer is lprq.hpp's, unchanged (the paper's LCRQ).
+//   try_send / try_recv: the list layer of ring_list.hpp (the paper's
+//     LCRQ, shared with lprq.hpp and faa_array_queue.hpp), over rings of
+//     encoded messages.
 // Double-width CAS: GCC's std::atomic<__int128> is not lock-free (it calls
 //   libatomic, which takes a lock unless the whole program is built with
 //   -mcx16), so the CAS2 is `lock cmpxchg16b` in inline assembly, x86-64
@@ -65,8 +67,9 @@
 //   Unbounded: try_send never fails. No close.
 // Memory bound: the linked rings, each R × 16 bytes + 384 (16.4 KB for R =
 //   1024), ⌈messages / R⌉ + 1 in the steady state, plus the boxed messages
-//   (one `new T` each) when T is not inline; retired rings as lprq.hpp
-//   (faa_array_queue.hpp's hazard pointers, at most 2 × H per thread).
+//   (one `new T` each) when T is not inline, plus one new ring per sender
+//   while it links; retired rings: ring_list.hpp's hazard pointers, at most
+//   2 × H per thread.
 // Memory ordering: on x86-64 `lock cmpxchg16b` is a full barrier and the
 //   asm clobbers memory, so the CAS2 orders everything around it (the boxed
 //   message written before the enqueuer's CAS2 is visible to the dequeuer
@@ -74,7 +77,7 @@
 //   loads, as the paper's proof assumes sequential consistency (an
 //   enqueuer's FAA on Tail then its load of Head, a dequeuer's FAA on Head
 //   then its load of Tail). The cell loads: acquire (plain MOV on x86-64).
-//   Ring and list pointers: as in lprq.hpp.
+//   Ring and list pointers: ring_list.hpp.
 // Layout: per ring, [Head], [Tail], [next] each in its own 128-byte block,
 //   then the cells (16 bytes each, 16-byte aligned, four to a cache line).
 // Stall point (test builds): StallPoint::after_claim in the ring enqueue,
@@ -83,7 +86,8 @@
 //   shipped queue is true; false is the broken twin of
 //   tests/support/include/synclab/testing/channel_broken.hpp (a dequeuer
 //   that finds its cell unoccupied gives the position up without the empty
-//   transition, so a late enqueuer still fills it: the message is lost).
+//   transition, so a late enqueuer still fills it: the message is lost);
+//   Reclaim: ring_list.hpp's.
 // Payload: T must be move-constructible and move-assignable.
 #pragma once
 
@@ -102,7 +106,7 @@
 
 #include "synclab/channels/concepts.hpp"
 #include "synclab/channels/detail.hpp"
-#include "synclab/channels/faa_array_queue.hpp"
+#include "synclab/channels/ring_list.hpp"
 #include "synclab/stall_point.hpp"
 
 namespace synclab::channels {
@@ -152,7 +156,7 @@ class Ring {
 
  public:
   static constexpr int kStarvation = 64;  // failed positions before an enqueuer closes the ring
-  enum class Put { ok, closed };
+  using Put = ring_list::Put;
 
   Ring() {
     for (std::size_t u = 0; u < R; ++u) {
@@ -179,9 +183,9 @@ class Ring {
   }
 
   // The encoded message of Ring(first), back to its sender (never shared).
-  std::uint64_t give_back_first() noexcept {
+  void give_back_first(std::uint64_t& x) noexcept {
     cells_[0].word.store(make(0, false, true), std::memory_order_relaxed);
-    return cells_[0].value.load(std::memory_order_relaxed);
+    x = cells_[0].value.load(std::memory_order_relaxed);
   }
 
   Put enqueue(std::uint64_t x, const void* stall_key) {
@@ -263,10 +267,10 @@ class Ring {
 
 }  // namespace lcrq_detail
 
-template <class T, std::size_t RingSize = 1024, bool MarkEmptyCells = true>
+template <class T, std::size_t RingSize = 1024, bool MarkEmptyCells = true,
+          class Reclaim = ring_list::HazardReclaim>
 class Lcrq {
   using Ring = lcrq_detail::Ring<T, RingSize, MarkEmptyCells>;
-  using Hazards = faa_detail::Hazards;
   static constexpr bool kInline = lcrq_detail::kInline<T>;
 
  public:
@@ -289,70 +293,22 @@ class Lcrq {
   // "" when this machine can run the queue, else why not (see the top).
   static std::string_view unavailable() noexcept { return lcrq_detail::cas2_missing(); }
 
-  explicit Lcrq(std::size_t /*unbounded*/) {
-    if (!unavailable().empty()) detail::misuse(name, "constructed on a machine without double-width CAS");
-    Ring* first = new Ring();
-    head_.store(first, std::memory_order_relaxed);
-    tail_.store(first, std::memory_order_relaxed);
-  }
+  // Checks the double-width CAS before the list allocates its first ring.
+  explicit Lcrq(std::size_t /*unbounded*/) : list_((require_cas2(), List())) {}
   Lcrq(const Lcrq&) = delete;
   Lcrq& operator=(const Lcrq&) = delete;
-  // No operation may be in flight (as for any object's destructor).
-  ~Lcrq() {
-    Ring* r = head_.load(std::memory_order_relaxed);
-    while (r != nullptr) {
-      Ring* next = r->next().load(std::memory_order_relaxed);
-      delete r;
-      r = next;
-    }
-  }
 
   // Moves from v on success (always, an unbounded queue).
   bool try_send(T& v) {
     std::uint64_t x = encode(v);
-    for (;;) {
-      Ring* tail = Hazards::protect(tail_);
-      Ring* next = tail->next().load(std::memory_order_acquire);
-      if (next != nullptr) {
-        tail_.compare_exchange_strong(tail, next, std::memory_order_seq_cst, std::memory_order_relaxed);
-        continue;
-      }
-      if (tail->enqueue(x, this) == Ring::Put::ok) break;
-      Ring* fresh = new Ring(x);
-      Ring* none = nullptr;
-      if (tail->next().compare_exchange_strong(none, fresh, std::memory_order_seq_cst, std::memory_order_acquire)) {
-        tail_.compare_exchange_strong(tail, fresh, std::memory_order_seq_cst, std::memory_order_relaxed);
-        break;
-      }
-      x = fresh->give_back_first();  // lost the race: the message is still ours
-      delete fresh;
-    }
-    Hazards::clear();
+    list_.send(x, this);
     return true;
   }
   bool try_send(T&& v) { return try_send(v); }
 
   bool try_recv(T& out) {
     std::uint64_t x = 0;
-    bool got = false;
-    for (;;) {
-      Ring* head = Hazards::protect(head_);
-      if (head->dequeue(x)) {
-        got = true;
-        break;
-      }
-      Ring* next = head->next().load(std::memory_order_acquire);
-      if (next == nullptr) break;
-      if (head->dequeue(x)) {  // closed: late messages of positions taken before the close
-        got = true;
-        break;
-      }
-      if (head_.compare_exchange_strong(head, next, std::memory_order_seq_cst, std::memory_order_relaxed)) {
-        Hazards::clear();
-        Hazards::retire(head, &remove);
-      }
-    }
-    Hazards::clear();
+    const bool got = list_.recv(x);
     if (got) decode(x, out);
     return got;
   }
@@ -360,7 +316,11 @@ class Lcrq {
   [[nodiscard]] std::size_t capacity() const noexcept { return 0; }
 
  private:
-  static void remove(void* p) noexcept { delete static_cast<Ring*>(p); }
+  using List = ring_list::RingList<Ring, Reclaim>;
+
+  static void require_cas2() {
+    if (!unavailable().empty()) detail::misuse(name, "constructed on a machine without double-width CAS");
+  }
 
   // The message as a cell's value: its bits, or a heap copy's address.
   static std::uint64_t encode(T& v) {
@@ -382,8 +342,7 @@ class Lcrq {
     }
   }
 
-  alignas(128) std::atomic<Ring*> head_;
-  alignas(128) std::atomic<Ring*> tail_;
+  List list_;
 };
 
 static_assert(Channel<Lcrq<long>>);

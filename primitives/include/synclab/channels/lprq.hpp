@@ -43,13 +43,14 @@
 //     re-reads the cell. Having given up the position: if Tail ≤ h + 1 the
 //     ring is empty (catch Tail up to Head, return EMPTY), else next
 //     position.
-//   try_send: protect the tail ring (hazard pointer); if it has a next ring,
-//     help the tail forward; else ring enqueue; CLOSED: link a new ring that
-//     holds v at its first position (CAS on next, then swing the tail), or,
-//     losing that race, take v back and retry.
-//   try_recv: protect the head ring; ring dequeue; EMPTY and no next ring:
-//     empty. EMPTY with a next ring: the ring is closed; dequeue once more
-//     (an enqueuer that got its position before the close may have
+//   try_send / try_recv: the list layer of ring_list.hpp (LCRQ's, shared
+//     with lcrq.hpp and faa_array_queue.hpp): protect the tail ring (hazard
+//     pointer); if it has a next ring, help the tail forward; else ring
+//     enqueue; CLOSED: link a new ring that holds v at its first position
+//     (CAS on next, then swing the tail), or, losing that race, take v back
+//     and retry. Protect the head ring; ring dequeue; EMPTY and no next
+//     ring: empty. EMPTY with a next ring: the ring is closed; dequeue once
+//     more (an enqueuer that got its position before the close may have
 //     completed since), then CAS the head to the next ring and retire the
 //     old one.
 // Departure from the paper: its reserved value is thread-specific (⊥ tagged
@@ -77,10 +78,12 @@
 //   message rounded up to 8) + 384 bytes (24 KB for R = 1024 and 8-byte
 //   messages). A ring holds at most R messages, and is closed early only by
 //   a starving enqueuer, so the live rings are ⌈messages / R⌉ + 1 in the
-//   steady state; retired rings wait for the hazard-pointer scan of
-//   faa_array_queue.hpp (the same per-thread hazard slot and retired list,
-//   shared by both queues: at most 2 × H retired rings per thread, H the
-//   hazard slots ever claimed, ≤ 256).
+//   steady state (ring_list.hpp's bound: a ring that has never been the
+//   head closes only when full), plus one new ring per sender while it
+//   links; retired rings wait for ring_list.hpp's hazard-pointer scan (the
+//   per-thread hazard slot and retired list shared by every ring-list queue:
+//   at most 2 × H retired rings per thread, H the hazard slots ever claimed,
+//   ≤ 256).
 // Memory ordering: every ring operation (FAA on Head/Tail, loads and CAS of
 //   a cell's words, the closed bit) is seq_cst, as in SCQ (scq.hpp): the
 //   algorithm is proved under sequential consistency and its checks are
@@ -93,8 +96,8 @@
 //   dequeuer's load of FULL (acquire) comes before it moves it out, and its
 //   store of EMPTY (release) hands the storage to the next enqueuer, whose
 //   EMPTY → RESERVED CAS (acquire) comes before it writes there. The ring
-//   and list pointers: as in faa_array_queue.hpp (hazard store and re-load
-//   seq_cst, next and head/tail loads acquire, their CAS seq_cst).
+//   and list pointers: ring_list.hpp (hazard store and re-load seq_cst,
+//   next loads acquire, the CAS that link or swing seq_cst).
 // Layout: per ring, [Head], [Tail], [next] each in its own 128-byte block,
 //   then the R cells, unpadded: cell = epoch word, state word, storage. The
 //   queue: [head ring], [tail ring] in 128-byte blocks.
@@ -107,7 +110,7 @@
 //   tests/support/include/synclab/testing/channel_broken.hpp (a dequeuer
 //   that finds its position RESERVED passes it without killing the
 //   reservation, so the enqueuer completes a message nobody will read: it
-//   is lost).
+//   is lost); Reclaim: ring_list.hpp's.
 // Payload: T must be move-constructible and move-assignable.
 #pragma once
 
@@ -119,7 +122,7 @@
 
 #include "synclab/channels/concepts.hpp"
 #include "synclab/channels/detail.hpp"
-#include "synclab/channels/faa_array_queue.hpp"
+#include "synclab/channels/ring_list.hpp"
 #include "synclab/stall_point.hpp"
 
 namespace synclab::channels {
@@ -135,7 +138,7 @@ class Ring {
 
  public:
   static constexpr int kStarvation = 64;  // failed positions before an enqueuer closes the ring
-  enum class Put { ok, closed };
+  using Put = ring_list::Put;
 
   Ring() {
     head_.store(R, std::memory_order_relaxed);
@@ -152,14 +155,8 @@ class Ring {
   Ring(const Ring&) = delete;
   Ring& operator=(const Ring&) = delete;
   // The message of Ring(T&&), back to its sender (the ring was never shared).
-  void give_back_first(T& v) {
-    cells_[0].message.move_to(v);
-    cells_[0].state.store(kEmpty, std::memory_order_relaxed);
-  }
-  ~Ring() {
-    for (Cell& c : cells_)
-      if (c.state.load(std::memory_order_relaxed) == kFull) c.message.destroy();
-  }
+  void give_back_first(T& v) { ring_list::give_back_cell(cells_[0], v, kEmpty); }
+  ~Ring() { ring_list::destroy_full_cells(cells_, kFull); }
 
   // Moves v in on ok; on closed, v is untouched.
   Put enqueue(T& v, const void* stall_key) {
@@ -278,10 +275,10 @@ class Ring {
 
 }  // namespace lprq_detail
 
-template <class T, std::size_t RingSize = 1024, bool KillReserved = true>
+template <class T, std::size_t RingSize = 1024, bool KillReserved = true,
+          class Reclaim = ring_list::HazardReclaim>
 class Lprq {
   using Ring = lprq_detail::Ring<T, RingSize, KillReserved>;
-  using Hazards = faa_detail::Hazards;
 
  public:
   using value_type = T;
@@ -298,80 +295,23 @@ class Lprq {
                                        .close = false,
                                        .allocation = "per ring of 1024 messages (hazard-pointer reclaimed)"};
 
-  explicit Lprq(std::size_t /*unbounded*/) {
-    Ring* first = new Ring();
-    head_.store(first, std::memory_order_relaxed);
-    tail_.store(first, std::memory_order_relaxed);
-  }
+  explicit Lprq(std::size_t /*unbounded*/) {}
   Lprq(const Lprq&) = delete;
   Lprq& operator=(const Lprq&) = delete;
-  // No operation may be in flight (as for any object's destructor).
-  ~Lprq() {
-    Ring* r = head_.load(std::memory_order_relaxed);
-    while (r != nullptr) {
-      Ring* next = r->next().load(std::memory_order_relaxed);
-      delete r;
-      r = next;
-    }
-  }
 
   // Moves from v on success (always, an unbounded queue).
   bool try_send(T& v) {
-    for (;;) {
-      Ring* tail = Hazards::protect(tail_);
-      Ring* next = tail->next().load(std::memory_order_acquire);
-      if (next != nullptr) {
-        tail_.compare_exchange_strong(tail, next, std::memory_order_seq_cst, std::memory_order_relaxed);
-        continue;
-      }
-      if (tail->enqueue(v, this) == Ring::Put::ok) break;
-      Ring* fresh = new Ring(std::move(v));
-      Ring* none = nullptr;
-      if (tail->next().compare_exchange_strong(none, fresh, std::memory_order_seq_cst, std::memory_order_acquire)) {
-        tail_.compare_exchange_strong(tail, fresh, std::memory_order_seq_cst, std::memory_order_relaxed);
-        break;
-      }
-      fresh->give_back_first(v);  // lost the race: the message is still ours
-      delete fresh;
-    }
-    Hazards::clear();
+    list_.send(v, this);
     return true;
   }
   bool try_send(T&& v) { return try_send(v); }
 
-  bool try_recv(T& out) {
-    bool got = false;
-    for (;;) {
-      Ring* head = Hazards::protect(head_);
-      if (head->dequeue(out)) {
-        got = true;
-        break;
-      }
-      Ring* next = head->next().load(std::memory_order_acquire);
-      if (next == nullptr) break;
-      // Closed (a next ring exists only after the close): messages whose
-      // enqueuers got their positions before the close may have landed since
-      // the first dequeue.
-      if (head->dequeue(out)) {
-        got = true;
-        break;
-      }
-      if (head_.compare_exchange_strong(head, next, std::memory_order_seq_cst, std::memory_order_relaxed)) {
-        Hazards::clear();
-        Hazards::retire(head, &remove);
-      }
-    }
-    Hazards::clear();
-    return got;
-  }
+  bool try_recv(T& out) { return list_.recv(out); }
 
   [[nodiscard]] std::size_t capacity() const noexcept { return 0; }
 
  private:
-  static void remove(void* p) noexcept { delete static_cast<Ring*>(p); }
-
-  alignas(128) std::atomic<Ring*> head_;
-  alignas(128) std::atomic<Ring*> tail_;
+  ring_list::RingList<Ring, Reclaim> list_;
 };
 
 static_assert(Channel<Lprq<long>>);
