@@ -48,8 +48,10 @@ endif()
 synclab_stall_point_test(scq_test stress 240)
 
 # FAAArrayQueue: FIFO across nodes, owning messages left at destruction,
-# fixed-count exactly-once and order over many nodes, and an enqueuer held at
-# its stall point. The broken twin loses the held message
+# fixed-count exactly-once and order over many nodes, an enqueuer held at its
+# stall point, and the nodes counted under traffic against the memory bound
+# (live and retired, sampled by a watcher). The broken twins lose the held
+# message, and never scan their retired nodes past the bound
 # (faa_array_queue_negative_test).
 synclab_stall_point_test(faa_array_queue_test stress 240)
 
@@ -63,12 +65,15 @@ synclab_stall_point_test(bbq_test stress 240)
 # LPRQ: FIFO across rings that fill, close and are followed (rings of 2, 4
 # and 1024 cells), empty polls between sends, owning messages left at
 # destruction, fixed-count exactly-once and order over small rings, and an
-# enqueuer held at its stall point (its position in the epoch word). The
-# broken twin loses the held message (lprq_negative_test).
+# enqueuer held at its stall point (its position in the epoch word), and the
+# rings counted under traffic against the memory bound. The broken twins lose
+# the held message, and never scan their retired rings past the bound
+# (lprq_negative_test).
 synclab_stall_point_test(lprq_test stress 240)
 
 # LCRQ: the same checks with a double-width CAS (boxed and in-cell messages),
-# the broken twin that skips the empty transition (lcrq_negative_test), and
+# the broken twins that skip the empty transition or the scan of retired
+# rings (lcrq_negative_test), and
 # the left-out path: with SYNCLAB_ASSUME_NO_CAS2=1 it says why it cannot run
 # and never runs (lcrq_left_out_test). ThreadSanitizer cannot see its inline
 # assembly: there only the left-out path runs (channels/lcrq.hpp says why).

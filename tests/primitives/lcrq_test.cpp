@@ -9,7 +9,12 @@
 // its stall point (after its fetch_add on Tail, before the cell) while a
 // receiver passes its position: the receiver is not stopped and the held
 // message arrives once the sender goes on. The broken twin (UnmarkedLcrq,
-// channel_broken.hpp) must lose it (*Broken*, the negative half).
+// channel_broken.hpp) must lose it (*Broken*, the negative half). Memory:
+// under sustained traffic (2 producers, 2 consumers, the queue near empty
+// and with a backlog of 8 rings; rings of 16 and 1024 cells) the live and
+// retired rings, counted through a Reclaim policy (ring_census.hpp), stay
+// within ring_list.hpp's bound at every sample; the twin that never scans
+// its retired rings (UnscannedLcrq) must pass it (*Broken*).
 //
 // The left-out path: the run-time check of cmpxchg16b agrees with the CPU's
 // flags, and with SYNCLAB_ASSUME_NO_CAS2=1 (lcrq_left_out_test) the queue
@@ -34,6 +39,7 @@
 #include "synclab/testing/channel_testing.hpp"
 #include "synclab/testing/hang_watchdog.hpp"
 #include "synclab/testing/queue_checks.hpp"
+#include "synclab/testing/ring_census.hpp"
 
 namespace {
 
@@ -44,6 +50,11 @@ using synclab::testing::kHangLimit;
 using synclab::testing::Message;
 using synclab::testing::held_sender;
 using synclab::testing::move_fixed;
+using synclab::testing::CountedReclaim;
+using synclab::testing::ring_memory;
+
+// The twin's ring counters.
+struct Counters {};
 
 bool assumed_absent() {
   const char* e = std::getenv("SYNCLAB_ASSUME_NO_CAS2");
@@ -192,6 +203,17 @@ TEST(LcrqBroken, UnmarkedEmptyCellLosesTheHeldMessage) {
   if (!Lcrq<Message>::unavailable().empty()) GTEST_SKIP() << Lcrq<Message>::unavailable();
   const HeldResult r = held_sender<synclab::testing::UnmarkedLcrq<Message>>();
   EXPECT_FALSE(r.held_received) << "the check did not see the lost message";
+}
+
+TEST_F(LcrqTest, RingsStayWithinTheMemoryBoundUnderTraffic) {
+  synclab::testing::expect_rings_within_bound<Lcrq>();
+}
+
+TEST(LcrqBroken, UnscannedRetiredRingsPassTheMemoryBound) {
+  if (!Lcrq<Message>::unavailable().empty()) GTEST_SKIP() << Lcrq<Message>::unavailable();
+  using C = CountedReclaim<Counters, false>;
+  const auto r = ring_memory<synclab::testing::UnscannedLcrq<Message, 16, Counters>, C>(50000, 8 * 16);
+  EXPECT_FALSE(r.within) << "the check did not see the retired rings pile up (" << r.max_retired << " at most)";
 }
 
 // The run-time check against the kernel's view of the CPU.

@@ -11,7 +11,12 @@
 // its message not yet published): a receiver passing that position is not
 // stopped and the held message arrives once the sender goes on. The broken
 // twin (UnkilledLprq, channel_broken.hpp) must lose it (*Broken*, the
-// negative half). Every wait is bounded; a hang fires the watchdog.
+// negative half). Memory: under sustained traffic (2 producers, 2
+// consumers, the queue near empty and with a backlog of 8 rings; rings of
+// 16 and 1024 cells) the live and retired rings, counted through a Reclaim
+// policy (ring_census.hpp), stay within ring_list.hpp's bound at every
+// sample; the twin that never scans its retired rings (UnscannedLprq) must
+// pass it (*Broken*). Every wait is bounded; a hang fires the watchdog.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -23,6 +28,7 @@
 #include "synclab/testing/channel_testing.hpp"
 #include "synclab/testing/hang_watchdog.hpp"
 #include "synclab/testing/queue_checks.hpp"
+#include "synclab/testing/ring_census.hpp"
 
 namespace {
 
@@ -33,6 +39,11 @@ using synclab::testing::kHangLimit;
 using synclab::testing::Message;
 using synclab::testing::held_sender;
 using synclab::testing::move_fixed;
+using synclab::testing::CountedReclaim;
+using synclab::testing::ring_memory;
+
+// The twin's ring counters.
+struct Counters {};
 
 template <class Q>
 void fifo_across_rings() {
@@ -114,6 +125,16 @@ TEST(Lprq, AHeldSenderStopsNoReceiverAndItsMessageArrives) {
   const HeldResult r = held_sender<Lprq<Message>>();
   EXPECT_TRUE(r.later_received) << "a receiver was stopped by the held sender's position";
   EXPECT_TRUE(r.held_received) << "the held message was lost";
+}
+
+TEST(Lprq, RingsStayWithinTheMemoryBoundUnderTraffic) {
+  synclab::testing::expect_rings_within_bound<Lprq>();
+}
+
+TEST(LprqBroken, UnscannedRetiredRingsPassTheMemoryBound) {
+  using C = CountedReclaim<Counters, false>;
+  const auto r = ring_memory<synclab::testing::UnscannedLprq<Message, 16, Counters>, C>(50000, 8 * 16);
+  EXPECT_FALSE(r.within) << "the check did not see the retired rings pile up (" << r.max_retired << " at most)";
 }
 
 TEST(LprqBroken, UnkilledReservationLosesTheHeldMessage) {

@@ -40,7 +40,8 @@
 //   lcrq). A node is kCells × (message + 8 bytes, rounded up to the
 //   message's alignment) + 384 bytes (16.8 KB for 8-byte messages). A
 //   stalled thread keeps at most one node alive (its hazard), unlike
-//   epoch-based schemes.
+//   epoch-based schemes. tests/primitives/faa_array_queue_test.cpp counts
+//   the nodes under sustained traffic against this bound.
 // Memory ordering:
 //   enqidx / deqidx FAA             relaxed: the index names a cell; the
 //     message goes through the cell's state.
@@ -62,7 +63,7 @@
 //   the broken twin of tests/support/include/synclab/testing/channel_broken.hpp
 //   (a dequeuer that finds its cell EMPTY leaves it EMPTY, so the late
 //   enqueuer fills a cell nobody will read: the message is lost). Reclaim:
-//   ring_list.hpp's.
+//   ring_list.hpp's (the tests count nodes through it).
 // Payload: T must be move-constructible and move-assignable.
 #pragma once
 

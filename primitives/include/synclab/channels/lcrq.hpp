@@ -69,7 +69,8 @@
 //   1024), ⌈messages / R⌉ + 1 in the steady state, plus the boxed messages
 //   (one `new T` each) when T is not inline, plus one new ring per sender
 //   while it links; retired rings: ring_list.hpp's hazard pointers, at most
-//   2 × H per thread.
+//   2 × H per thread. tests/primitives/lcrq_test.cpp counts the rings under
+//   sustained traffic against this bound.
 // Memory ordering: on x86-64 `lock cmpxchg16b` is a full barrier and the
 //   asm clobbers memory, so the CAS2 orders everything around it (the boxed
 //   message written before the enqueuer's CAS2 is visible to the dequeuer
@@ -87,7 +88,7 @@
 //   tests/support/include/synclab/testing/channel_broken.hpp (a dequeuer
 //   that finds its cell unoccupied gives the position up without the empty
 //   transition, so a late enqueuer still fills it: the message is lost);
-//   Reclaim: ring_list.hpp's.
+//   Reclaim: ring_list.hpp's (the tests count rings through it).
 // Payload: T must be move-constructible and move-assignable.
 #pragma once
 

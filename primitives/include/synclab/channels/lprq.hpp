@@ -83,7 +83,8 @@
 //   links; retired rings wait for ring_list.hpp's hazard-pointer scan (the
 //   per-thread hazard slot and retired list shared by every ring-list queue:
 //   at most 2 × H retired rings per thread, H the hazard slots ever claimed,
-//   ≤ 256).
+//   ≤ 256). tests/primitives/lprq_test.cpp counts the rings under sustained
+//   traffic against this bound.
 // Memory ordering: every ring operation (FAA on Head/Tail, loads and CAS of
 //   a cell's words, the closed bit) is seq_cst, as in SCQ (scq.hpp): the
 //   algorithm is proved under sequential consistency and its checks are
@@ -110,7 +111,7 @@
 //   tests/support/include/synclab/testing/channel_broken.hpp (a dequeuer
 //   that finds its position RESERVED passes it without killing the
 //   reservation, so the enqueuer completes a message nobody will read: it
-//   is lost); Reclaim: ring_list.hpp's.
+//   is lost); Reclaim: ring_list.hpp's (the tests count rings through it).
 // Payload: T must be move-constructible and move-assignable.
 #pragma once
 

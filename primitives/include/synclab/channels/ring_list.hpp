@@ -81,8 +81,10 @@
 // Layout: [head], [tail] each in its own 128-byte block.
 // Reclaim (template parameter): how a retired ring is handed to the hazard
 //   pointers, and hooks at each ring's allocation, unlinking and freeing.
-//   HazardReclaim, the default, is the scan above with empty hooks (a test
-//   can count rings through them).
+//   HazardReclaim, the default, is the scan above with empty hooks; the
+//   tests put in a counting one (and a broken twin that never scans,
+//   tests/support/include/synclab/testing/ring_census.hpp) to check the
+//   memory bound.
 #pragma once
 
 #include <algorithm>

@@ -67,6 +67,16 @@
 //                           still fills the cell, and nobody will read it.
 //                           The held message is lost (lcrq_test, *Broken*).
 //                           x86-64 only, as lcrq.
+//   UnscannedFaaArrayQueue<T, Tag>, UnscannedLprq<T, R, Tag>,
+//   UnscannedLcrq<T, R, Tag>
+//                           the ring-list queues with a Reclaim policy that
+//                           never hands a retired ring to the hazard
+//                           pointers' scan (CountedReclaim<Tag, false>,
+//                           ring_census.hpp): retired rings pile up until
+//                           the test releases them. The memory check must
+//                           see the retired count pass its bound
+//                           (faa_array_queue_test, lprq_test, lcrq_test,
+//                           *Broken*). UnscannedLcrq: x86-64 only.
 #pragma once
 
 #include <atomic>
@@ -85,6 +95,7 @@
 #include "synclab/channels/lprq.hpp"
 #include "synclab/channels/mutex_ring.hpp"
 #include "synclab/channels/scq.hpp"
+#include "synclab/testing/ring_census.hpp"
 
 namespace synclab::testing {
 
@@ -192,7 +203,25 @@ struct UnkilledLprq : channels::Lprq<T, 1024, /*KillReserved=*/false> {
   static constexpr std::string_view name = "unkilled_lprq";
 };
 
+template <class T, class Tag>
+struct UnscannedFaaArrayQueue : channels::FaaArrayQueue<T, true, CountedReclaim<Tag, /*Scan=*/false>> {
+  using channels::FaaArrayQueue<T, true, CountedReclaim<Tag, false>>::FaaArrayQueue;
+  static constexpr std::string_view name = "unscanned_faa_array_queue";
+};
+
+template <class T, std::size_t R, class Tag>
+struct UnscannedLprq : channels::Lprq<T, R, true, CountedReclaim<Tag, /*Scan=*/false>> {
+  using channels::Lprq<T, R, true, CountedReclaim<Tag, false>>::Lprq;
+  static constexpr std::string_view name = "unscanned_lprq";
+};
+
 #if defined(__x86_64__)
+template <class T, std::size_t R, class Tag>
+struct UnscannedLcrq : channels::Lcrq<T, R, true, CountedReclaim<Tag, /*Scan=*/false>> {
+  using channels::Lcrq<T, R, true, CountedReclaim<Tag, false>>::Lcrq;
+  static constexpr std::string_view name = "unscanned_lcrq";
+};
+
 template <class T>
 struct UnmarkedLcrq : channels::Lcrq<T, 1024, /*MarkEmptyCells=*/false> {
   using channels::Lcrq<T, 1024, false>::Lcrq;
