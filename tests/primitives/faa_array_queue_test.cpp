@@ -26,6 +26,7 @@
 #include "synclab/testing/channel_testing.hpp"
 #include "synclab/testing/hang_watchdog.hpp"
 #include "synclab/testing/queue_checks.hpp"
+#include "synclab/testing/ring_queue_checks.hpp"
 #include "synclab/testing/ring_census.hpp"
 
 namespace {
@@ -37,6 +38,8 @@ using synclab::testing::kHangLimit;
 using synclab::testing::Message;
 using synclab::testing::held_sender;
 using synclab::testing::move_fixed;
+using synclab::testing::destroyed_holding_owning_messages;
+using synclab::testing::fifo_across_rings;
 using synclab::testing::CountedReclaim;
 using synclab::testing::ring_memory;
 using synclab::testing::ring_memory_within;
@@ -47,42 +50,10 @@ struct NearEmpty {};
 struct Backlog {};
 struct Unscanned {};
 
-TEST(FaaArrayQueue, FifoAcrossNodesOnOneThread) {
-  HangWatchdog watchdog(kHangLimit, Q::name, "fifo across nodes");
-  Q q(0);
-  EXPECT_EQ(q.capacity(), 0u);
-  std::uint64_t sent = 0, received = 0;
-  for (std::size_t round : {std::size_t{1}, Q::kCells - 1, Q::kCells, Q::kCells + 1, 5 * Q::kCells + 3}) {
-    for (std::size_t i = 0; i < round; ++i) {
-      Message m = Message::make(0, sent++);
-      ASSERT_TRUE(q.try_send(m));
-    }
-    for (std::size_t i = 0; i < round; ++i) {
-      Message m;
-      ASSERT_TRUE(q.try_recv(m)) << "round " << round << " i " << i;
-      EXPECT_TRUE(m.intact());
-      ASSERT_EQ(m.seq, received++);
-    }
-    Message m;
-    EXPECT_FALSE(q.try_recv(m)) << "a message out of an empty queue";
-  }
-}
+TEST(FaaArrayQueue, FifoAcrossNodesOnOneThread) { fifo_across_rings<Q>(); }
 
 TEST(FaaArrayQueue, DestroyedWhileHoldingMessagesOfAnOwningType) {
-  // A message that owns memory: ASan reports a leak if a message left in the
-  // queue is not destroyed, and a double free if a taken one is.
-  auto q = std::make_unique<FaaArrayQueue<std::unique_ptr<std::string>>>(0);
-  for (int i = 0; i < 3000; ++i) {
-    auto m = std::make_unique<std::string>(std::to_string(i) + " owned and long enough to allocate");
-    ASSERT_TRUE(q->try_send(m));
-    EXPECT_EQ(m, nullptr) << "moved from on success";
-  }
-  for (int i = 0; i < 1500; ++i) {
-    std::unique_ptr<std::string> m;
-    ASSERT_TRUE(q->try_recv(m));
-    EXPECT_EQ(*m, std::to_string(i) + " owned and long enough to allocate");
-  }
-  q.reset();
+  destroyed_holding_owning_messages<FaaArrayQueue<std::unique_ptr<std::string>>>(3000, 1500);
 }
 
 TEST(FaaArrayQueue, ExactlyOnceAndPerProducerOrderOverManyNodes) {

@@ -39,6 +39,7 @@
 #include "synclab/testing/channel_testing.hpp"
 #include "synclab/testing/hang_watchdog.hpp"
 #include "synclab/testing/queue_checks.hpp"
+#include "synclab/testing/ring_queue_checks.hpp"
 #include "synclab/testing/ring_census.hpp"
 
 namespace {
@@ -50,6 +51,9 @@ using synclab::testing::kHangLimit;
 using synclab::testing::Message;
 using synclab::testing::held_sender;
 using synclab::testing::move_fixed;
+using synclab::testing::destroyed_holding_owning_messages;
+using synclab::testing::empty_polls_keep_order;
+using synclab::testing::fifo_across_rings;
 using synclab::testing::CountedReclaim;
 using synclab::testing::ring_memory;
 
@@ -68,73 +72,21 @@ class LcrqTest : public ::testing::Test {
   }
 };
 
-template <class Q, class Make, class Check>
-void fifo_across_rings(Make make, Check check) {
-  HangWatchdog watchdog(kHangLimit, Q::name, "fifo across rings");
-  Q q(0);
-  EXPECT_EQ(q.capacity(), 0u);
-  constexpr std::size_t r = Q::kRingSize;
-  std::uint64_t sent = 0, received = 0;
-  for (std::size_t round : {std::size_t{1}, r - 1, r, r + 1, 2 * r, 5 * r + 3, std::size_t{1}}) {
-    for (std::size_t i = 0; i < round; ++i) {
-      auto m = make(sent++);
-      ASSERT_TRUE(q.try_send(m));
-    }
-    for (std::size_t i = 0; i < round; ++i) {
-      typename Q::value_type m{};
-      ASSERT_TRUE(q.try_recv(m)) << "ring " << r << " round " << round << " i " << i;
-      ASSERT_TRUE(check(m, received++));
-    }
-    typename Q::value_type m{};
-    EXPECT_FALSE(q.try_recv(m)) << "a message out of an empty queue";
-    EXPECT_FALSE(q.try_recv(m)) << "a message out of an empty queue";
-  }
-}
-
-auto make_message = [](std::uint64_t s) { return Message::make(0, s); };
-auto check_message = [](const Message& m, std::uint64_t s) { return m.intact() && m.seq == s; };
 auto make_word = [](std::uint64_t s) { return ~s; };  // every bit pattern is a message, all-ones included
 auto check_word = [](std::uint64_t w, std::uint64_t s) { return w == ~s; };
 
 TEST_F(LcrqTest, FifoAcrossFullRingsOnOneThread) {
-  fifo_across_rings<Lcrq<Message, 2>>(make_message, check_message);
-  fifo_across_rings<Lcrq<Message, 4>>(make_message, check_message);
-  fifo_across_rings<Lcrq<Message>>(make_message, check_message);
+  fifo_across_rings<Lcrq<Message, 2>>();
+  fifo_across_rings<Lcrq<Message, 4>>();
+  fifo_across_rings<Lcrq<Message>>();
   fifo_across_rings<Lcrq<std::uint64_t, 2>>(make_word, check_word);
   fifo_across_rings<Lcrq<std::uint64_t>>(make_word, check_word);
 }
 
-TEST_F(LcrqTest, EmptyPollsBetweenSendsKeepOrder) {
-  HangWatchdog watchdog(kHangLimit, "lcrq", "empty polls");
-  Lcrq<Message, 4> q(0);
-  std::uint64_t sent = 0, received = 0;
-  for (int i = 0; i < 2000; ++i) {
-    Message m;
-    for (int k = 0; k < i % 5; ++k) ASSERT_FALSE(q.try_recv(m)) << "a message out of an empty queue";
-    for (int k = 0; k <= i % 3; ++k) {
-      Message s = Message::make(0, sent++);
-      ASSERT_TRUE(q.try_send(s));
-    }
-    while (received < sent) {
-      ASSERT_TRUE(q.try_recv(m)) << "iteration " << i;
-      ASSERT_EQ(m.seq, received++);
-    }
-  }
-}
+TEST_F(LcrqTest, EmptyPollsBetweenSendsKeepOrder) { empty_polls_keep_order<Lcrq<Message, 4>>(); }
 
 TEST_F(LcrqTest, DestroyedWhileHoldingMessagesOfAnOwningType) {
-  auto q = std::make_unique<Lcrq<std::unique_ptr<std::string>, 8>>(0);
-  for (int i = 0; i < 300; ++i) {
-    auto m = std::make_unique<std::string>(std::to_string(i) + " owned and long enough to allocate");
-    ASSERT_TRUE(q->try_send(m));
-    EXPECT_EQ(m, nullptr) << "moved from on success";
-  }
-  for (int i = 0; i < 150; ++i) {
-    std::unique_ptr<std::string> m;
-    ASSERT_TRUE(q->try_recv(m));
-    EXPECT_EQ(*m, std::to_string(i) + " owned and long enough to allocate");
-  }
-  q.reset();
+  destroyed_holding_owning_messages<Lcrq<std::unique_ptr<std::string>, 8>>(300, 150);
 }
 
 TEST_F(LcrqTest, ExactlyOnceAndPerProducerOrderOverSmallRings) {

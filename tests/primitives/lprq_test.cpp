@@ -26,91 +26,35 @@
 #include "synclab/channels/lprq.hpp"
 #include "synclab/testing/channel_broken.hpp"
 #include "synclab/testing/channel_testing.hpp"
-#include "synclab/testing/hang_watchdog.hpp"
 #include "synclab/testing/queue_checks.hpp"
+#include "synclab/testing/ring_queue_checks.hpp"
 #include "synclab/testing/ring_census.hpp"
 
 namespace {
 
 using synclab::channels::Lprq;
-using synclab::testing::HangWatchdog;
 using synclab::testing::HeldResult;
-using synclab::testing::kHangLimit;
 using synclab::testing::Message;
 using synclab::testing::held_sender;
 using synclab::testing::move_fixed;
-using synclab::testing::CountedReclaim;
 using synclab::testing::ring_memory;
+using synclab::testing::CountedReclaim;
+namespace checks = synclab::testing;  // ring_queue_checks.hpp
 
 // The twin's ring counters.
 struct Counters {};
 
-template <class Q>
-void fifo_across_rings() {
-  HangWatchdog watchdog(kHangLimit, Q::name, "fifo across rings");
-  Q q(0);
-  EXPECT_EQ(q.capacity(), 0u);
-  constexpr std::size_t r = Q::kRingSize;
-  std::uint64_t sent = 0, received = 0;
-  for (std::size_t round : {std::size_t{1}, r - 1, r, r + 1, 2 * r, 5 * r + 3, std::size_t{1}}) {
-    for (std::size_t i = 0; i < round; ++i) {
-      Message m = Message::make(0, sent++);
-      ASSERT_TRUE(q.try_send(m));
-    }
-    for (std::size_t i = 0; i < round; ++i) {
-      Message m;
-      ASSERT_TRUE(q.try_recv(m)) << "ring " << r << " round " << round << " i " << i;
-      EXPECT_TRUE(m.intact());
-      ASSERT_EQ(m.seq, received++);
-    }
-    Message m;
-    EXPECT_FALSE(q.try_recv(m)) << "a message out of an empty queue";
-    EXPECT_FALSE(q.try_recv(m)) << "a message out of an empty queue";
-  }
-}
-
 TEST(Lprq, FifoAcrossFullRingsOnOneThread) {
-  fifo_across_rings<Lprq<Message, 2>>();
-  fifo_across_rings<Lprq<Message, 4>>();
-  fifo_across_rings<Lprq<Message>>();
+  checks::fifo_across_rings<Lprq<Message, 2>>();
+  checks::fifo_across_rings<Lprq<Message, 4>>();
+  checks::fifo_across_rings<Lprq<Message>>();
 }
 
-TEST(Lprq, EmptyPollsBetweenSendsKeepOrder) {
-  // Receivers on an empty ring move Head past Tail and catch Tail up; the
-  // next send must land where the next receive looks, lap after lap.
-  HangWatchdog watchdog(kHangLimit, "lprq", "empty polls");
-  Lprq<Message, 4> q(0);
-  std::uint64_t sent = 0, received = 0;
-  for (int i = 0; i < 2000; ++i) {
-    Message m;
-    for (int k = 0; k < i % 5; ++k) ASSERT_FALSE(q.try_recv(m)) << "a message out of an empty queue";
-    for (int k = 0; k <= i % 3; ++k) {
-      Message s = Message::make(0, sent++);
-      ASSERT_TRUE(q.try_send(s));
-    }
-    while (received < sent) {
-      ASSERT_TRUE(q.try_recv(m)) << "iteration " << i;
-      ASSERT_EQ(m.seq, received++);
-    }
-  }
-}
+TEST(Lprq, EmptyPollsBetweenSendsKeepOrder) { checks::empty_polls_keep_order<Lprq<Message, 4>>(); }
 
 TEST(Lprq, DestroyedWhileHoldingMessagesOfAnOwningType) {
-  // A message that owns memory: ASan reports a leak if a message left in the
-  // queue is not destroyed, and a double free if a taken one is. Rings of 8
-  // cells: the messages left behind span many rings.
-  auto q = std::make_unique<Lprq<std::unique_ptr<std::string>, 8>>(0);
-  for (int i = 0; i < 300; ++i) {
-    auto m = std::make_unique<std::string>(std::to_string(i) + " owned and long enough to allocate");
-    ASSERT_TRUE(q->try_send(m));
-    EXPECT_EQ(m, nullptr) << "moved from on success";
-  }
-  for (int i = 0; i < 150; ++i) {
-    std::unique_ptr<std::string> m;
-    ASSERT_TRUE(q->try_recv(m));
-    EXPECT_EQ(*m, std::to_string(i) + " owned and long enough to allocate");
-  }
-  q.reset();
+  // Rings of 8 cells: the messages left behind span many rings.
+  checks::destroyed_holding_owning_messages<Lprq<std::unique_ptr<std::string>, 8>>(300, 150);
 }
 
 TEST(Lprq, ExactlyOnceAndPerProducerOrderOverSmallRings) {
