@@ -1,10 +1,10 @@
 // cas2.hpp — double-width compare-and-swap: two adjacent 64-bit words, 16-byte
 // aligned, compared and replaced as one atomic step.
 //
-// Why not std::atomic<__int128>: GCC's is not lock-free (it calls libatomic,
-// which takes a lock unless the whole program is built with -mcx16 on x86-64,
-// or -march=armv8.4-a on arm64), so the instruction is written here in inline
-// assembly, x86-64 and arm64 only.
+// Why not std::atomic<__int128>: GCC's is not lock-free (is_always_lock_free
+// is false: its operations are calls into libatomic, which on x86-64 takes a
+// lock unless the whole program is built with -mcx16), so the instruction is
+// written here in inline assembly, x86-64 and arm64 only.
 //
 // cas2(pair, e0, e1, d0, d1): if pair[0] == e0 and pair[1] == e1, store d0 and
 //   d1 and return true; else leave the memory as it is, set e0 and e1 to the
@@ -31,8 +31,8 @@
 //     reached only where the CPU has it.
 //   - otherwise (ARMv8.0): an exclusive-pair loop, `ldaxp` / compare /
 //     `stlxp`. An LDXP of two 64-bit registers is single-copy atomic only when
-//     the STXP paired with it succeeds (before FEAT_LSE2 the architecture
-//     does not promise the two loads are one snapshot). So when the compare
+//     the STXP paired with it succeeds (otherwise the architecture does not
+//     promise the two loads are one snapshot). So when the compare
 //     fails the loop still stores back the pair it loaded, with a store-
 //     exclusive, and retries until that succeeds: the store writes the same
 //     values (no observer can tell), and its success proves the pair it
