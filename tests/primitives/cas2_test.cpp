@@ -2,7 +2,8 @@
 // matching pair is replaced; a pair that differs in either word (or both) is
 // left as it is and the call reports the pair memory holds; and two threads
 // incrementing one 128-bit counter (low word, high word, the carry crossing
-// mid-run) through cas2 lose no increment, and every pair a failed cas2
+// mid-run; each yields every 256 increments, so that they interleave even on
+// one CPU) through cas2 lose no increment, and every pair a failed cas2
 // reports is one the counter really held (never a torn mix of the two words
 // around a carry). Which instruction runs is checked against the machine:
 // on arm64 `caspal` where the CPU has LSE, the ldaxp/stlxp loop otherwise or
@@ -27,6 +28,7 @@
 #include <sys/auxv.h>
 #endif
 
+#include "synclab/arch/cpu_relax.hpp"
 #include "synclab/testing/hang_watchdog.hpp"
 
 namespace {
@@ -96,7 +98,7 @@ TEST_F(Cas2Test, AFailureLeavesMemoryAndReportsTheCurrentPair) {
 // cas2 loop that retries with the pair a failure reports.
 TEST_F(Cas2Test, TwoThreadsIncrementingA128BitCounterLoseNothing) {
   HangWatchdog watchdog(kHangLimit, "cas2", "128-bit counter");
-  const std::uint64_t per_thread = emulated() ? 200000 : 500000;
+  const std::uint64_t per_thread = emulated() ? 1000000 : 2000000;
   const std::uint64_t below = per_thread;  // the carry happens about halfway
   const std::uint64_t start_low = ~std::uint64_t{0} - below + 1;
   Words counter{{start_low, 0}};
@@ -106,11 +108,18 @@ TEST_F(Cas2Test, TwoThreadsIncrementingA128BitCounterLoseNothing) {
   auto valid = [&](std::uint64_t lo, std::uint64_t hi) {
     return (hi == 0 && lo >= start_low) || (hi == 1 && lo <= 2 * per_thread - below);
   };
+  std::atomic<int> ready{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 2; ++t)
     threads.emplace_back([&] {
+      // Both start together, so that their increments interleave.
+      ready.fetch_add(1, std::memory_order_relaxed);
+      while (ready.load(std::memory_order_relaxed) < 2) synclab::cpu_relax();
       std::uint64_t lo = start_low, hi = 0, failed = 0;
       for (std::uint64_t i = 0; i < per_thread; ++i) {
+        // Every 256 increments the other thread gets the CPU, if it shares one with this
+        // one: the next cas2 here then fails, and the pair it reports is checked.
+        if ((i & 255) == 0) std::this_thread::yield();
         for (;;) {
           const std::uint64_t nlo = lo + 1, nhi = hi + (nlo == 0 ? 1 : 0);
           if (cas2(&counter, lo, hi, nlo, nhi)) {
