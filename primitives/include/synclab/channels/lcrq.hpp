@@ -37,19 +37,19 @@
 //     given up: Tail ≤ h + 1: fixState (Tail up to Head), EMPTY; else next
 //     position.
 //   The list layer is lprq.hpp's, unchanged (the paper's LCRQ).
-// Double-width CAS: GCC's std::atomic<__int128> is not lock-free (it calls
-//   libatomic, which takes a lock unless the whole program is built with
-//   -mcx16), so the CAS2 is `lock cmpxchg16b` in inline assembly, x86-64
-//   only. A cell's words are read with two 8-byte atomic loads (a torn pair
-//   is harmless: every decision is validated by the CAS2 on both words).
-//   The instruction is checked at run time (CPUID.01H:ECX bit 13, CX16):
-//   unavailable() returns why the queue cannot run ("" when it can), the
-//   benchmark leaves it out of the run with that reason in the results
-//   context (`channel_primitives_left_out`) and the typed tests skip it;
-//   the environment variable SYNCLAB_ASSUME_NO_CAS2=1 makes the check fail,
-//   for the tests of that path. Constructing it anyway aborts with one line.
-//   arm64 (CASP, with LSE) is not written: the queue is left out of arm64
-//   builds (channels/catalog.hpp says why), as of every non-x86-64 target.
+// Double-width CAS: synclab/arch/cas2.hpp (GCC's std::atomic<__int128> is
+//   not lock-free): `lock cmpxchg16b` on x86-64; on arm64 `caspal` where the
+//   CPU has LSE (ARMv8.1), else an `ldaxp`/`stlxp` loop (ARMv8.0), chosen at
+//   run time. A cell's words are read with two 8-byte atomic loads (a torn
+//   pair is harmless: every decision is validated by the CAS2 on both words).
+//   The instruction is checked at run time (x86-64: CPUID.01H:ECX bit 13,
+//   CX16; every arm64 core has one): unavailable() returns why the queue
+//   cannot run ("" when it can), the benchmark leaves it out of the run with
+//   that reason in the results context (`channel_primitives_left_out`) and
+//   the typed tests skip it; the environment variable SYNCLAB_ASSUME_NO_CAS2=1
+//   makes the check fail, for the tests of that path. Constructing it anyway
+//   aborts with one line. Other architectures: the queue is left out of their
+//   builds (channels/catalog.hpp says why).
 // ThreadSanitizer: it sees neither the CAS2 nor the ordering it gives (the
 //   asm is not instrumented), so it would report the handing over of a boxed
 //   message as a race that is not there. TSan builds leave lcrq out of the
@@ -68,12 +68,19 @@
 //   (one `new T` each) when T is not inline; retired rings as lprq.hpp
 //   (faa_array_queue.hpp's hazard pointers, at most 2 × H per thread).
 // Memory ordering: on x86-64 `lock cmpxchg16b` is a full barrier and the
-//   asm clobbers memory, so the CAS2 orders everything around it (the boxed
-//   message written before the enqueuer's CAS2 is visible to the dequeuer
-//   whose CAS2 took it). Head, Tail and the closed bit: seq_cst RMWs and
+//   asm clobbers memory, so the CAS2 orders everything around it. On arm64
+//   `caspal` and `ldaxp`/`stlxp` are acquire (load) and release (store), and
+//   that is what the queue needs of them: the boxed message written before
+//   the enqueuer's CAS2 (release) is visible to the dequeuer whose CAS2
+//   (acquire) read the value that CAS2 stored; and Armv8's acquire and
+//   release are RCsc, so a dequeuer's CAS2 on its cell is not passed by its
+//   later seq_cst load of Tail (an LDAR), nor an enqueuer's seq_cst FAA on
+//   Tail and load of Head by its CAS2 (arch/cas2.hpp has the argument).
+//   Head, Tail and the closed bit: seq_cst RMWs and
 //   loads, as the paper's proof assumes sequential consistency (an
 //   enqueuer's FAA on Tail then its load of Head, a dequeuer's FAA on Head
-//   then its load of Tail). The cell loads: acquire (plain MOV on x86-64).
+//   then its load of Tail). The cell loads: acquire (plain MOV on x86-64,
+//   LDAR on arm64).
 //   Ring and list pointers: as in lprq.hpp.
 // Layout: per ring, [Head], [Tail], [next] each in its own 128-byte block,
 //   then the cells (16 bytes each, 16-byte aligned, four to a cache line).
@@ -87,9 +94,9 @@
 // Payload: T must be move-constructible and move-assignable.
 #pragma once
 
-#if defined(__x86_64__)
+#include "synclab/arch/cas2.hpp"
 
-#include <cpuid.h>
+#if SYNCLAB_HAVE_CAS2  // x86-64, arm64
 
 #include <atomic>
 #include <cstddef>
@@ -111,36 +118,15 @@ namespace lcrq_detail {
 
 inline constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
 
-// "" when this CPU has cmpxchg16b (and the tests did not ask to pretend it
-// has not), else the reason.
-inline std::string_view cas2_missing() noexcept {
-  static const std::string_view why = [] {
-    // Read once, in a static initialiser; nothing in the process sets the environment.
-    const char* assume = std::getenv("SYNCLAB_ASSUME_NO_CAS2");  // NOLINT(concurrency-mt-unsafe)
-    if (assume != nullptr && assume[0] != '\0' && std::string_view(assume) != "0")
-      return std::string_view("double-width CAS treated as absent (SYNCLAB_ASSUME_NO_CAS2)");
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (__get_cpuid(1, &a, &b, &c, &d) == 0 || (c & bit_CMPXCHG16B) == 0)
-      return std::string_view("this CPU has no cmpxchg16b (CPUID.01H:ECX.CX16 = 0): no double-width CAS");
-    return std::string_view();
-  }();
-  return why;
-}
-
 struct alignas(16) Cell {
   std::atomic<std::uint64_t> word;   // (index << 2) | occupied << 1 | safe
   std::atomic<std::uint64_t> value;  // the message's bits, or a T*
 };
 static_assert(sizeof(Cell) == 16 && std::atomic<std::uint64_t>::is_always_lock_free);
 
-// lock cmpxchg16b: {word, value} from {w0, v0} to {w1, v1}, atomically.
+// {word, value} from {w0, v0} to {w1, v1}, atomically (arch/cas2.hpp).
 inline bool cas2(Cell& c, std::uint64_t w0, std::uint64_t v0, std::uint64_t w1, std::uint64_t v1) noexcept {
-  bool ok;
-  __asm__ __volatile__("lock cmpxchg16b %1"
-                       : "=@ccz"(ok), "+m"(c), "+a"(w0), "+d"(v0)
-                       : "b"(w1), "c"(v1)
-                       : "memory");
-  return ok;
+  return synclab::cas2(&c, w0, v0, w1, v1);
 }
 
 template <class T>
@@ -287,7 +273,7 @@ class Lcrq {
                             : "per message (new T: cells hold 8 bytes) + per ring of 1024 (hazard-pointer reclaimed)"};
 
   // "" when this machine can run the queue, else why not (see the top).
-  static std::string_view unavailable() noexcept { return lcrq_detail::cas2_missing(); }
+  static std::string_view unavailable() noexcept { return synclab::cas2_missing(); }
 
   explicit Lcrq(std::size_t /*unbounded*/) {
     if (!unavailable().empty()) detail::misuse(name, "constructed on a machine without double-width CAS");
@@ -390,4 +376,4 @@ static_assert(Channel<Lcrq<long>>);
 
 }  // namespace synclab::channels
 
-#endif  // __x86_64__
+#endif  // SYNCLAB_HAVE_CAS2

@@ -66,7 +66,7 @@
 //                           parameter): a late enqueuer of that position
 //                           still fills the cell, and nobody will read it.
 //                           The held message is lost (lcrq_test, *Broken*).
-//                           x86-64 only, as lcrq.
+//                           x86-64 and arm64 only, as lcrq.
 #pragma once
 
 #include <atomic>
@@ -192,7 +192,7 @@ struct UnkilledLprq : channels::Lprq<T, 1024, /*KillReserved=*/false> {
   static constexpr std::string_view name = "unkilled_lprq";
 };
 
-#if defined(__x86_64__)
+#if SYNCLAB_HAVE_CAS2  // lcrq is built (x86-64, arm64)
 template <class T>
 struct UnmarkedLcrq : channels::Lcrq<T, 1024, /*MarkEmptyCells=*/false> {
   using channels::Lcrq<T, 1024, false>::Lcrq;
