@@ -4,7 +4,7 @@
 // CAS on (safe | index, value).
 //
 // Source: Adam Morrison and Yehuda Afek, "Fast Concurrent Queues for x86
-//   Processors", PPoPP 2013. Followed: the CRQ (its enqueue,
+//   Processors", PPoPP 2013 (doi 10.1145/2442516.2442527). Followed: the CRQ (its enqueue,
 //   dequeue and fixState, the empty transition and the unsafe transition,
 //   closing a ring through the top bit of its tail, the starvation bound),
 //   and the LCRQ (Michael & Scott's list of CRQs: a closed
@@ -13,7 +13,10 @@
 //   head on). Written from the paper's pseudocode; no code of the
 //   authors' or of other ports was used; the paper's section and figure
 //   numbers could not be checked against its text when this was written,
-//   so none are cited.
+//   so none are cited. One difference from the authors' code, as its
+//   release notes describe it: there a dequeuer may wait a bounded time
+//   for a concurrent enqueuer of its cell before giving the cell up; here
+//   it never waits (the empty transition at once).
 // Algorithm: a ring of R cells (R = RingSize, 1024 by default) and two
 //   free-running counters, Head and Tail, starting at 0; bit 63 of Tail is
 //   the "closed" bit. A cell is 16 bytes, {word, value}, the word being
