@@ -16,7 +16,6 @@
 #include "synclab/harness/driver.hpp"
 #include "synclab/harness/workloads/semaphore_workload.hpp"
 #include "synclab/peers/condvar_peers.hpp"
-#include "synclab/peers/semaphore_peers.hpp"
 #include "synclab/semaphores/catalog.hpp"
 #include "synclab/testing/broken_semaphores.hpp"
 
@@ -99,9 +98,15 @@ TEST(CondvarWorkloads, NotifyAllCountsOurFutexCalls) {
   EXPECT_GT(metric(w.extra_metrics(run), "futex_wakes_per_round"), 0.0) << "every round's notify_all is a wake";
 }
 
+// peers::StdCountingSemaphore is not run here: libstdc++ 12's semaphore can
+// lose a wake-up (GCC bug 98033; std_counting_semaphore.hpp says how), which
+// leaves a worker asleep with permits free and fires the driver's watchdog in
+// a run of any length. In the benchmark that is what the watchdog is for (the
+// case is reported as hung and the suite goes on); in this test it would make
+// a check of the workload fail on the peer's defect.
 template <class S>
 class SemaphoreWorkloads : public ::testing::Test {};
-using Semaphores = ::testing::Types<semaphores::FutexSemaphore, peers::StdCountingSemaphore>;
+using Semaphores = ::testing::Types<semaphores::FutexSemaphore>;
 TYPED_TEST_SUITE(SemaphoreWorkloads, Semaphores);
 
 TYPED_TEST(SemaphoreWorkloads, HoldersNeverExceedPermits) {

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "synclab/harness/contention.hpp"
 #include "synclab/harness/workloads/lock_workload.hpp"
@@ -105,6 +109,29 @@ TEST(Driver, HandoffsOfAWorkloadThatDoesNotCountThemAreNotMeasured) {
   EXPECT_TRUE(run_fixed_duration(config(1, nullptr), lock).handoffs_counted);
 }
 
+// Records, per worker, the thread of its operations and of its end_worker call.
+struct EndsOnItsThread {
+  explicit EndsOnItsThread(int n) : op_thread(static_cast<std::size_t>(n)), end_thread(static_cast<std::size_t>(n)) {}
+  void operation(WorkerContext& ctx) { op_thread[static_cast<std::size_t>(ctx.index)] = std::this_thread::get_id(); }
+  void think(WorkerContext&) {}
+  void end_worker(WorkerContext& ctx) {
+    end_thread[static_cast<std::size_t>(ctx.index)] = std::this_thread::get_id();
+    ends.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::vector<std::thread::id> op_thread, end_thread;
+  std::atomic<int> ends{0};
+};
+
+TEST(Driver, EndWorkerRunsOnceOnEachWorkersOwnThread) {
+  EndsOnItsThread w(3);
+  run_fixed_duration(config(3, nullptr), w);
+  EXPECT_EQ(w.ends.load(), 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(w.end_thread[i], w.op_thread[i]) << "worker " << i;
+    EXPECT_NE(w.end_thread[i], std::this_thread::get_id());
+  }
+}
+
 struct NeverReleased {
   void operation(WorkerContext&) {
     while (held.exchange(true, std::memory_order_acquire)) {
@@ -125,6 +152,28 @@ TEST(DriverDeathTest, WatchdogEndsAHungRunWithStatus3) {
         run_fixed_duration(cfg, w);
       },
       testing::ExitedWithCode(kWatchdogExitStatus), "watchdog: case test/never_released: [12] of 2 workers still running");
+}
+
+// A worker whose end_worker never returns is still running: the watchdog covers it.
+struct EndNeverReturns {
+  void operation(WorkerContext&) {}
+  void think(WorkerContext&) {}
+  void end_worker(WorkerContext&) {
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+};
+
+TEST(DriverDeathTest, WatchdogCoversEndWorker) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        EndNeverReturns w;
+        DriverConfig cfg = config(1, nullptr);
+        cfg.case_name = "test/end_never_returns";
+        cfg.watchdog_grace = std::chrono::milliseconds(200);
+        run_fixed_duration(cfg, w);
+      },
+      testing::ExitedWithCode(kWatchdogExitStatus), "watchdog: case test/end_never_returns: 1 of 1 workers still running");
 }
 
 }  // namespace

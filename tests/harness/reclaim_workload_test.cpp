@@ -7,8 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <thread>
 
 #include "synclab/harness/driver.hpp"
 #include "synclab/peers/reclaim_peers.hpp"
@@ -34,18 +37,7 @@ std::optional<double> find(const Metrics& m, const std::string& name) {
   return std::nullopt;
 }
 
-// Under AddressSanitizer the xenium peers are left out here: the workload destroys a
-// worker's handle at thread exit, when xenium's own thread-local state may already be gone,
-// and the nodes a xenium handle retires then are never freed (LeakSanitizer reports them: a
-// known defect of that thread-exit path, not yet fixed). reclaim_stress_test and
-// reclaim_peers_test, whose threads destroy their handles before they end, run them under ASan.
-#if defined(__SANITIZE_ADDRESS__)
-using All = Concat<reclaim::OurPublications<ReclaimPayload>,
-                   Concat<peers::reclaim_peers_detail::RefCounted<ReclaimPayload>,
-                          peers::reclaim_peers_detail::Urcu<ReclaimPayload>>>;
-#else
 using All = Concat<reclaim::OurPublications<ReclaimPayload>, peers::PeerPublications<ReclaimPayload>>;
-#endif
 
 template <class P>
 class ReclaimWorkloads : public ::testing::Test {};
@@ -86,6 +78,81 @@ TYPED_TEST(ReclaimWorkloads, ReaderAndWriterBothReport) {
   EXPECT_TRUE(find(m, "updates_per_sec"));
   ASSERT_TRUE(find(m, "awaiting_objects_mean"));
   EXPECT_LE(*find(m, "awaiting_objects_mean"), *find(m, "awaiting_objects_peak"));
+}
+
+// A scheme that keeps per-thread records of its own, made on a thread's first
+// read (as xenium's reclaimers do): a handle must die on its thread while
+// those records are still alive, or what it retires then is lost.
+struct ThreadRecords {
+  static inline thread_local bool gone = false;  // trivially destructible: readable to the end
+  ThreadRecords() = default;
+  ThreadRecords(const ThreadRecords&) = delete;
+  ThreadRecords& operator=(const ThreadRecords&) = delete;
+  ~ThreadRecords() { gone = true; }
+  static void touch() { static thread_local const ThreadRecords records; }
+};
+
+struct RecordKeeping {
+  static constexpr std::string_view name = "record_keeping";
+  static constexpr std::size_t object_bytes = sizeof(ReclaimPayload);
+  static inline std::atomic<int> destroyed{0};
+  static inline std::atomic<int> destroyed_elsewhere{0};       // off the thread that made it
+  static inline std::atomic<int> destroyed_after_records{0};   // its thread's records were gone
+
+  explicit RecordKeeping(const ReclaimPayload& p) : current(p) {}
+  class handle {
+   public:
+    explicit handle(RecordKeeping& p) : p_(&p), owner_(std::this_thread::get_id()) {}
+    handle(const handle&) = delete;
+    handle& operator=(const handle&) = delete;
+    ~handle() {
+      if (std::this_thread::get_id() != owner_) destroyed_elsewhere.fetch_add(1);
+      if (ThreadRecords::gone) destroyed_after_records.fetch_add(1);
+      destroyed.fetch_add(1);
+    }
+    template <class F>
+    int read(F&& f) {
+      ThreadRecords::touch();
+      return std::forward<F>(f)(p_->current);
+    }
+    void update(const ReclaimPayload&) { ThreadRecords::touch(); }
+    void quiescent() {}
+
+   private:
+    RecordKeeping* p_;
+    std::thread::id owner_;
+  };
+  ReclaimPayload current;
+};
+static_assert(reclaim::Publication<RecordKeeping, ReclaimPayload>);
+
+TEST(ReclaimWorkloadHandles, DieOnTheirThreadWhileItsRecordsLive) {
+  const int destroyed = RecordKeeping::destroyed.load();
+  const int elsewhere = RecordKeeping::destroyed_elsewhere.load();
+  const int late = RecordKeeping::destroyed_after_records.load();
+  {
+    ReclaimReadMostlyWorkload<RecordKeeping> w(2, 0, DelayCalibration{1000});
+    const RunResult r = run_fixed_duration(config(2), w);
+    EXPECT_EQ(w.verify(r), "");
+  }
+  EXPECT_EQ(RecordKeeping::destroyed.load() - destroyed, 2);
+  EXPECT_EQ(RecordKeeping::destroyed_elsewhere.load() - elsewhere, 0);
+  EXPECT_EQ(RecordKeeping::destroyed_after_records.load() - late, 0)
+      << "a handle destroyed after its thread's own thread-local records (e.g. from a thread_local destructor)";
+}
+
+// The check above can fail: a handle destroyed by a thread_local made before the
+// records (the order a lazily made thread_local holder of handles gets) is caught.
+TEST(ReclaimWorkloadHandles, TheCheckCatchesAHandleDestroyedAtThreadExit) {
+  const int before = RecordKeeping::destroyed_after_records.load();
+  static RecordKeeping p(ReclaimPayload(nullptr, 1));
+  std::thread t([] {
+    static thread_local std::optional<RecordKeeping::handle> held;
+    held.emplace(p);
+    held->read([](const ReclaimPayload&) { return 0; });
+  });
+  t.join();
+  EXPECT_EQ(RecordKeeping::destroyed_after_records.load(), before + 1);
 }
 
 TEST(ReclaimLedger, RecordsOnlyInsideTheWindowAndCountsBackToZero) {

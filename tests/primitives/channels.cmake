@@ -77,6 +77,8 @@ synclab_stall_point_test(lprq_test stress 240)
 # the left-out path: with SYNCLAB_ASSUME_NO_CAS2=1 it says why it cannot run
 # and never runs (lcrq_left_out_test). ThreadSanitizer cannot see its inline
 # assembly: there only the left-out path runs (channels/lcrq.hpp says why).
+# x86-64 and arm64 (arch/cas2.hpp); under qemu-aarch64 each of these takes
+# about a second.
 if(SYNCLAB_SANITIZER STREQUAL "thread")
   add_executable(lcrq_test lcrq_test.cpp)
   target_link_libraries(lcrq_test PRIVATE synclab::primitives synclab_test_support GTest::gtest_main)
@@ -87,3 +89,15 @@ endif()
 add_test(NAME lcrq_left_out_test COMMAND lcrq_test --gtest_filter=LcrqLeftOut.*)
 set_tests_properties(lcrq_left_out_test PROPERTIES TIMEOUT 60 LABELS unit
   ENVIRONMENT "SYNCLAB_ASSUME_NO_CAS2=1")
+# arm64: the same checks again over the ldaxp/stlxp loop (arch/cas2.hpp), which
+# a CPU with LSE (qemu-aarch64's default one included) would not otherwise take.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)$" AND NOT SYNCLAB_SANITIZER STREQUAL "thread")
+  add_test(NAME lcrq_llsc_test COMMAND lcrq_test --gtest_filter=-*Broken*)
+  set_tests_properties(lcrq_llsc_test PROPERTIES TIMEOUT 240 LABELS stress
+    ENVIRONMENT "SYNCLAB_CAS2_FORCE_LLSC=1")
+endif()
+# Under qemu on an ARMv8.0 CPU without LSE (see cas2_armv80_test).
+if(SYNCLAB_QEMU_ARMV80 AND NOT SYNCLAB_SANITIZER STREQUAL "thread")
+  add_test(NAME lcrq_armv80_test COMMAND lcrq_test --gtest_filter=-*Broken*)
+  set_tests_properties(lcrq_armv80_test PROPERTIES TIMEOUT 240 LABELS stress ENVIRONMENT "QEMU_CPU=cortex-a57")
+endif()

@@ -16,19 +16,26 @@
 // within ring_list.hpp's bound at every sample; the twin that never scans
 // its retired rings (UnscannedLcrq) must pass it (*Broken*).
 //
+// On arm64 the same checks run over both double-width CASes: `caspal` where
+// the CPU has LSE, and the ldaxp/stlxp loop with SYNCLAB_CAS2_FORCE_LLSC=1
+// (lcrq_llsc_test).
+//
 // The left-out path: the run-time check of cmpxchg16b agrees with the CPU's
-// flags, and with SYNCLAB_ASSUME_NO_CAS2=1 (lcrq_left_out_test) the queue
+// flags (x86-64; on arm64 the queue always runs), and with SYNCLAB_ASSUME_NO_CAS2=1 (lcrq_left_out_test) the queue
 // says why it cannot run and constructing it anyway is one line and an
 // abort, never a crash (LcrqLeftOut). Every wait is bounded; a hang fires
 // the watchdog.
 #include <gtest/gtest.h>
 
-#if defined(__x86_64__)
+#include "synclab/arch/cas2.hpp"
+
+#if SYNCLAB_HAVE_CAS2  // x86-64, arm64
 
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -171,6 +178,11 @@ TEST(LcrqBroken, UnscannedRetiredRingsPassTheMemoryBound) {
 // The run-time check against the kernel's view of the CPU.
 TEST(LcrqLeftOut, TheCheckAgreesWithTheCpuFlags) {
   if (assumed_absent()) GTEST_SKIP() << "SYNCLAB_ASSUME_NO_CAS2 is set";
+#if defined(__aarch64__)
+  EXPECT_EQ(Lcrq<Message>::unavailable(), "") << "every arm64 core has a double-width CAS";
+  std::cout << "lcrq's CAS2 here: " << synclab::cas2_method() << "\n";
+  return;
+#endif
   std::ifstream cpuinfo("/proc/cpuinfo");
   std::string line;
   bool flags_seen = false, cx16 = false;
@@ -195,10 +207,10 @@ TEST(LcrqLeftOut, WithoutDoubleWidthCasItSaysWhyAndNeverRuns) {
 
 }  // namespace
 
-#else  // not x86-64
+#else  // neither x86-64 nor arm64
 
 TEST(LcrqLeftOut, NotBuiltForThisArchitecture) {
-  GTEST_SKIP() << "lcrq is x86-64 only (cmpxchg16b); channels/catalog.hpp leaves it out here";
+  GTEST_SKIP() << "lcrq is x86-64 and arm64 only (arch/cas2.hpp); channels/catalog.hpp leaves it out here";
 }
 
 #endif

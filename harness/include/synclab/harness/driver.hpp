@@ -133,6 +133,15 @@ concept WindowEnding = requires(W& w) { w.end_window(); };
 // A workload that follows who holds its lock records owner changes in
 // WorkerContext::handoffs and says so with counts_handoffs(); for any other
 // workload the handoff count was not measured and stays out of the results.
+// A workload that keeps per-thread state which must die on the thread that
+// made it, while that thread's other thread-local state is still alive (a
+// reclamation handle whose library keeps its own per-thread records), also
+// offers end_worker(ctx): each worker calls it once on its own thread after
+// its loop, after its counters are read and before it reports finished, so
+// the watchdog also covers it (a teardown that waits forever fires it).
+template <class W>
+concept WorkerEnding = requires(W& w, WorkerContext& ctx) { w.end_worker(ctx); };
+
 template <class W>
 concept HandoffCounting = requires(const W& w) {
   { w.counts_handoffs() } -> std::convertible_to<bool>;
@@ -198,6 +207,7 @@ RunResult run_fixed_duration(const DriverConfig& cfg, W& workload) {
       r.traced_futex = futex_trace->read();
       if (!r.traced_futex) r.futex_trace_error = futex_trace->opened() ? "unreadable" : futex_trace->error();
     }
+    if constexpr (WorkerEnding<W>) workload.end_worker(ctx);
     finished.fetch_add(1, std::memory_order_release);
   };
 

@@ -8,17 +8,17 @@
 // Source: Jiawei Wang, Diogo Behrens, Ming Fu, Lilith Oberhauser, Jonas
 //   Oberhauser, Jitang Lei, Geng Chen, Hermann Härtig, Haibo Chen, "BBQ: A
 //   Block-based Bounded Queue for Exchanging Data and Profiling", USENIX ATC
-//   2022. Followed: the paper's design section (queue-level heads
-//   {version, index}; block-level cursors allocated, committed, reserved,
-//   consumed, each {version, offset}) and its pseudocode for enqueue and
-//   dequeue with their helper routines (allocate_entry, commit_entry,
-//   advance_phead; reserve_entry, consume_entry, advance_chead) and outcomes
-//   (allocated / reserved, block_done, no_entry, not_available), in the
-//   retry-new mode only, and the single-producer / single-consumer
+//   2022, pp. 249-262. Followed: the paper's design section (queue-level
+//   heads {version, index}; block-level cursors allocated, committed,
+//   reserved, consumed, each {version, offset}) and its pseudocode for
+//   enqueue and dequeue with their helper routines (allocate_entry,
+//   commit_entry, advance_phead; reserve_entry, consume_entry, advance_chead)
+//   and outcomes (allocated / reserved, block_done, no_entry, not_available),
+//   in the retry-new mode only, and the single-producer / single-consumer
 //   simplification it describes (cursors with one writer are stored, not
-//   fetch_add'ed). The routines are named as the paper names them.
-//   Written from the paper; no code of the authors' or of other
-//   implementations was used.
+//   fetch_add'ed). The routines are named as the paper names them. Written
+//   from the paper; no code of the authors' or of other implementations was
+//   used.
 // Mode: retry-new. A producer that finds the next block not yet wholly
 //   consumed fails (full, or busy while a consumer is still copying out of
 //   it); the paper's drop-old mode, where producers overwrite unconsumed

@@ -42,10 +42,11 @@ namespace synclab::channels {
 //   lprq                   unbounded MPMC, lock-free, linearizable (Romanov & Koval's LPRQ: rings, single-width
 //                          CAS), hazard pointers; sweep_only (benchmarked with sweeps on)
 //   lcrq                   unbounded MPMC, lock-free, linearizable (Morrison & Afek's LCRQ: rings, double-width
-//                          CAS), hazard pointers; sweep_only; x86-64 only, and only where the CPU has cmpxchg16b
-//                          (its unavailable(): the benchmark leaves it out, the typed tests skip it)
+//                          CAS), hazard pointers; sweep_only; x86-64 and arm64 only (arch/cas2.hpp), and on x86-64
+//                          only where the CPU has cmpxchg16b (its unavailable(): the benchmark leaves it out, the
+//                          typed tests skip it)
 //   bbq_spsc, bbq_mpmc     bounded SPSC / MPMC, block-based (Wang et al.'s BBQ, retry-new), sweep_only
-#if defined(__x86_64__) && !SYNCLAB_CHANNELS_TSAN
+#if SYNCLAB_HAVE_CAS2 && !SYNCLAB_CHANNELS_TSAN
 #define SYNCLAB_CHANNELS_HAVE_LCRQ 1
 template <class T>
 using OurChannels = TypeList<MutexQueue<T>, MutexRing<T>, SpscRing<T>, MpmcBounded<T>, MpscUnbounded<T>, BlockingSpscRing<T>,
@@ -62,8 +63,8 @@ using OurChannels = TypeList<MutexQueue<T>, MutexRing<T>, SpscRing<T>, MpmcBound
 // concepts.hpp) and writes both into the results context as
 // `channel_primitives_left_out`.
 inline constexpr const char* kOurChannelsLeftOut = ""
-#if !defined(__x86_64__)
-    "lcrq (its double-width CAS is written for x86-64 only: cmpxchg16b; arm64's CASP is not); "
+#if !SYNCLAB_HAVE_CAS2
+    "lcrq (its double-width CAS is written for x86-64 and arm64 only: synclab/arch/cas2.hpp); "
 #elif SYNCLAB_CHANNELS_TSAN
     "lcrq (ThreadSanitizer build: its double-width CAS is inline assembly, invisible to it); "
 #endif

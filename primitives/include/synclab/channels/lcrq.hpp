@@ -4,7 +4,7 @@
 // CAS on (safe | index, value).
 //
 // Source: Adam Morrison and Yehuda Afek, "Fast Concurrent Queues for x86
-//   Processors", PPoPP 2013. Followed: the CRQ (its enqueue,
+//   Processors", PPoPP 2013 (doi 10.1145/2442516.2442527). Followed: the CRQ (its enqueue,
 //   dequeue and fixState, the empty transition and the unsafe transition,
 //   closing a ring through the top bit of its tail, the starvation bound),
 //   and the LCRQ (Michael & Scott's list of CRQs: a closed
@@ -13,7 +13,10 @@
 //   head on). Written from the paper's pseudocode; no code of the
 //   authors' or of other ports was used; the paper's section and figure
 //   numbers could not be checked against its text when this was written,
-//   so none are cited.
+//   so none are cited. One difference from the authors' code, as its
+//   release notes describe it: there a dequeuer may wait a bounded time
+//   for a concurrent enqueuer of its cell before giving the cell up; here
+//   it never waits (the empty transition at once).
 // Algorithm: a ring of R cells (R = RingSize, 1024 by default) and two
 //   free-running counters, Head and Tail, starting at 0; bit 63 of Tail is
 //   the "closed" bit. A cell is 16 bytes, {word, value}, the word being
@@ -39,19 +42,19 @@
 //   try_send / try_recv: the list layer of ring_list.hpp (the paper's
 //     LCRQ, shared with lprq.hpp and faa_array_queue.hpp), over rings of
 //     encoded messages.
-// Double-width CAS: GCC's std::atomic<__int128> is not lock-free (it calls
-//   libatomic, which takes a lock unless the whole program is built with
-//   -mcx16), so the CAS2 is `lock cmpxchg16b` in inline assembly, x86-64
-//   only. A cell's words are read with two 8-byte atomic loads (a torn pair
-//   is harmless: every decision is validated by the CAS2 on both words).
-//   The instruction is checked at run time (CPUID.01H:ECX bit 13, CX16):
-//   unavailable() returns why the queue cannot run ("" when it can), the
-//   benchmark leaves it out of the run with that reason in the results
-//   context (`channel_primitives_left_out`) and the typed tests skip it;
-//   the environment variable SYNCLAB_ASSUME_NO_CAS2=1 makes the check fail,
-//   for the tests of that path. Constructing it anyway aborts with one line.
-//   arm64 (CASP, with LSE) is not written: the queue is left out of arm64
-//   builds (channels/catalog.hpp says why), as of every non-x86-64 target.
+// Double-width CAS: synclab/arch/cas2.hpp (GCC's std::atomic<__int128> is
+//   not lock-free): `lock cmpxchg16b` on x86-64; on arm64 `caspal` where the
+//   CPU has LSE (ARMv8.1), else an `ldaxp`/`stlxp` loop (ARMv8.0), chosen at
+//   run time. A cell's words are read with two 8-byte atomic loads (a torn
+//   pair is harmless: every decision is validated by the CAS2 on both words).
+//   The instruction is checked at run time (x86-64: CPUID.01H:ECX bit 13,
+//   CX16; every arm64 core has one): unavailable() returns why the queue
+//   cannot run ("" when it can), the benchmark leaves it out of the run with
+//   that reason in the results context (`channel_primitives_left_out`) and
+//   the typed tests skip it; the environment variable SYNCLAB_ASSUME_NO_CAS2=1
+//   makes the check fail, for the tests of that path. Constructing it anyway
+//   aborts with one line. Other architectures: the queue is left out of their
+//   builds (channels/catalog.hpp says why).
 // ThreadSanitizer: it sees neither the CAS2 nor the ordering it gives (the
 //   asm is not instrumented), so it would report the handing over of a boxed
 //   message as a race that is not there. TSan builds leave lcrq out of the
@@ -72,12 +75,19 @@
 //   2 × H per thread. tests/primitives/lcrq_test.cpp counts the rings under
 //   sustained traffic against this bound.
 // Memory ordering: on x86-64 `lock cmpxchg16b` is a full barrier and the
-//   asm clobbers memory, so the CAS2 orders everything around it (the boxed
-//   message written before the enqueuer's CAS2 is visible to the dequeuer
-//   whose CAS2 took it). Head, Tail and the closed bit: seq_cst RMWs and
+//   asm clobbers memory, so the CAS2 orders everything around it. On arm64
+//   `caspal` and `ldaxp`/`stlxp` are acquire (load) and release (store), and
+//   that is what the queue needs of them: the boxed message written before
+//   the enqueuer's CAS2 (release) is visible to the dequeuer whose CAS2
+//   (acquire) read the value that CAS2 stored; and Armv8's acquire and
+//   release are RCsc, so a dequeuer's CAS2 on its cell is not passed by its
+//   later seq_cst load of Tail (an LDAR), nor an enqueuer's seq_cst FAA on
+//   Tail and load of Head by its CAS2 (arch/cas2.hpp has the argument).
+//   Head, Tail and the closed bit: seq_cst RMWs and
 //   loads, as the paper's proof assumes sequential consistency (an
 //   enqueuer's FAA on Tail then its load of Head, a dequeuer's FAA on Head
-//   then its load of Tail). The cell loads: acquire (plain MOV on x86-64).
+//   then its load of Tail). The cell loads: acquire (plain MOV on x86-64,
+//   LDAR on arm64).
 //   Ring and list pointers: ring_list.hpp.
 // Layout: per ring, [Head], [Tail], [next] each in its own 128-byte block,
 //   then the cells (16 bytes each, 16-byte aligned, four to a cache line).
@@ -92,9 +102,9 @@
 // Payload: T must be move-constructible and move-assignable.
 #pragma once
 
-#if defined(__x86_64__)
+#include "synclab/arch/cas2.hpp"
 
-#include <cpuid.h>
+#if SYNCLAB_HAVE_CAS2  // x86-64, arm64
 
 #include <atomic>
 #include <cstddef>
@@ -116,36 +126,15 @@ namespace lcrq_detail {
 
 inline constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
 
-// "" when this CPU has cmpxchg16b (and the tests did not ask to pretend it
-// has not), else the reason.
-inline std::string_view cas2_missing() noexcept {
-  static const std::string_view why = [] {
-    // Read once, in a static initialiser; nothing in the process sets the environment.
-    const char* assume = std::getenv("SYNCLAB_ASSUME_NO_CAS2");  // NOLINT(concurrency-mt-unsafe)
-    if (assume != nullptr && assume[0] != '\0' && std::string_view(assume) != "0")
-      return std::string_view("double-width CAS treated as absent (SYNCLAB_ASSUME_NO_CAS2)");
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (__get_cpuid(1, &a, &b, &c, &d) == 0 || (c & bit_CMPXCHG16B) == 0)
-      return std::string_view("this CPU has no cmpxchg16b (CPUID.01H:ECX.CX16 = 0): no double-width CAS");
-    return std::string_view();
-  }();
-  return why;
-}
-
 struct alignas(16) Cell {
   std::atomic<std::uint64_t> word;   // (index << 2) | occupied << 1 | safe
   std::atomic<std::uint64_t> value;  // the message's bits, or a T*
 };
 static_assert(sizeof(Cell) == 16 && std::atomic<std::uint64_t>::is_always_lock_free);
 
-// lock cmpxchg16b: {word, value} from {w0, v0} to {w1, v1}, atomically.
+// {word, value} from {w0, v0} to {w1, v1}, atomically (arch/cas2.hpp).
 inline bool cas2(Cell& c, std::uint64_t w0, std::uint64_t v0, std::uint64_t w1, std::uint64_t v1) noexcept {
-  bool ok;
-  __asm__ __volatile__("lock cmpxchg16b %1"
-                       : "=@ccz"(ok), "+m"(c), "+a"(w0), "+d"(v0)
-                       : "b"(w1), "c"(v1)
-                       : "memory");
-  return ok;
+  return synclab::cas2(&c, w0, v0, w1, v1);
 }
 
 template <class T>
@@ -292,7 +281,7 @@ class Lcrq {
                             : "per message (new T: cells hold 8 bytes) + per ring of 1024 (hazard-pointer reclaimed)"};
 
   // "" when this machine can run the queue, else why not (see the top).
-  static std::string_view unavailable() noexcept { return lcrq_detail::cas2_missing(); }
+  static std::string_view unavailable() noexcept { return synclab::cas2_missing(); }
 
   // Checks the double-width CAS before the list allocates its first ring.
   explicit Lcrq(std::size_t /*unbounded*/) : list_((require_cas2(), List())) {}
@@ -350,4 +339,4 @@ static_assert(Channel<Lcrq<long>>);
 
 }  // namespace synclab::channels
 
-#endif  // __x86_64__
+#endif  // SYNCLAB_HAVE_CAS2

@@ -3,11 +3,12 @@
 // hot counters and a single-width CAS on ring entries.
 //
 // Source: Ruslan Nikolaev, "A Scalable, Portable, and Memory-Efficient
-//   Lock-Free FIFO Queue", DISC 2019 (arXiv 1908.04511). Followed: the data
-//   queue built from two index queues (the paper's Figure 2: `aq` holds the
-//   indices of full slots, `fq` those of free slots), and SCQ's ring
-//   operations with the IsSafe bit, catchup and the livelock threshold of
-//   3n − 1 (its Figure 8). Written from the paper's pseudocode; no code of
+//   Lock-Free FIFO Queue", DISC 2019, LIPIcs 146, 28:1-28:16 (doi
+//   10.4230/LIPIcs.DISC.2019.28; full version arXiv 1908.04511). Followed:
+//   the data queue built from two index queues (the paper's Figure 2: `aq`
+//   holds the indices of full slots, `fq` those of free slots), and SCQ's
+//   ring operations with the IsSafe bit, catchup and the livelock threshold
+//   of 3n − 1 (its Figure 8). Written from the paper's pseudocode; no code of
 //   the authors' (lfqueue) or xenium's (nikolaev_scq) was used.
 // Algorithm: n = capacity(), a power of two; each ring has R = 2n entries and
 //   two free-running 64-bit counters, Head and Tail (both start at R, so the

@@ -20,16 +20,17 @@
 //            lock with the secondary queue. If there is none (or the bound is
 //            reached), the secondary queue, if any, is spliced in front of the
 //            main queue and its head gets the lock; otherwise the next waiter.
-// Source: Dice & Kogan, "Compact NUMA-aware Locks", EuroSys 2019 (arXiv
-//   1810.05600): the lock and unlock of the paper's main listing (section
-//   "The CNA algorithm") and its find_successor. One change: the paper decides
-//   to keep the lock local with a pseudo-random draw, flushing the secondary
-//   queue with probability 1/2^16 per handoff; here a count of consecutive
-//   in-domain handoffs, carried from node to node with the grant, flushes it
-//   after exactly MaxLocalHandoffs (default 2^16): the same long-run rate, a
-//   hard bound instead of an expected one, and a test can check it (with a
-//   small bound). Checked against libvsync's cnalock.h (MIT), which keeps the
-//   secondary queue as a ring.
+// Source: Dice & Kogan, "Compact NUMA-aware Locks", EuroSys 2019 (doi
+//   10.1145/3302424.3303984; arXiv 1810.05600): the lock and unlock of the
+//   paper's main listing (section "The CNA algorithm") and its
+//   find_successor. One change: the paper decides to keep the lock local with
+//   a pseudo-random draw, flushing the secondary queue with probability
+//   1/2^16 per handoff; here a count of consecutive in-domain handoffs,
+//   carried from node to node with the grant, flushes it after exactly
+//   MaxLocalHandoffs (default 2^16): the same long-run rate, a hard bound
+//   instead of an expected one, and a test can check it (with a small bound).
+//   Checked against libvsync's cnalock.h (MIT), which keeps the secondary
+//   queue as a ring.
 // Domains: from synclab/locks/cohort_domains.hpp, as `cohort` uses them: one
 //   domain unless a map is installed (the benchmark binary installs one from
 //   hwloc, tests a synthetic one). With one domain CNA is MCS plus a domain

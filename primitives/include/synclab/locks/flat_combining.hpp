@@ -20,15 +20,24 @@
 //   points at) whose age is more than `MaxAge` passes old and that have no
 //   request pending, marking them inactive. Then it releases the lock.
 // Source: Hendler, Incze, Shavit & Tzafrir, "Flat Combining and the
-//   Synchronization-Parallelism Tradeoff", SPAA 2010, Section 2 (the
-//   publication list, the combiner's pass, the aging and cleanup of records
-//   unused for a while, the rule that the head record is never removed so
-//   that removal never races with the CAS of an insertion). The request is a
-//   type-erased function (locks/combining.hpp) rather than the paper's opcode
-//   and arguments, which is what a lock_combine API needs. Taking a free lock
-//   before publishing anything, and polling the lock word less often than
-//   the record, are this implementation's choices (the paper's threads
-//   publish first, and check the lock while they wait for a response).
+//   Synchronization-Parallelism Tradeoff", SPAA 2010, pp. 355-364 (doi
+//   10.1145/1810479.1810540), Section 2 "Flat Combining": its Figure 1 (the
+//   global lock, the combining pass count, the publication list of
+//   thread-local records with request, age and active fields) and its five
+//   steps (publish the request; spin on it, checking once in a while that
+//   the lock is still taken and the record still active; take a free lock
+//   and combine: count the pass, scanCombineApply from the head stamping
+//   each served record's age, and every so often remove the records whose
+//   age is much smaller than the count, never the one the head points at,
+//   marking them inactive; an inactive record is pushed again with a CAS on
+//   the head). Section 5 argues linearizability (Lemma 1) and starvation
+//   freedom for a thread whose record stays active (Lemma 2). The request is
+//   a type-erased function (locks/combining.hpp) rather than the paper's
+//   opcode and arguments, which is what a lock_combine API needs. Taking a
+//   free lock before publishing anything, polling the lock every fourth poll
+//   (the paper: "once in a while"), and aging out only records with no
+//   request pending are this implementation's choices (the paper's threads
+//   publish first, step 1, then look at the lock, steps 2 and 3).
 // Guarantees: mutual exclusion of every critical section (they all run under
 //   the global lock, on the combiner). Each published request runs exactly
 //   once: only the lock holder runs requests and it clears the slot after

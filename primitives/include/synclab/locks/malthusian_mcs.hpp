@@ -23,10 +23,11 @@
 //     the successor.
 //   The passive list and the unlock counter belong to the holder: plain
 //   fields, ordered by the lock itself.
-// Source: Dice, "Malthusian Locks", EuroSys 2017 (arXiv 1511.06035): MCSCR,
-//   the concurrency-restricting MCS of section "MCSCR", with the spin-then-
-//   park waiting the paper evaluates (MCSCR-STP) and its periodic promotion of
-//   a passive thread for long-term fairness. Two choices are the lab's: the
+// Source: Dice, "Malthusian Locks", EuroSys 2017 (doi
+//   10.1145/3064176.3064203; arXiv 1511.06035): MCSCR, the
+//   concurrency-restricting MCS of section "MCSCR", with the spin-then-park
+//   waiting the paper evaluates (MCSCR-STP) and its periodic promotion of a
+//   passive thread for long-term fairness. Two choices are the lab's: the
 //   passive list is FIFO (the paper keeps it LIFO, favouring the threads
 //   whose caches are warm, and promotes from the far end), and promotion is
 //   every PromoteEvery unlocks (the paper: a Bernoulli trial of the same

@@ -20,8 +20,9 @@
 //   are benign: a waiter that sees its counter change re-reads `grant_` and
 //   goes back to waiting if it is still long-term.
 // Source: Dice & Kogan, "TWA — Ticket Locks Augmented with a Waiting Array",
-//   Euro-Par 2019 (arXiv 1810.01573): the algorithm of section 3 (Listing 1),
-//   with the paper's long-term threshold of 1 and its 4096-entry array.
+//   Euro-Par 2019 (doi 10.1007/978-3-030-29400-7_24; arXiv 1810.01573): the
+//   algorithm of section 3 (Listing 1), with the paper's long-term threshold
+//   of 1 and its 4096-entry array.
 //   Checked against libvsync's twalock.h (MIT).
 // Hash (the lab's choice; the paper leaves it open): h(lock, t) = (mix of the
 //   lock's address + 17 t) mod 4096. Consecutive tickets of one lock land 17

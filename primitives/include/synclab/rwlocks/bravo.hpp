@@ -2,10 +2,10 @@
 // process-wide table of visible readers.
 //
 // Algorithm (Dice & Kogan, "BRAVO — Biased Locking for Reader-Writer Locks",
-//   USENIX ATC 2019, §3 and its Listing 1): a transform. Bravo<U> is U (the
-//   underlying lock) plus two fields, a reader-bias flag and an
-//   "inhibit until" time, and every Bravo lock of the process shares one
-//   table of 4096 pointers, the visible readers table (the size of the
+//   USENIX ATC 2019; arXiv 1810.01553; §3 and its Listing 1): a transform.
+//   Bravo<U> is U (the underlying lock) plus two fields, a reader-bias flag
+//   and an "inhibit until" time, and every Bravo lock of the process shares
+//   one table of 4096 pointers, the visible readers table (the size of the
 //   paper's user-space evaluation).
 //   lock_shared()   fast path, while the bias is on: CAS the slot h(thread,
 //                   lock) of the table from empty to this lock, then look at

@@ -159,8 +159,7 @@ using Urcu =
     synclab::TypeList<>;
 #endif
 
-// xenium's reclaimers (xenium_publications.hpp), one adapter each. xenium_qsbr
-// and xenium_stamp_it are left out of the list (kReclaimPeersMissing says why).
+// xenium's reclaimers (xenium_publications.hpp), one adapter each.
 template <class T>
 using Xenium =
 #if SYNCLAB_HAVE_XENIUM
@@ -168,7 +167,9 @@ using Xenium =
                       XeniumHe<T>,
                       XeniumEbr<T>,
                       XeniumNebr<T>,
-                      XeniumDebra<T>>;
+                      XeniumDebra<T>,
+                      XeniumQsbr<T>,
+                      XeniumStampIt<T>>;
 #else
     synclab::TypeList<>;
 #endif
@@ -208,13 +209,6 @@ inline constexpr const char* kReclaimPeersMissing = ""
 #elif !SYNCLAB_HAVE_XENIUM
     "xenium_hp, xenium_he, xenium_ebr, xenium_nebr, xenium_debra, xenium_qsbr, xenium_stamp_it (xenium headers not "
     "found: install libxenium-dev); "
-#else
-    "xenium_qsbr (xenium's QSBR has no offline state: a thread that used it holds back every grace period until it "
-    "exits; with the lab's workers, whose handles die at thread exit, it crashed at t:1 and its retired objects grew "
-    "without bound under readers; not measured until that is understood); "
-    "xenium_stamp_it (a worker's handle, destroyed at thread exit, waits until the objects it retired are freed, and "
-    "stamp_it frees them only when every thread with an older stamp has left its region: in the lab's 3 ms contract "
-    "windows a worker once waited past the 10 s watchdog; not measured until that is understood); "
 #endif
     ;
 

@@ -10,6 +10,15 @@
 // Guarantees (standard): acquire blocks while the count is 0; try_acquire may
 //   fail spuriously only in the sense the standard allows (libstdc++ 12 does not
 //   fail while a permit is available); release above max() is undefined.
+// Known defect (libstdc++ 12, GCC bug 98033, open): acquire() reads the
+//   count, and when its CAS fails it sleeps on the futex with the value it
+//   read; release() wakes sleepers only when it raises the count from 0. A
+//   release from 0 that lands between the read and the sleep, with the count
+//   then back at the value read, is missed: the acquirer sleeps while a permit
+//   is free and stays asleep until a later release from 0. In a benchmark
+//   window the other workers usually produce one; after the stop flag nobody
+//   does, and the driver's watchdog reports the case as hung (the suite goes
+//   on). condvar_workload_test leaves this peer out for that reason.
 // Memory ordering (standard): release() strongly happens before an acquire
 //   that observes its effect.
 // Layout: sizeof(std::counting_semaphore<65535>) (4 bytes with libstdc++ 12 on x86-64).

@@ -7,9 +7,12 @@
 // the one that update retires. A level may pace it (think time after each update). Every other
 // worker is a reader: each operation is h.read computing a checksum of the
 // payload and checking its canary, then h.quiescent(). At t:1 there is only
-// the writer. Each worker makes its handle on its first operation and it is
-// destroyed on the same thread when the driver's worker thread exits
-// (a thread_local's destructor), as the concept asks.
+// the writer. Each worker makes its handle on its first operation and
+// destroys it in end_worker(), on the same thread, as the concept asks, and
+// before the thread exits: a library that keeps its own thread-local records
+// (xenium) still has them then. (Destroyed from a thread_local destructor
+// instead, a xenium handle ran after xenium's records were gone, and what it
+// retired then was never freed.)
 //
 // The payload (ReclaimPayload, 64 bytes) points to the case's ledger. Its
 // destructor, when the object was stamped, decrements the ledger's count of
@@ -46,7 +49,6 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -64,31 +66,6 @@
 #include "synclab/reclaim/concepts.hpp"
 
 namespace synclab::harness {
-
-namespace reclaim_detail {
-
-// Runs `action` when the calling thread exits (thread_local destructors run
-// on the exiting thread), so a handle dies on the thread that made it.
-class ThreadExitActions {
- public:
-  ThreadExitActions() = default;
-  ThreadExitActions(const ThreadExitActions&) = delete;
-  ThreadExitActions& operator=(const ThreadExitActions&) = delete;
-  ~ThreadExitActions() {
-    for (auto& a : actions_) a();
-  }
-  void add(std::function<void()> a) { actions_.push_back(std::move(a)); }
-
- private:
-  std::vector<std::function<void()>> actions_;
-};
-
-inline void at_thread_exit(std::function<void()> action) {
-  thread_local ThreadExitActions actions;
-  actions.add(std::move(action));
-}
-
-}  // namespace reclaim_detail
 
 // Where the payload's destructor reports: the objects awaiting reclamation
 // and the retire-to-free times of the window.
@@ -178,12 +155,8 @@ class ReclaimReadMostlyWorkload {
 
   void operation(WorkerContext& ctx) {
     Worker& me = *workers_[static_cast<std::size_t>(ctx.index)];
-    if (!me.h) [[unlikely]] {
-      // Made on the thread that uses it, and destroyed there when the
-      // driver's worker thread ends (before the workload, hence before p).
-      me.h.emplace(publication_.value);
-      reclaim_detail::at_thread_exit([&me] { me.h.reset(); });
-    }
+    if (!me.h) [[unlikely]]
+      me.h.emplace(publication_.value);  // made on the thread that uses it
     if (ctx.index == 0)
       write(me);
     else
@@ -196,6 +169,10 @@ class ReclaimReadMostlyWorkload {
 
   // The stop flag is up: frees from now on are outside the window.
   void end_window() { ledger_.close(); }
+
+  // On the worker's own thread, after its loop: its handle dies there,
+  // before the workload (hence before the publication).
+  void end_worker(WorkerContext& ctx) { workers_[static_cast<std::size_t>(ctx.index)]->h.reset(); }
 
   [[nodiscard]] std::string verify(const RunResult&) const {
     std::uint64_t bad = 0;

@@ -66,7 +66,7 @@
 //                           parameter): a late enqueuer of that position
 //                           still fills the cell, and nobody will read it.
 //                           The held message is lost (lcrq_test, *Broken*).
-//                           x86-64 only, as lcrq.
+//                           x86-64 and arm64 only, as lcrq.
 //   UnscannedFaaArrayQueue<T, Tag>, UnscannedLprq<T, R, Tag>,
 //   UnscannedLcrq<T, R, Tag>
 //                           the ring-list queues with a Reclaim policy that
@@ -76,7 +76,7 @@
 //                           the test releases them. The memory check must
 //                           see the retired count pass its bound
 //                           (faa_array_queue_test, lprq_test, lcrq_test,
-//                           *Broken*). UnscannedLcrq: x86-64 only.
+//                           *Broken*). UnscannedLcrq: x86-64 and arm64 only.
 #pragma once
 
 #include <atomic>
@@ -215,7 +215,7 @@ struct UnscannedLprq : channels::Lprq<T, R, true, CountedReclaim<Tag, /*Scan=*/f
   static constexpr std::string_view name = "unscanned_lprq";
 };
 
-#if defined(__x86_64__)
+#if SYNCLAB_HAVE_CAS2  // lcrq is built (x86-64, arm64)
 template <class T, std::size_t R, class Tag>
 struct UnscannedLcrq : channels::Lcrq<T, R, true, CountedReclaim<Tag, /*Scan=*/false>> {
   using channels::Lcrq<T, R, true, CountedReclaim<Tag, false>>::Lcrq;
