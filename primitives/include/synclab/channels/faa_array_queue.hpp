@@ -3,15 +3,22 @@
 // enqueuers and dequeuers claim with fetch_add, nodes reclaimed with hazard
 // pointers.
 //
-// Source: Pedro Ramalhete and Andreia Correia, FAAArrayQueue (2016), the
-//   lock-free FAA-based baseline of their "A Wait-Free Queue with Wait-Free
-//   Memory Reclamation" (PPoPP 2017) and the authors' description of it on
-//   their blog (concurrencyfreaks.com, 2016). Written from that
-//   description: Michael & Scott's linked list of nodes, where a node is an
-//   array claimed by FAA instead of one item claimed by CAS. Hazard pointers
-//   after Michael, "Hazard Pointers: Safe Memory Reclamation for Lock-Free
-//   Objects" (IEEE TPDS 2004), §3 (one hazard per thread here). No code of
-//   the authors' or of xenium's ramalhete_queue was used.
+// Source: Pedro Ramalhete and Andreia Correia, FAAArrayQueue (2016), as the
+//   authors describe it on their blog ("FAAArrayQueue - MPMC lock-free
+//   queue", concurrencyfreaks.blogspot.com, November 2016) and credit it in
+//   their ConcurrencyFreaks repository. Written from that description:
+//   Michael & Scott's linked list of nodes, where a node is an array claimed
+//   by FAA instead of one item claimed by CAS. Hazard pointers after
+//   Michael, "Hazard Pointers: Safe Memory Reclamation for Lock-Free
+//   Objects" (IEEE TPDS 15(6), June 2004; one hazard per thread here). No
+//   code of the authors' or of xenium's ramalhete_queue was used.
+// Differences from the description, both from the list layer it shares
+//   with lprq and lcrq (ring_list.hpp): a send reads the tail node's next
+//   before its fetch_add and helps the tail forward when a node follows
+//   (the description does so only once its index overflows: one more load
+//   of a line that changes once per node), and a receive that finds a
+//   drained node with a successor dequeues from it once more before moving
+//   the head on (one more fetch_add per node; it finds nothing).
 // Algorithm: a node holds kCells cells (state EMPTY, FULL or TAKEN, and room
 //   for one message), enqidx and deqidx (fetch_add counters) and next. The
 //   nodes are the rings of ring_list.hpp's list layer (Michael & Scott's

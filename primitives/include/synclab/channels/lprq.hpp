@@ -3,17 +3,19 @@
 // claimed with fetch_add and updated with single-width CAS only.
 //
 // Source: Raed Romanov and Nikita Koval, "The State-of-the-Art LCRQ
-//   Concurrent Queue Algorithm Does NOT Require CAS2", PPoPP 2023. Followed:
-//   the paper's PRQ, the idea of splitting CRQ's one
+//   Concurrent Queue Algorithm Does NOT Require CAS2", PPoPP 2023 (doi
+//   10.1145/3572848.3577485). Followed: the paper's PRQ (its Listing 4, as
+//   the authors' artifact, doi 10.5281/zenodo.7337237, labels its
+//   LPRQueue.hpp), the idea of splitting CRQ's one
 //   double-width CAS on a cell (safe, index, value) into single-word CASes
 //   on the cell's two words, with a reserved value an enqueuer installs
 //   first, then the epoch, then the message; and the linked-list layer
 //   unchanged from LCRQ (Morrison & Afek, PPoPP 2013, their LCRQ: a ring
 //   that fills up is closed, a new one linked after it). Written from the
 //   papers' descriptions; no code of the authors' or of other ports was
-//   used; the section and figure numbers of the paper could not be checked
-//   against its text when this was written, so none are cited. Where this
-//   header departs from the paper, it says so below.
+//   used; the paper's section numbers could not be checked against its
+//   text, so none are cited. Where this header departs from the paper, it
+//   says so below.
 // Algorithm: a ring of R cells (R = the RingSize template parameter, 1024 by
 //   default) and two free-running counters, Head and Tail (both start at R,
 //   so the first lap is epoch 1 and the cells' initial epoch 0 is older);
@@ -63,7 +65,10 @@
 //   enqueuer, or a dequeuer killing it, changes a RESERVED state. A
 //   preempted enqueuer keeps at most one cell of one ring out of use (the
 //   others skip it; dequeuers pass it), which costs capacity of a ring,
-//   never progress.
+//   never progress. And a dequeuer that finds its cell empty makes the
+//   empty transition at once; the authors' artifact first polls the cell a
+//   bounded number of times while Tail is ahead, to let a late enqueuer
+//   finish.
 // Guarantees: any number of producers and consumers; linearizable FIFO
 //   (global_fifo), LCRQ's argument: the epoch word orders every enqueuer
 //   and dequeuer of a position, a value goes in only while its dequeuer has

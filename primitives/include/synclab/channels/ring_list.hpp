@@ -178,7 +178,7 @@ class Hazards {
           return;
         }
       }
-      detail::misuse("faa_array_queue", "more than 256 threads hold hazard pointers at once");
+      detail::misuse("ring_list (faa_array_queue, lprq, lcrq)", "more than 256 threads hold hazard pointers at once");
     }
     ~Local() {
       if (s != nullptr) {
