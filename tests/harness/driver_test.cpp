@@ -141,17 +141,21 @@ struct NeverReleased {
   std::atomic<bool> held{false};
 };
 
+// Runs a W on `threads` workers with a short grace period; the process ends.
+template <class W>
+void run_until_the_watchdog_fires(int threads, const char* case_name) {
+  W w;
+  DriverConfig cfg = config(threads, nullptr);
+  cfg.case_name = case_name;
+  cfg.watchdog_grace = std::chrono::milliseconds(200);
+  run_fixed_duration(cfg, w);
+}
+
 TEST(DriverDeathTest, WatchdogEndsAHungRunWithStatus3) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_EXIT(
-      {
-        NeverReleased w;
-        DriverConfig cfg = config(2, nullptr);
-        cfg.case_name = "test/never_released";
-        cfg.watchdog_grace = std::chrono::milliseconds(200);
-        run_fixed_duration(cfg, w);
-      },
-      testing::ExitedWithCode(kWatchdogExitStatus), "watchdog: case test/never_released: [12] of 2 workers still running");
+  EXPECT_EXIT(run_until_the_watchdog_fires<NeverReleased>(2, "test/never_released"),
+              testing::ExitedWithCode(kWatchdogExitStatus),
+              "watchdog: case test/never_released: [12] of 2 workers still running");
 }
 
 // A worker whose end_worker never returns is still running: the watchdog covers it.
@@ -165,15 +169,9 @@ struct EndNeverReturns {
 
 TEST(DriverDeathTest, WatchdogCoversEndWorker) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_EXIT(
-      {
-        EndNeverReturns w;
-        DriverConfig cfg = config(1, nullptr);
-        cfg.case_name = "test/end_never_returns";
-        cfg.watchdog_grace = std::chrono::milliseconds(200);
-        run_fixed_duration(cfg, w);
-      },
-      testing::ExitedWithCode(kWatchdogExitStatus), "watchdog: case test/end_never_returns: 1 of 1 workers still running");
+  EXPECT_EXIT(run_until_the_watchdog_fires<EndNeverReturns>(1, "test/end_never_returns"),
+              testing::ExitedWithCode(kWatchdogExitStatus),
+              "watchdog: case test/end_never_returns: 1 of 1 workers still running");
 }
 
 }  // namespace
