@@ -7,7 +7,7 @@ from typing import Any
 from synclab.load import Run, parse
 from synclab.metrics import LOCK_LIKE_ONLY, SAMPLING_OFF
 from synclab.report.absent import (NO_SAMPLES, NOT_REPORTED, NOWHERE, run_peers_missing,
-                                   why_absent)
+                                   run_primitives_left_out, why_absent)
 
 
 def run_with(context: dict[str, Any], metrics: dict[str, float]) -> Run:
@@ -51,3 +51,13 @@ def test_peers_not_built_are_found_in_every_family() -> None:
            "benchmarks": []}
     assert run_peers_missing(parse(doc, "r.json")) == [("lock", "tbb: not installed"),
                                                        ("channel", "ck: no")]
+
+
+def test_primitives_left_out_are_found_for_reclaim_as_for_channels() -> None:
+    reason = "hazard_pointers_asym (membarrier treated as absent (SYNCLAB_ASSUME_NO_MEMBARRIER))"
+    doc = {"context": {"schema_version": 2, "synclab_families": {
+               "channels": {"cases": 1, "context": {"channel_primitives_left_out": "lcrq (no cx16); "},
+                            "varies": {}},
+               "reclaim": {"cases": 1, "context": {"reclaim_primitives_left_out": reason}, "varies": {}}}},
+           "benchmarks": []}
+    assert run_primitives_left_out(parse(doc, "r.json")) == [("channel", "lcrq (no cx16)"), ("reclaim", reason)]

@@ -39,8 +39,14 @@ std::optional<double> find(const Metrics& m, const std::string& name) {
 
 using All = Concat<reclaim::OurPublications<ReclaimPayload>, peers::PeerPublications<ReclaimPayload>>;
 
+// A scheme this machine or build cannot run (reclaim::unavailable) is skipped, with its reason.
 template <class P>
-class ReclaimWorkloads : public ::testing::Test {};
+class ReclaimWorkloads : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const std::string_view why = reclaim::unavailable<P>(); !why.empty()) GTEST_SKIP() << why;
+  }
+};
 TYPED_TEST_SUITE(ReclaimWorkloads, synclab::testing::GTestTypes<All>::type, synclab::testing::PrimitiveName);
 
 TYPED_TEST(ReclaimWorkloads, WriterAloneHasNoReaderFigures) {

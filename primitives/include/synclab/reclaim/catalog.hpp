@@ -20,6 +20,7 @@ template <class T>
 using OurPublications = synclab::TypeList<
     // one scheme per line
     HazardPointerPublication<T>,
+    HazardPointerAsymPublication<T>,  // where membarrier is there (unavailable())
     Qsbr<T>,
     EpochBased<T>>;
 

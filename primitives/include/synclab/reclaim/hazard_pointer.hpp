@@ -18,6 +18,30 @@
 //   implicit default domain; the hazard_pointer_domain overloads
 //   (make_hazard_pointer(domain), retire(d, domain)) are ours. No code of
 //   folly, xenium or any reference implementation was used.
+// Fence policies (template parameter Fence of basic_hazard_pointer_domain and
+//   basic_hazard_pointer; hazard_pointer_domain and hazard_pointer are the
+//   symmetric ones, P2530's):
+//   symmetric   Michael's: the reader orders its hazard store before its
+//               reload itself, with seq_cst operations (an xchg on x86-64).
+//   asymmetric  light reader, heavy scan: the reader's hazard store is a
+//               plain store followed by a compiler barrier only, and the scan
+//               first makes every running thread of the process execute a
+//               full barrier with membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED).
+//               Sources: D. Dice, M. Herlihy, A. Kogan, "Fast non-intrusive
+//               memory reclamation for highly-concurrent data structures",
+//               ISMM 2016, §3 (hazard pointers whose store→load fence moves to
+//               the reclaimer, through an OS-wide barrier); the Linux
+//               membarrier(2) man page (the reader's barrier() paired with
+//               the writer's membarrier). Folly's hazptr uses the same
+//               technique (asymmetric fences); none of its code was used.
+//               Needs membarrier's private expedited command (Linux 4.14);
+//               where registering it fails (an old kernel, seccomp, an
+//               emulator without the call) or the build is ThreadSanitizer's
+//               (which cannot see a barrier run by another thread's system
+//               call and would report false races), unavailable() says why
+//               and the scheme is left out (constructing such a domain there
+//               ends the process with one line). SYNCLAB_ASSUME_NO_MEMBARRIER=1
+//               makes it say so on any machine (for the tests).
 // Structures:
 //   hazard record    one slot (the protected pointer) and an active flag;
 //                    one per hazard_pointer object, in the domain's
@@ -67,6 +91,35 @@
 //     that fence, which is why the publication and the tests unlink with
 //     seq_cst operations and do not depend on it (a TSan build replaces the
 //     fence, which GCC's TSan does not support, with a seq_cst RMW).
+//   asymmetric policy, try_protect: the hazard store is relaxed, then
+//     atomic_signal_fence(seq_cst) (a compiler barrier: the compiler may not
+//     move the reload above the store; the CPU still may, e.g. x86-64's store
+//     buffer), then the reload, acquire. The scan runs, after the unlink and
+//     before it reads the hazards, membarrier(PRIVATE_EXPEDITED): the kernel
+//     runs a full barrier on the calling thread before and after, and makes
+//     every CPU currently running a thread of this process execute a full
+//     barrier (an IPI) before the call returns; a thread not running then
+//     passes through the scheduler's full barrier before it runs again. Take
+//     a reader whose reload read the old pointer p, racing with a scan that
+//     follows the unlink of p. The reader's barrier B (the IPI's, or for a
+//     thread not running during the call, the scheduler's at its last switch
+//     out or its next switch in) falls somewhere in its instruction stream
+//     between two instructions, and the compiler barrier keeps the
+//     store before the reload in that stream. If B comes after the hazard
+//     store, the store is globally visible before B completes, so before
+//     membarrier returns, so before the scan's hazard loads: the scan sees p
+//     (or a later value of that slot; a later value is a later protect or a
+//     reset, which ends this read) and keeps p. If B comes before the store,
+//     it comes before the reload; B is after the membarrier call began,
+//     which is after the unlink (the caller's full barrier), so the reload
+//     reads the unlinked value, not p — against the premise. Either way p is
+//     not freed under the reader. This is a hardware-level argument: the C++
+//     memory model does not describe membarrier, which is why the scheme is
+//     left out of ThreadSanitizer builds (above). The scan's hazard loads are
+//     acquire (they take the reader's release reset, below); the unlink may be
+//     as weak as release: the membarrier's full barrier on the caller orders
+//     it before the hazard loads, as the symmetric policy's fence does.
+//     reset_protection(ptr) follows the same argument.
 //   hazard loads in the scan: seq_cst (above), which also acquires the
 //     reader's reset (a release store of null, or of its next pointer): the
 //     reader's last use of the object happens before the deleter runs.
@@ -101,8 +154,19 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#if defined(__linux__)
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#endif
 
 #if defined(__SANITIZE_THREAD__)
 #define SYNCLAB_RECLAIM_TSAN 1
@@ -117,8 +181,91 @@
 
 namespace synclab::reclaim {
 
-class hazard_pointer;
-class hazard_pointer_domain;
+namespace hp_detail {
+
+inline bool env_flag(const char* name) noexcept {
+  const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+  return v != nullptr && v[0] != '\0' && std::string_view(v) != "0";
+}
+
+// "" when this process can use membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)
+// (registering it on the way), else why not. Not cached: the tests call it
+// with and without SYNCLAB_ASSUME_NO_MEMBARRIER; everything else goes through
+// hazard_pointer_fence::asymmetric::unavailable(), which asks once.
+inline std::string membarrier_missing() {
+  if (env_flag("SYNCLAB_ASSUME_NO_MEMBARRIER")) return "membarrier treated as absent (SYNCLAB_ASSUME_NO_MEMBARRIER)";
+#if SYNCLAB_RECLAIM_TSAN
+  return "ThreadSanitizer does not see the barriers membarrier runs on other threads (it would report false races)";
+#elif !defined(__linux__) || !defined(SYS_membarrier)
+  return "no membarrier system call on this platform";
+#else
+  const long cmds = ::syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0U, 0);
+  if (cmds < 0)
+    return std::string("membarrier(MEMBARRIER_CMD_QUERY) failed: ") + std::strerror(errno) +  // NOLINT(concurrency-mt-unsafe)
+           " (kernel before 4.3, seccomp or an emulator without it)";
+  if ((cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
+    return "membarrier has no MEMBARRIER_CMD_PRIVATE_EXPEDITED (kernel before 4.14)";
+  if (::syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0U, 0) != 0)
+    return std::string("membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) failed: ") +
+           std::strerror(errno);  // NOLINT(concurrency-mt-unsafe)
+  return "";
+#endif
+}
+
+}  // namespace hp_detail
+
+// The fence policy of a hazard-pointer domain (top comment, Memory ordering).
+namespace hazard_pointer_fence {
+
+// Michael's original: the reader's hazard store and reload are seq_cst.
+struct symmetric {
+  static constexpr std::string_view publication_name = "hazard_pointers";
+  static constexpr bool heavy_scan = false;
+  static constexpr std::memory_order announce_order = std::memory_order_seq_cst;
+  static constexpr std::memory_order reload_order = std::memory_order_seq_cst;
+  static constexpr std::memory_order hazard_load_order = std::memory_order_seq_cst;
+  static void after_announce() noexcept {}
+  static std::string_view unavailable() noexcept { return {}; }
+};
+
+// Light reader, heavy scan: a relaxed hazard store and a compiler barrier;
+// the scan's membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) does the rest.
+struct asymmetric {
+  static constexpr std::string_view publication_name = "hazard_pointers_asym";
+  static constexpr bool heavy_scan = true;
+  static constexpr std::memory_order announce_order = std::memory_order_relaxed;
+  static constexpr std::memory_order reload_order = std::memory_order_acquire;
+  static constexpr std::memory_order hazard_load_order = std::memory_order_acquire;
+  static void after_announce() noexcept { std::atomic_signal_fence(std::memory_order_seq_cst); }
+  // "" when membarrier is there (registered by the first call), else why not.
+  static std::string_view unavailable() noexcept {
+    static const std::string why = hp_detail::membarrier_missing();
+    return why;
+  }
+  // Every thread of the process running now executes a full barrier before
+  // this returns (and the caller does, before and after).
+  static void heavy() noexcept {
+#if defined(__linux__) && defined(SYS_membarrier)
+    if (::syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0U, 0) == 0) return;
+#endif
+    std::fputs("hazard_pointers_asym: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) failed\n", stderr);
+    std::abort();
+  }
+};
+
+}  // namespace hazard_pointer_fence
+
+template <class Fence>
+class basic_hazard_pointer;
+template <class Fence>
+class basic_hazard_pointer_domain;
+template <class Fence>
+basic_hazard_pointer<Fence> make_hazard_pointer(basic_hazard_pointer_domain<Fence>&);
+
+using hazard_pointer_domain = basic_hazard_pointer_domain<hazard_pointer_fence::symmetric>;
+using hazard_pointer = basic_hazard_pointer<hazard_pointer_fence::symmetric>;
+using hazard_pointer_domain_asym = basic_hazard_pointer_domain<hazard_pointer_fence::asymmetric>;
+using hazard_pointer_asym = basic_hazard_pointer<hazard_pointer_fence::asymmetric>;
 hazard_pointer_domain& hazard_pointer_default_domain();
 
 namespace hp_detail {
@@ -156,18 +303,32 @@ struct Control {
 }  // namespace hp_detail
 
 // A set of hazard records and retire lists. Objects retired into a domain are
-// checked only against the hazards of that domain.
-class hazard_pointer_domain {
+// checked only against the hazards of that domain. Fence: a policy of
+// hazard_pointer_fence.
+template <class Fence>
+class basic_hazard_pointer_domain {
  public:
+  using fence_policy = Fence;
+  using hazard_pointer_type = basic_hazard_pointer<Fence>;
   static constexpr std::size_t kThresholdSlack = 16;
 
-  hazard_pointer_domain() = default;
-  hazard_pointer_domain(const hazard_pointer_domain&) = delete;
-  hazard_pointer_domain& operator=(const hazard_pointer_domain&) = delete;
+  // An asymmetric domain where membarrier is missing is a misuse (callers
+  // check unavailable() first): one line, and the process ends.
+  basic_hazard_pointer_domain() {
+    if constexpr (Fence::heavy_scan) {
+      if (!Fence::unavailable().empty()) {
+        std::fprintf(stderr, "hazard_pointers_asym: constructed where membarrier is unavailable: %.*s\n",
+                     static_cast<int>(Fence::unavailable().size()), Fence::unavailable().data());
+        std::abort();
+      }
+    }
+  }
+  basic_hazard_pointer_domain(const basic_hazard_pointer_domain&) = delete;
+  basic_hazard_pointer_domain& operator=(const basic_hazard_pointer_domain&) = delete;
 
   // Frees every object still retired into the domain. Precondition: no
   // hazard_pointer of the domain is alive and no thread retires into it.
-  virtual ~hazard_pointer_domain() {
+  virtual ~basic_hazard_pointer_domain() {
     {
       const std::lock_guard held(control_->mutex);
       control_->alive.store(false, std::memory_order_release);
@@ -222,11 +383,12 @@ class hazard_pointer_domain {
   // Stage 1 of Scan: every non-null hazard of the domain, in `out`.
   virtual void gather_hazards(std::vector<const void*>& out) const {
     for (auto* h = hazards_.load(std::memory_order_acquire); h != nullptr; h = h->next)
-      if (const void* p = h->ptr.load(std::memory_order_seq_cst)) out.push_back(p);
+      if (const void* p = h->ptr.load(Fence::hazard_load_order)) out.push_back(p);
   }
 
  private:
-  friend hazard_pointer make_hazard_pointer(hazard_pointer_domain&);
+  template <class F>
+  friend basic_hazard_pointer<F> make_hazard_pointer(basic_hazard_pointer_domain<F>&);
 
   // AllocateHPRec (§3.2): reuse an inactive record, else push a new one.
   hp_detail::HazardRecord* acquire_hazard() {
@@ -323,13 +485,17 @@ class hazard_pointer_domain {
   void scan(hp_detail::RetireRecord& me) noexcept {
     me.scanning = true;
     adopt_orphans(me);
+    if constexpr (Fence::heavy_scan) {
+      Fence::heavy();  // every reader's hazard store before it, or its reload after the unlink (top comment)
+    } else {
 #if SYNCLAB_RECLAIM_TSAN
-    // ThreadSanitizer does not support the fence (it warns and ignores it): a
-    // seq_cst RMW stands in; our unlinks are seq_cst and need neither.
-    (void)fence_stand_in_.fetch_add(0, std::memory_order_seq_cst);
+      // ThreadSanitizer does not support the fence (it warns and ignores it): a
+      // seq_cst RMW stands in; our unlinks are seq_cst and need neither.
+      (void)fence_stand_in_.fetch_add(0, std::memory_order_seq_cst);
 #else
-    std::atomic_thread_fence(std::memory_order_seq_cst);  // for unlinks weaker than seq_cst (top comment)
+      std::atomic_thread_fence(std::memory_order_seq_cst);  // for unlinks weaker than seq_cst (top comment)
 #endif
+    }
     std::vector<const void*> held;
     held.reserve(hazard_count());
     gather_hazards(held);
@@ -375,7 +541,8 @@ class hazard_pointer_obj_base : private hp_detail::Retired {
  public:
   void retire(D d = D()) noexcept { retire(std::move(d), hazard_pointer_default_domain()); }
   // Ours: into a given domain (the one whose hazard pointers readers use).
-  void retire(D d, hazard_pointer_domain& domain) noexcept {
+  template <class Fence>
+  void retire(D d, basic_hazard_pointer_domain<Fence>& domain) noexcept {
     deleter_ = std::move(d);
     hp_key = static_cast<const void*>(static_cast<const T*>(this));
     hp_reclaim = &reclaim_me;
@@ -401,18 +568,19 @@ class hazard_pointer_obj_base : private hp_detail::Retired {
 };
 
 // P2530: one hazard slot, owned; empty when default-constructed or moved from.
-class hazard_pointer {
+template <class Fence>
+class basic_hazard_pointer {
  public:
-  hazard_pointer() noexcept = default;
-  hazard_pointer(hazard_pointer&& other) noexcept : record_(std::exchange(other.record_, nullptr)) {}
-  hazard_pointer& operator=(hazard_pointer&& other) noexcept {
+  basic_hazard_pointer() noexcept = default;
+  basic_hazard_pointer(basic_hazard_pointer&& other) noexcept : record_(std::exchange(other.record_, nullptr)) {}
+  basic_hazard_pointer& operator=(basic_hazard_pointer&& other) noexcept {
     if (this != &other) {
       release();
       record_ = std::exchange(other.record_, nullptr);
     }
     return *this;
   }
-  ~hazard_pointer() { release(); }
+  ~basic_hazard_pointer() { release(); }
 
   [[nodiscard]] bool empty() const noexcept { return record_ == nullptr; }
 
@@ -431,8 +599,9 @@ class hazard_pointer {
   template <class T>
   bool try_protect(T*& ptr, const std::atomic<T*>& src) noexcept {
     T* const expected = ptr;
-    record_->ptr.store(static_cast<const void*>(expected), std::memory_order_seq_cst);
-    ptr = src.load(std::memory_order_seq_cst);
+    record_->ptr.store(static_cast<const void*>(expected), Fence::announce_order);
+    Fence::after_announce();
+    ptr = src.load(Fence::reload_order);
     if (ptr != expected) {
       reset_protection();
       return false;
@@ -442,15 +611,17 @@ class hazard_pointer {
   // Protects ptr unconditionally (the caller knows it is not retired yet).
   template <class T>
   void reset_protection(const T* ptr) noexcept {
-    record_->ptr.store(static_cast<const void*>(ptr), std::memory_order_seq_cst);
+    record_->ptr.store(static_cast<const void*>(ptr), Fence::announce_order);
+    Fence::after_announce();
   }
   void reset_protection(std::nullptr_t = nullptr) noexcept { record_->ptr.store(nullptr, std::memory_order_release); }
 
-  void swap(hazard_pointer& other) noexcept { std::swap(record_, other.record_); }
+  void swap(basic_hazard_pointer& other) noexcept { std::swap(record_, other.record_); }
 
  private:
-  friend hazard_pointer make_hazard_pointer(hazard_pointer_domain&);
-  explicit hazard_pointer(hp_detail::HazardRecord* r) noexcept : record_(r) {}
+  template <class F>
+  friend basic_hazard_pointer<F> make_hazard_pointer(basic_hazard_pointer_domain<F>&);
+  explicit basic_hazard_pointer(hp_detail::HazardRecord* r) noexcept : record_(r) {}
   // RetireHPRec (§3.2): clear the slot, then let another hazard_pointer reuse it.
   void release() noexcept {
     if (record_ == nullptr) return;
@@ -462,12 +633,16 @@ class hazard_pointer {
 };
 
 // Ours: a hazard pointer of a given domain.
-inline hazard_pointer make_hazard_pointer(hazard_pointer_domain& domain) {
-  return hazard_pointer(domain.acquire_hazard());
+template <class Fence>
+basic_hazard_pointer<Fence> make_hazard_pointer(basic_hazard_pointer_domain<Fence>& domain) {
+  return basic_hazard_pointer<Fence>(domain.acquire_hazard());
 }
 // P2530: a hazard pointer of the default domain.
 inline hazard_pointer make_hazard_pointer() { return make_hazard_pointer(hazard_pointer_default_domain()); }
 
-inline void swap(hazard_pointer& a, hazard_pointer& b) noexcept { a.swap(b); }
+template <class Fence>
+void swap(basic_hazard_pointer<Fence>& a, basic_hazard_pointer<Fence>& b) noexcept {
+  a.swap(b);
+}
 
 }  // namespace synclab::reclaim

@@ -17,16 +17,30 @@
 //   retired objects (H: handles ever alive at once, one hazard each; see
 //   hazard_pointer.hpp), so at most (updating threads) × (R − 1) objects
 //   await reclamation, whatever the readers do.
+// hazard_pointers_asym (HazardPointerAsymPublication): the same over a domain
+//   of the asymmetric fence policy (hazard_pointer.hpp): protect's hazard
+//   store is a plain store and a compiler barrier, the reload is acquire, and
+//   each scan (one per R retires) pays one membarrier(PRIVATE_EXPEDITED)
+//   system call, which interrupts the CPUs running readers. The bound is the
+//   same (the policy changes orders only, not what a scan keeps).
+//   unavailable(): "" or why membarrier cannot be used here (a
+//   ThreadSanitizer build, a kernel or sandbox without it); the benchmark
+//   leaves it out then, with the reason under reclaim_primitives_left_out,
+//   and the typed tests skip it.
 // Memory ordering: the exchange is seq_cst: with protect's seq_cst hazard
 //   store and reload and the scan's seq_cst hazard loads it puts the unlink
 //   in the single total order the hazard argument uses (hazard_pointer.hpp),
 //   and it is acq_rel as well: the new object's construction happens before
 //   a reader's protect reads it (acquire), and the old object's
 //   construction before the deleter. Readers' protect loads are seq_cst
-//   (which includes acquire).
+//   (which includes acquire). hazard_pointers_asym: the same exchange; its
+//   readers' acquire reload takes the new object's construction, and the
+//   unlink is ordered before the scan's hazard loads by the full barriers of
+//   the scan's membarrier (hazard_pointer.hpp, asymmetric policy).
 // Layout: the current pointer alone in a 128-byte block; a node is T plus
 //   hazard_pointer_obj_base's 24 bytes (object_bytes = sizeof(node)).
-// Template parameter Domain: hazard_pointer_domain; the broken twin of
+// Template parameter Domain: a basic_hazard_pointer_domain (its fence policy
+//   gives the name); the broken twin of
 //   tests/support/include/synclab/testing/broken_reclaim.hpp derives one
 //   whose scan ignores the hazards.
 #pragma once
@@ -44,6 +58,7 @@ namespace synclab::reclaim {
 
 template <class T, class Domain = hazard_pointer_domain>
 class HazardPointerPublication {
+  using hazard_pointer_type = typename Domain::hazard_pointer_type;
   struct node : hazard_pointer_obj_base<node> {
     template <class... Args>
     explicit node(Args&&... args) : value(std::forward<Args>(args)...) {}
@@ -51,8 +66,10 @@ class HazardPointerPublication {
   };
 
  public:
-  static constexpr std::string_view name = "hazard_pointers";
+  static constexpr std::string_view name = Domain::fence_policy::publication_name;
   static constexpr std::size_t object_bytes = sizeof(node);
+  // "" when it can run here, else why not (reclaim::unavailable).
+  static std::string_view unavailable() noexcept { return Domain::fence_policy::unavailable(); }
 
   template <class... Args>
   explicit HazardPointerPublication(Args&&... args) : current_(new node(std::forward<Args>(args)...)) {}
@@ -71,7 +88,7 @@ class HazardPointerPublication {
     template <class F>
     decltype(auto) read(F&& f) {
       struct Reset {
-        hazard_pointer& hp;
+        hazard_pointer_type& hp;
         ~Reset() { hp.reset_protection(); }
       } reset{hp_};
       const node* n = hp_.protect(p_.current_);
@@ -89,7 +106,7 @@ class HazardPointerPublication {
 
    private:
     HazardPointerPublication& p_;
-    hazard_pointer hp_;
+    hazard_pointer_type hp_;
   };
 
   // Objects retired and not yet freed (a snapshot; for tests).
@@ -101,6 +118,10 @@ class HazardPointerPublication {
   alignas(128) std::atomic<node*> current_;
 };
 
+template <class T>
+using HazardPointerAsymPublication = HazardPointerPublication<T, hazard_pointer_domain_asym>;
+
 static_assert(Publication<HazardPointerPublication<int>, int>);
+static_assert(Publication<HazardPointerAsymPublication<int>, int>);
 
 }  // namespace synclab::reclaim
