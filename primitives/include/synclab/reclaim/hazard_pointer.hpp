@@ -29,7 +29,7 @@
 //               full barrier with membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED).
 //               Sources: D. Dice, M. Herlihy, A. Kogan, "Fast non-intrusive
 //               memory reclamation for highly-concurrent data structures",
-//               ISMM 2016, §3 (hazard pointers whose store→load fence moves to
+//               ISMM 2016 (hazard pointers whose store→load fence moves to
 //               the reclaimer, through an OS-wide barrier); the Linux
 //               membarrier(2) man page (the reader's barrier() paired with
 //               the writer's membarrier). Folly's hazptr uses the same
