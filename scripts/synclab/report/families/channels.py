@@ -1,12 +1,14 @@
 """The channels family: throughput per level (ratios to the baseline where it was measured at the
 same shape, capacity and payload, absolute throughput where it was not), and the ping-pong
-round trip of every channel against the machine's measured cache-line round trip."""
+round trip of every channel against the machine's measured cache-line round trip; above them, the
+queue goal judged from the run (queue_goal.py)."""
 from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
 from typing import Any
 
+from synclab.report.families import queue_goal
 from synclab.report.families.base import FamilyPanel, FamilyRun, Overview, Skip
 from synclab.report.families.plots import RELATIVE_OR_ABSOLUTE, THROUGHPUT_LINES
 from synclab.report.machine import C2CMatrix, c2c_matrix
@@ -108,7 +110,9 @@ PANEL = FamilyPanel(
           "mutex_ring at the same capacity, unbounded ones with mutex_queue; where that "
           "baseline was not measured (or a rendezvous channel has none) the bars show each "
           "channel's own throughput. The ping-pong figure sets every channel's round trip "
-          "against the machine's cache-line round trip.",
+          "against the machine's cache-line round trip. The section opens with the queue goal "
+          "judged from this run: the best new queue against atomic_queue and moodycamel.",
     speed=(THROUGHPUT_LINES, RELATIVE_OR_ABSOLUTE),
     overview=(PINGPONG_LATENCY,),
+    tables=queue_goal.tables,
 )

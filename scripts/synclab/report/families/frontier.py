@@ -13,12 +13,13 @@ is absent from the run reads "not measured" with the reason, never a 0 or a miss
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from synclab.load import Run
 from synclab.names import parse_case_name
-from synclab.report.absent import run_peers_missing, why_absent
+from synclab.report.absent import run_peers_missing, run_primitives_left_out, why_absent
 from synclab.report.families.base import FamilyRun, FamilyTable, Overview, Prepared, Skip
 from synclab.report.tables import Row, ScenarioTable, Summary
 
@@ -31,6 +32,7 @@ FRONTIER_LOCKS = ("hemlock", "twa", "reciprocating", "qspinlock", "cna", "malthu
                   "shfl_lock_blocking")
 OPS, HANDOFF = "ops_per_sec", "handoff_ratio"
 MET, MISSED, NOT_MEASURED = "met", "missed", "not measured"
+EMULATED = "an emulated run times the emulator, not the machine: goals are judged on hardware runs"
 
 
 def bar(value: float) -> str:
@@ -81,31 +83,94 @@ class Judgement:
 
 
 def ratio_of(lock: Summary, other: Summary) -> Ratio:
+    """A rate's ratio (higher is better): the lock's median over the other's, with its spread."""
     return Ratio(lock.median / other.median, lock.lo / other.median, lock.hi / other.median,
                  lock.spread)
 
 
-def _failed(run: Run, primitive: str, level: str) -> str:
-    """Why the primitive's cases at the level failed, if one did."""
+def speedup_of(mine: Summary, other: Summary) -> Ratio:
+    """A time's ratio (lower is better) as a speed-up: the other's median over mine, with my
+    spread (my slowest repetition gives the low end)."""
+    return Ratio(other.median / mine.median, other.median / mine.hi, other.median / mine.lo,
+                 mine.spread)
+
+
+def shortfall(ratio: float, at_least: float, other: str) -> str:
+    """`0.5× ck_mcs, 2× short of 1.0×`: a ratio below its bar, in words."""
+    return (f"{ratio:.3g}× {other}, {at_least / ratio:.3g}× short of {bar(at_least)}"
+            if ratio > 0 else f"0× {other}")
+
+
+def _failed(run: Run, family: str, primitive: str, scenario: str) -> str:
+    """Why the primitive's cases of the scenario failed, if one did."""
     for name, case in run.cases.items():
         parsed = parse_case_name(name)
-        if parsed and parsed.family == "locks" and parsed.primitive == primitive \
-                and parsed.scenario == level and case.status != "ok":
+        if parsed and parsed.family == family and parsed.primitive == primitive \
+                and parsed.scenario == scenario and case.status != "ok":
             return f"its case {name} failed ({case.message or case.status})"
     return ""
 
 
-def _absent(run: Run, tables: Sequence[ScenarioTable], primitive: str, level: str) -> str:
-    """Why `primitive` has no row at `level`, in words."""
-    failed = _failed(run, primitive, level)
+def _mentions(run: Run, primitive: str) -> list[str]:
+    """The context's entries (peers not built, ours left out) that name the primitive."""
+    found = []
+    for _, text in run_peers_missing(run) + run_primitives_left_out(run):
+        found += [part.strip() for part in _top_level_parts(text)
+                  if re.search(rf"(?<![\w]){re.escape(primitive)}(?![\w])", part)]
+    return list(dict.fromkeys(found))
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """`a (x; y); b (z)` -> [`a (x; y)`, `b (z)`]: the entries of a context list."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if char == ";" and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return [part for part in parts + [text[start:]] if part.strip()]
+
+
+def absent_reason(run: Run, family: str, tables: Sequence[ScenarioTable], primitive: str,
+                  scenario: str, peer: bool = True) -> str:
+    """Why `primitive` has no row in `scenario` of `family`, in words; for a `peer`, the
+    family's peers not built are named when nothing names the primitive itself."""
+    failed = _failed(run, family, primitive, scenario)
     if failed:
-        return f"{primitive} at {level}: {failed}"
+        return f"{primitive} at {scenario}: {failed}"
     anywhere = any(row.primitive == primitive for table in tables for row in table.rows)
-    text = f"{primitive} was not measured at {level} in this run" + (
-        "" if anywhere else " (no case of it anywhere in the run: a binary without it, or a "
-                            "filter that left it out)")
-    peers = "; ".join(what for family, what in run_peers_missing(run) if family == "locks")
-    return text + (f"; locks peers not built: {peers}" if peers and not anywhere else "")
+    text = f"{primitive} was not measured at {scenario} in this run"
+    named = _mentions(run, primitive)
+    if named and not anywhere:
+        return text + f": {'; '.join(named)}"
+    text += "" if anywhere else (" (no case of it anywhere in the run: a binary without it, or "
+                                 "a filter that left it out)")
+    peers = "; ".join(what for name, what in run_peers_missing(run) if name == family)
+    return text + (f"; {family} peers not built: {peers}" if peer and peers and not anywhere
+                   else "")
+
+
+def absent_reasons(run: Run, family: str, tables: Sequence[ScenarioTable],
+                   primitives: Sequence[str], scenario: str, ours: Sequence[str] = ()) -> str:
+    """absent_reason for each of `primitives`, those with the same reason named together."""
+    grouped: dict[str, list[str]] = {}
+    for name in primitives:
+        reason = absent_reason(run, family, tables, name, scenario, peer=name not in ours)
+        grouped.setdefault(reason[len(name):] if reason.startswith(name) else reason,
+                           []).append(name)
+    return "; ".join(_named_together(names, rest) for rest, names in grouped.items())
+
+
+def _named_together(names: Sequence[str], rest: str) -> str:
+    if not rest.startswith(" "):  # a reason that does not start with the name
+        return rest
+    if len(names) > 1:
+        for one, several in ((" was not measured", " were not measured"),
+                             ("no case of it anywhere", "no case of them anywhere"),
+                             ("a binary without it, or a filter that left it out",
+                              "a binary without them, or a filter that left them out")):
+            rest = rest.replace(one, several, 1)
+    return ", ".join(names) + rest
 
 
 def _num_pus(run: Run) -> int | None:
@@ -127,8 +192,7 @@ def judge(goal: Goal, family: FamilyRun) -> list[Judgement]:
     lock, at its most threads, per placement; one "not measured" judgement where there is none."""
     run = family.run
     if run.emulated:
-        return [Judgement(goal, "", NOT_MEASURED, "an emulated run times the emulator, not the "
-                                                  "machine: goals are judged on hardware runs")]
+        return [Judgement(goal, "", NOT_MEASURED, EMULATED)]
     level_tables = [t for t in family.tables if t.scenario == goal.level]
     if not level_tables:
         levels = ", ".join(dict.fromkeys(t.scenario for t in family.tables)) or "none"
@@ -138,7 +202,7 @@ def judge(goal: Goal, family: FamilyRun) -> list[Judgement]:
     with_lock = [t for t in level_tables if goal.lock in t.primitives]
     if not with_lock:
         return [Judgement(goal, "", NOT_MEASURED,
-                          _absent(run, family.tables, goal.lock, goal.level))]
+                          absent_reason(run, 'locks', family.tables, goal.lock, goal.level))]
     several = len(with_lock) > 1
     out = []
     for table in with_lock:
@@ -159,7 +223,7 @@ def _judge_at(goal: Goal, run: Run, tables: Sequence[ScenarioTable], rows: Mappi
     for primitive in (goal.lock, goal.other):
         if primitive not in rows:
             return Judgement(goal, where, NOT_MEASURED,
-                             _absent(run, tables, primitive, goal.level)
+                             absent_reason(run, 'locks', tables, primitive, goal.level)
                              + f" (at t:{threads}, the level's most threads)")
     lock, other = rows[goal.lock], rows[goal.other]
     handoffs = (lock.metrics.get(HANDOFF), other.metrics.get(HANDOFF))
@@ -186,21 +250,27 @@ def _verdict(goal: Goal, where: str, ratio: Ratio,
              handoffs: tuple[Summary | None, Summary | None]) -> Judgement:
     short = []
     if ratio.median < goal.at_least:
-        short.append(f"throughput {ratio.median:.3g}× {goal.other}, "
-                     f"{goal.at_least / ratio.median:.3g}× short of {bar(goal.at_least)}"
-                     if ratio.median > 0 else f"throughput 0× {goal.other}")
+        short.append(f"throughput {shortfall(ratio.median, goal.at_least, goal.other)}")
     mine, theirs = handoffs
     if goal.handoff_as_high and mine is not None and theirs is not None \
             and mine.median < theirs.median:
         short.append(f"handoff ratio {mine.median:.3f} below {goal.other}'s "
                      f"{theirs.median:.3f}")
     if short:
-        margin = "; its spread reaches the bar" if ratio.hi >= goal.at_least > ratio.median \
-            else ""
-        return Judgement(goal, where, MISSED, "; ".join(short) + margin, ratio, handoffs)
-    narrow = f"by the median; its spread reaches below {bar(goal.at_least)}" \
-        if ratio.lo < goal.at_least else ""
-    return Judgement(goal, where, MET, narrow, ratio, handoffs)
+        return Judgement(goal, where, MISSED, "; ".join(short) + missed_margin(ratio, goal.at_least),
+                         ratio, handoffs)
+    return Judgement(goal, where, MET, met_margin(ratio, goal.at_least), ratio, handoffs)
+
+
+def missed_margin(ratio: Ratio, at_least: float) -> str:
+    """What a missed verdict adds when the ratio's spread reaches the bar."""
+    return "; its spread reaches the bar" if ratio.hi >= at_least > ratio.median else ""
+
+
+def met_margin(ratio: Ratio, at_least: float) -> str:
+    """What a met verdict says when the ratio's spread reaches below the bar."""
+    return f"by the median; its spread reaches below {bar(at_least)}" if ratio.lo < at_least \
+        else ""
 
 
 def judgements(family: FamilyRun) -> list[Judgement]:
@@ -209,7 +279,7 @@ def judgements(family: FamilyRun) -> list[Judgement]:
 
 # ---- the goal table ------------------------------------------------------------------------
 
-def _ratio_cell(ratio: Ratio | None) -> str:
+def ratio_cell(ratio: Ratio | None) -> str:
     if ratio is None:
         return "—"
     if not ratio.spread:
@@ -227,7 +297,7 @@ def _handoff_cell(handoffs: tuple[Summary | None, Summary | None]) -> str:
 def goal_table(family: FamilyRun) -> FamilyTable:
     found = judgements(family)
     rows = tuple((j.goal.text, f"{j.goal.level}" + (f" {j.where}" if j.where else ""),
-                  _ratio_cell(j.ratio), _handoff_cell(j.handoffs),
+                  ratio_cell(j.ratio), _handoff_cell(j.handoffs),
                   j.verdict + (f": {j.why}" if j.why else "")) for j in found)
     return FamilyTable(
         "The frontier's goals, judged from this run",

@@ -1,10 +1,12 @@
 """The reclaim family: per scenario and thread count, what a reader and the writer paid, how much
 retired memory waited (peak and mean) and how long an object took from retire to free, for every
-scheme side by side, with the readers' speed against atomic_shared_ptr's (docs/reclaim.md)."""
+scheme side by side, with the readers' speed against atomic_shared_ptr's (docs/reclaim.md); above
+them, the reclamation goal judged from the run (reclaim_goal.py)."""
 from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+from synclab.report.families import reclaim_goal
 from synclab.report.families.base import FamilyPanel, FamilyRun, FamilyTable
 from synclab.report.families.plots import THROUGHPUT
 from synclab.report.tables import Summary
@@ -55,12 +57,18 @@ def reclaim_tables(family: FamilyRun) -> Sequence[FamilyTable]:
                "(payload plus its own header).")),)
 
 
+def tables(family: FamilyRun) -> Sequence[FamilyTable]:
+    """The goal first, then every scheme's figures."""
+    return (reclaim_goal.goal_table(family), *reclaim_tables(family))
+
+
 PANEL = FamilyPanel(
     about="Read-mostly publication: worker 0 replaces a 64-byte object (back to back in "
           "read_mostly, pausing 2 µs in read_mostly_paced), every other worker reads it. "
           "Look at the readers' ns per read against atomic_shared_ptr's, and at the retired "
           "memory each scheme lets wait: epoch-based reclamation defers frees, reference counts "
-          "free at once. The family runs only with sweeps on (the full profile).",
+          "free at once. The section opens with the reclamation goal judged from this run. The "
+          "family runs only with sweeps on (the full profile).",
     speed=(THROUGHPUT,),
-    tables=reclaim_tables,
+    tables=tables,
 )
