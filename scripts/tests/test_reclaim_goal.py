@@ -69,6 +69,18 @@ def test_6x_past_the_bound_is_missed_naming_the_bound() -> None:
     assert "qsbr: readers 7.5× (CPU 7.5×) but no bound: peak 19,470 objects" in found.why
 
 
+def test_one_repetition_past_the_bound_misses_it_although_the_median_holds() -> None:
+    entries = reclaim_entries(SCHEMES)
+    hp = [e for e in entries if e["name"].startswith("reclaim/hazard_pointers/")]
+    hp[-1]["awaiting_objects_peak"] = 21.0  # one window of three went past R
+    ctx = context(num_cpus=2)
+    ctx["schema_version"] = 2
+    found = verdict(parse({"context": ctx, "benchmarks": entries}, "planted.json"))
+    assert found.verdict == MISSED
+    assert "hazard_pointers: readers 6.0× (CPU 6.0×) but bound exceeded (peak 21 > R = 20)" \
+        in found.why
+
+
 def test_4x_within_the_bound_is_missed_by_how_much() -> None:
     found = verdict(planted(dict(SCHEMES, hazard_pointers=(REFERENCE_NS / 4, 20.0))))
     assert found.verdict == MISSED

@@ -24,6 +24,11 @@ class Summary:
     hi: float
     n: int
     spread: str  # "iqr", "range", or "" for a single value
+    most: float | None = None  # the largest repetition (a bound must hold in every one)
+
+    @property
+    def largest(self) -> float:
+        return self.hi if self.most is None else self.most
 
 
 def summarize(values: Sequence[float]) -> Summary:
@@ -32,11 +37,11 @@ def summarize(values: Sequence[float]) -> Summary:
     data = sorted(values)
     median = statistics.median(data)
     if len(data) == 1:
-        return Summary(median, median, median, 1, "")
+        return Summary(median, median, median, 1, "", median)
     if len(data) >= IQR_MIN_SAMPLES:
         q1, _, q3 = statistics.quantiles(data, n=4, method="inclusive")
-        return Summary(median, q1, q3, len(data), "iqr")
-    return Summary(median, data[0], data[-1], len(data), "range")
+        return Summary(median, q1, q3, len(data), "iqr", data[-1])
+    return Summary(median, data[0], data[-1], len(data), "range", data[-1])
 
 
 @dataclass(frozen=True)
