@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
 from synclab.metrics import GB_TIMES
@@ -24,7 +24,8 @@ class Summary:
     hi: float
     n: int
     spread: str  # "iqr", "range", or "" for a single value
-    most: float | None = None  # the largest repetition (a bound must hold in every one)
+    # The largest repetition (a bound must hold in every one); not part of a summary's identity.
+    most: float | None = field(default=None, compare=False)
 
     @property
     def largest(self) -> float:
