@@ -27,13 +27,23 @@ import sys
 import tempfile
 from pathlib import Path
 
-CASES = "^channels/(lcrq|scq)/mpmc/t:2/.*/payload:8$"
-REASON = "lcrq (double-width CAS treated as absent (SYNCLAB_ASSUME_NO_CAS2))"
-RECLAIM_CASES = "^reclaim/(hazard_pointers|hazard_pointers_asym)/read_mostly/t:2/"
-RECLAIM_REASON = "hazard_pointers_asym (membarrier treated as absent (SYNCLAB_ASSUME_NO_MEMBARRIER))"
+from dataclasses import dataclass
+from typing import Callable
 
 
-def run(bench: str, env: dict[str, str], family: str = "channels", cases: str = CASES) -> dict:
+@dataclass(frozen=True)
+class LeftOut:
+    family: str
+    primitive: str  # left out when the switch is on
+    other: str  # measured either way
+    switch: str  # the environment variable that makes the machine lack what it needs
+    context_key: str
+    reason: str
+    cases: str
+    machine_has: Callable[[], bool]  # whether the primitive must run without the switch
+
+
+def run(bench: str, env: dict[str, str], family: str, cases: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run.json"
         cmd = [bench, f"--synclab_families={family}", "--synclab_placement=cpus:0,1", "--synclab_duration_ms=3",
@@ -66,51 +76,45 @@ def kernel_has_membarrier() -> bool:
     return commands >= 0 and commands & private_expedited != 0 and int(libc.syscall(number, register, 0, 0)) == 0
 
 
-def reclaim(bench: str) -> list[str]:
-    doc = run(bench, {"SYNCLAB_ASSUME_NO_MEMBARRIER": "1"}, "reclaim", RECLAIM_CASES)
-    names = [e["name"] for e in doc["benchmarks"]]
+CHECKS = {
+    "channels": LeftOut("channels", "lcrq", "scq", "SYNCLAB_ASSUME_NO_CAS2", "channel_primitives_left_out",
+                        "lcrq (double-width CAS treated as absent (SYNCLAB_ASSUME_NO_CAS2))",
+                        "^channels/(lcrq|scq)/mpmc/t:2/.*/payload:8$", cpu_has_cx16),
+    "reclaim": LeftOut("reclaim", "hazard_pointers_asym", "hazard_pointers", "SYNCLAB_ASSUME_NO_MEMBARRIER",
+                       "reclaim_primitives_left_out",
+                       "hazard_pointers_asym (membarrier treated as absent (SYNCLAB_ASSUME_NO_MEMBARRIER))",
+                       "^reclaim/(hazard_pointers|hazard_pointers_asym)/read_mostly/t:2/", kernel_has_membarrier),
+}
+
+
+def has_case(doc: dict, primitive: str) -> bool:
+    return any(f"/{primitive}/" in e["name"] for e in doc["benchmarks"])
+
+
+def check(bench: str, c: LeftOut) -> list[str]:
+    doc = run(bench, {c.switch: "1"}, c.family, c.cases)
     failures = []
-    if any("/hazard_pointers_asym/" in n for n in names):
-        failures.append("a hazard_pointers_asym case ran without membarrier")
-    if not any("/hazard_pointers/" in n for n in names):
-        failures.append("hazard_pointers did not run")
-    context = doc["context"].get("reclaim_primitives_left_out", "")
-    if RECLAIM_REASON not in context:
-        failures.append(f"reclaim_primitives_left_out is {context!r}, without {RECLAIM_REASON!r}")
-    if kernel_has_membarrier():
-        doc = run(bench, {"SYNCLAB_ASSUME_NO_MEMBARRIER": "0"}, "reclaim", RECLAIM_CASES)
-        if not any("/hazard_pointers_asym/" in e["name"] for e in doc["benchmarks"]):
-            failures.append("no hazard_pointers_asym case where membarrier is there")
-        if "hazard_pointers_asym" in doc["context"].get("reclaim_primitives_left_out", ""):
-            failures.append("hazard_pointers_asym named as left out where membarrier is there")
+    if has_case(doc, c.primitive):
+        failures.append(f"a {c.primitive} case ran with {c.switch}=1")
+    if not has_case(doc, c.other):
+        failures.append(f"{c.other} did not run")
+    context = doc["context"].get(c.context_key, "")
+    if c.reason not in context:
+        failures.append(f"{c.context_key} is {context!r}, without {c.reason!r}")
+    if c.machine_has():
+        doc = run(bench, {c.switch: "0"}, c.family, c.cases)
+        if not has_case(doc, c.primitive):
+            failures.append(f"no {c.primitive} case where the machine has what it needs")
+        if c.primitive in doc["context"].get(c.context_key, ""):
+            failures.append(f"{c.primitive} named as left out where the machine has what it needs")
     return failures
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 3) or (len(argv) == 3 and argv[2] not in ("channels", "reclaim")):
+    if len(argv) not in (2, 3) or (len(argv) == 3 and argv[2] not in CHECKS):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    if len(argv) == 3 and argv[2] == "reclaim":
-        failures = reclaim(argv[1])
-        for f in failures:
-            print(f"left_out: {f}")
-        return 1 if failures else 0
-    doc = run(argv[1], {"SYNCLAB_ASSUME_NO_CAS2": "1"})
-    names = [e["name"] for e in doc["benchmarks"]]
-    failures = []
-    if any("/lcrq/" in n for n in names):
-        failures.append("an lcrq case ran without double-width CAS")
-    if not any("/scq/" in n for n in names):
-        failures.append("the other channels did not run")
-    context = doc["context"].get("channel_primitives_left_out", "")
-    if REASON not in context:
-        failures.append(f"channel_primitives_left_out is {context!r}, without {REASON!r}")
-    if cpu_has_cx16():
-        doc = run(argv[1], {"SYNCLAB_ASSUME_NO_CAS2": "0"})
-        if not any("/lcrq/" in e["name"] for e in doc["benchmarks"]):
-            failures.append("no lcrq case on a CPU with cmpxchg16b")
-        if "lcrq" in doc["context"].get("channel_primitives_left_out", ""):
-            failures.append("lcrq named as left out on a CPU with cmpxchg16b")
+    failures = check(argv[1], CHECKS[argv[2] if len(argv) == 3 else "channels"])
     for f in failures:
         print(f"left_out: {f}")
     return 1 if failures else 0
