@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "synclab/availability.hpp"
 #include "synclab/concepts.hpp"
 
 namespace synclab::channels {
@@ -50,20 +51,8 @@ concept Channel = Named<C> && std::constructible_from<C, std::size_t> && require
   { cc.capacity() } -> std::convertible_to<std::size_t>;  // 0: unbounded (or rendezvous, see semantics)
 };
 
-// A channel that needs something a machine may lack (an instruction)
-// declares `static std::string_view unavailable()`: "" when it can run here,
-// else why not. Such a channel is left out of a benchmark run with that
-// reason in the results context, and the typed tests skip it; nothing
-// constructs it there.
-template <class C>
-std::string_view unavailable() {
-  if constexpr (requires {
-                  { C::unavailable() } -> std::convertible_to<std::string_view>;
-                })
-    return C::unavailable();
-  else
-    return {};
-}
+// A channel that needs something a machine may lack: synclab/availability.hpp.
+using synclab::unavailable;
 
 // A channel that can be closed: after close(), try_send fails; receivers get
 // every message sent before the close, then closed() tells them it is over.

@@ -49,6 +49,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "synclab/availability.hpp"
 #include "synclab/concepts.hpp"
 
 namespace synclab::reclaim {
@@ -63,19 +64,7 @@ concept Publication =
       h.quiescent();
     };
 
-// A scheme that needs something a machine or build may lack (a system call)
-// declares `static std::string_view unavailable()`: "" when it can run here,
-// else why not. The benchmark leaves it out with that reason in the results
-// context (reclaim_primitives_left_out) and the typed tests skip it; nothing
-// constructs it there.
-template <class P>
-std::string_view unavailable() {
-  if constexpr (requires {
-                  { P::unavailable() } -> std::convertible_to<std::string_view>;
-                })
-    return P::unavailable();
-  else
-    return {};
-}
+// A scheme that needs something a machine may lack: synclab/availability.hpp.
+using synclab::unavailable;
 
 }  // namespace synclab::reclaim
